@@ -1,0 +1,187 @@
+// Package session holds the kiosk's signing session as a pure state machine:
+// Next(state, event, now) returns the new state and the effects to run. No I/O,
+// no goroutines, no Fyne: the runner in app/kiosk executes effects and feeds
+// their results back as events.
+package session
+
+import (
+	"time"
+
+	"almatel.kz/signkiosk/app/provider"
+	"almatel.kz/signkiosk/app/ticket"
+)
+
+// Step is where the subscriber is in the procedure.
+type Step int
+
+// The steps, in the order of DESIGN.md ("The session").
+const (
+	StepIdle       Step = iota // waiting for a staff ticket
+	StepWelcome                // ticket accepted, language choice, "begin"
+	StepCode                   // eGov code from 1414 (procedure steps 1 and 5)
+	StepReview                 // the application (step 2)
+	StepPrivacy                // privacy policy consent (steps 3 and 4)
+	StepBiometrics             // camera (step 6)
+	StepEDSRules               // EDS issuance rules consent (step 7)
+	StepPassword               // EDS password (step 8)
+	StepSigning                // certificate + signature
+	StepDone                   // signed: download QR
+	StepEnded                  // stopped early; Reason says why
+)
+
+var stepNames = [...]string{"idle", "welcome", "code", "review", "privacy", "biometrics", "eds_rules", "password", "signing", "done", "ended"}
+
+func (s Step) String() string {
+	if s < 0 || int(s) >= len(stepNames) {
+		return "unknown"
+	}
+	return stepNames[s]
+}
+
+// Number is the "step N of 8" shown to the subscriber: code … done are the
+// eight screens of the procedure (0 outside them).
+func (s Step) Number() int {
+	if s >= StepCode && s <= StepDone {
+		return int(s - StepCode + 1)
+	}
+	return 0
+}
+
+// StepsTotal is how many numbered steps the subscriber goes through.
+const StepsTotal = 8
+
+// Reason is why a session ended early. Stable codes: the UI translates them
+// and the audit line records them.
+type Reason string
+
+// End reasons.
+const (
+	ReasonCancelled       Reason = "cancelled"
+	ReasonIdle            Reason = "idle_timeout"
+	ReasonSessionTimeout  Reason = "session_timeout"
+	ReasonCodeAttempts    Reason = "code_attempts"
+	ReasonBiometricFailed Reason = "biometric_failed"
+	ReasonProviderRefused Reason = "provider_refused"
+	ReasonProviderExpired Reason = "provider_expired"
+)
+
+// Op is a provider call in flight (or one that failed and may be retried).
+type Op int
+
+// Provider operations.
+const (
+	OpNone Op = iota
+	OpCreate
+	OpCode
+	OpResend
+	OpPrivacy
+	OpBiometrics
+	OpEDSRules
+	OpCertificate
+	OpSign
+	OpStore // the kiosk's own write, not the provider's
+)
+
+var opNames = [...]string{"none", "create", "code", "resend", "privacy", "biometrics", "eds_rules", "certificate", "sign", "store"}
+
+func (o Op) String() string {
+	if o < 0 || int(o) >= len(opNames) {
+		return "unknown"
+	}
+	return opNames[o]
+}
+
+// Consent is one accepted legal text, as it goes into the evidence.
+type Consent struct {
+	Kind       string    // provider.ConsentPrivacy or provider.ConsentEDSRules
+	TextSHA256 string    // hex, of the exact bytes shown
+	Lang       string    // language the text was read in
+	AcceptedAt time.Time // kiosk clock
+}
+
+// Biometric is one provider decision (scores only, never images).
+type Biometric struct {
+	DecisionID string
+	Decision   string
+	Liveness   float64
+	Match      float64
+	Challenge  string
+	At         time.Time
+}
+
+// Signature is what signing produced.
+type Signature struct {
+	Document       []byte // the signed document bytes
+	DocumentSHA256 string
+	CMS            []byte
+	Certificate    string // PEM
+	Chain          string // PEM
+	SignedAt       time.Time
+}
+
+// State is one whole session. It holds personal data and secrets: it lives in
+// memory only and Wipe drops it all.
+type State struct {
+	Gen  uint64 // session serial: results of an older session are ignored
+	Step Step
+	Lang string
+
+	Ticket          ticket.Payload // PII (the order's subscriber)
+	ProviderSession string
+	ProviderExpires time.Time
+	Doc             *provider.IDDocument // PII, from the eGov code
+
+	Busy      Op     // call in flight; the UI shows a waiting screen
+	Retry     Op     // a call that failed for transport reasons; the UI offers retry
+	Err       string // last error code to show (provider.Code*, or Err* below)
+	IdleAsked bool   // "are you still there?" is showing
+
+	CodeAttemptsLeft int
+	ResendsLeft      int
+	ResendAt         time.Time // the resend button enables then
+
+	BioAttemptsLeft int
+	Challenge       string // current liveness challenge
+	Biometrics      []Biometric
+
+	Consents []Consent
+	password []byte // EDS password between "create" and "signed"; zeroed by wipe
+	Cert     *provider.CertificateResponse
+	Signed   *Signature
+	Receipt  *Receipt
+
+	Started      time.Time
+	LastActivity time.Time
+	EndedAt      time.Time
+	Reason       Reason
+	Marks        []Mark // step timestamps for the evidence
+}
+
+// Receipt is what the done screen shows: the package and where to fetch it.
+type Receipt struct {
+	PackageID   string
+	DownloadURL string
+}
+
+// Mark records when a step was entered.
+type Mark struct {
+	Step Step
+	At   time.Time
+}
+
+// Local (non-provider) error codes the UI translates.
+const (
+	ErrCodeFormat      = "code_format"      // not six digits
+	ErrResendTooSoon   = "resend_too_soon"  // cooldown not over
+	ErrNoResends       = "no_resends"       // none left
+	ErrPasswordRule    = "password_rule"    // fails the rule
+	ErrPasswordConfirm = "password_confirm" // the two entries differ
+	ErrNoFrames        = "no_frames"        // capture gave nothing
+	ErrStoreFailed     = "store_failed"     // the signed package could not be written
+)
+
+// HasPassword reports whether a password is held (for tests and the runner).
+func (s *State) HasPassword() bool { return len(s.password) > 0 }
+
+// Password returns the held EDS password (for the effect that needs it).
+func (s *State) Password() string { return string(s.password) }
