@@ -1,0 +1,216 @@
+// Package config holds the kiosk's configuration: one TOML file, every field
+// with a default (see Default and docs/CONFIG.md). No file means demo mode.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+
+	"almatel.kz/signkiosk/app/session"
+)
+
+// EnvConfig names the config file when --config is not given.
+const EnvConfig = "SIGNKIOSK_CONFIG"
+
+// Config is the whole configuration.
+type Config struct {
+	Office   string `toml:"office"`    // office code; tickets for another office are refused
+	KioskID  string `toml:"kiosk_id"`  // this kiosk's id in evidence and logs
+	DataDir  string `toml:"data_dir"`  // keys, database, logs, signed sessions
+	LogLevel string `toml:"log_level"` // debug | info | warn | error
+
+	Ticket   Ticket   `toml:"ticket"`
+	Provider Provider `toml:"provider"`
+	Session  Session  `toml:"session"`
+	Camera   Camera   `toml:"camera"`
+	UI       UI       `toml:"ui"`
+	Store    Store    `toml:"store"`
+
+	// Demo is set when no file was given: in-process simulator, demo keys.
+	Demo bool `toml:"-"`
+}
+
+// Ticket verifies the staff QR.
+type Ticket struct {
+	PublicKey string        `toml:"public_key"` // head office's Ed25519 key, PEM; default <data_dir>/ticket-ed25519.pub
+	ClockSkew time.Duration `toml:"clock_skew"` // tolerance for a ticket issued "in the future"
+}
+
+// Provider is the biometric and EDS service.
+type Provider struct {
+	URL        string        `toml:"url"`          // https://…; empty only in demo mode
+	APIKey     string        `toml:"api_key"`      // the kiosk's bearer key…
+	APIKeyFile string        `toml:"api_key_file"` // …or a file holding it
+	Timeout    time.Duration `toml:"timeout"`      // per call
+}
+
+// Session are the session's limits.
+type Session struct {
+	CodeAttempts      int           `toml:"code_attempts"`
+	CodeResends       int           `toml:"code_resends"`
+	ResendCooldown    time.Duration `toml:"resend_cooldown"`
+	BiometricAttempts int           `toml:"biometric_attempts"`
+	Idle              time.Duration `toml:"idle"`
+	IdleWarning       time.Duration `toml:"idle_warning"`
+	Absolute          time.Duration `toml:"absolute"`
+	DoneHold          time.Duration `toml:"done_hold"`
+}
+
+// Camera picks the frame source.
+type Camera struct {
+	Source string `toml:"source"` // synthetic | folder (v4l2 arrives with the camera issue)
+	Folder string `toml:"folder"` // pictures to loop, for source = "folder"
+	FPS    int    `toml:"fps"`
+}
+
+// UI is the window.
+type UI struct {
+	Fullscreen  bool   `toml:"fullscreen"`
+	DefaultLang string `toml:"default_lang"` // kk | ru | en
+}
+
+// Store is where signed sessions go.
+type Store struct {
+	LinkBase string `toml:"link_base"` // download link prefix shown as the done screen's QR
+}
+
+// Default is the configuration with every default filled in.
+func Default() Config {
+	l := session.DefaultLimits()
+	return Config{
+		Office:   "ALM-001",
+		KioskID:  "ALM-001-K1",
+		LogLevel: "info",
+		Ticket:   Ticket{ClockSkew: 2 * time.Minute},
+		Provider: Provider{Timeout: 20 * time.Second},
+		Session: Session{
+			CodeAttempts: l.CodeAttempts, CodeResends: l.CodeResends, ResendCooldown: l.ResendCooldown,
+			BiometricAttempts: l.BiometricAttempts, Idle: l.Idle, IdleWarning: l.IdleWarning,
+			Absolute: l.Absolute, DoneHold: l.DoneHold,
+		},
+		Camera: Camera{Source: "synthetic", FPS: 15},
+		UI:     UI{Fullscreen: true, DefaultLang: "kk"},
+		Store:  Store{LinkBase: "https://files.almatel.kz/p/"},
+	}
+}
+
+// Load reads path over the defaults. An empty path means demo mode. Unknown
+// keys and bad values are errors: a typo must not silently fall back.
+func Load(path string) (Config, error) {
+	c := Default()
+	if path == "" {
+		c.Demo = true
+		c.UI.Fullscreen = false
+	} else {
+		md, err := toml.DecodeFile(path, &c)
+		if err != nil {
+			return c, fmt.Errorf("config %s: %w", path, err)
+		}
+		if u := md.Undecoded(); len(u) > 0 {
+			keys := make([]string, len(u))
+			for i, k := range u {
+				keys[i] = k.String()
+			}
+			return c, fmt.Errorf("config %s: unknown key %s", path, strings.Join(keys, ", "))
+		}
+	}
+	if c.DataDir == "" {
+		d, err := DefaultDataDir()
+		if err != nil {
+			return c, err
+		}
+		c.DataDir = d
+	}
+	if c.Ticket.PublicKey == "" {
+		c.Ticket.PublicKey = filepath.Join(c.DataDir, "ticket-ed25519.pub")
+	}
+	if err := c.validate(); err != nil {
+		if path == "" {
+			return c, err
+		}
+		return c, fmt.Errorf("config %s: %w", path, err)
+	}
+	return c, nil
+}
+
+func (c Config) validate() error {
+	var errs []string
+	bad := func(f string, a ...any) { errs = append(errs, fmt.Sprintf(f, a...)) }
+	if c.Office == "" {
+		bad("office is empty")
+	}
+	if c.KioskID == "" {
+		bad("kiosk_id is empty")
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("log_level %q is not debug, info, warn or error", c.LogLevel)
+	}
+	if !c.Demo {
+		if !strings.HasPrefix(c.Provider.URL, "https://") && !strings.HasPrefix(c.Provider.URL, "http://") {
+			bad("provider.url must be an http(s) URL")
+		}
+		if c.Provider.APIKey == "" && c.Provider.APIKeyFile == "" {
+			bad("provider.api_key or provider.api_key_file is required")
+		}
+	}
+	if c.Provider.Timeout <= 0 {
+		bad("provider.timeout must be positive")
+	}
+	s := c.Session
+	if s.CodeAttempts < 1 || s.CodeResends < 0 || s.BiometricAttempts < 1 {
+		bad("session attempts must be at least 1 (resends at least 0)")
+	}
+	if s.ResendCooldown < 0 || s.Idle <= 0 || s.IdleWarning <= 0 || s.Absolute <= 0 || s.DoneHold <= 0 {
+		bad("session durations must be positive")
+	}
+	switch c.Camera.Source {
+	case "synthetic":
+	case "folder":
+		if c.Camera.Folder == "" {
+			bad(`camera.folder is required when camera.source = "folder"`)
+		}
+	default:
+		bad("camera.source %q is not synthetic or folder", c.Camera.Source)
+	}
+	if c.Camera.FPS < 1 || c.Camera.FPS > 60 {
+		bad("camera.fps must be 1…60")
+	}
+	switch c.UI.DefaultLang {
+	case "kk", "ru", "en":
+	default:
+		bad("ui.default_lang %q is not kk, ru or en", c.UI.DefaultLang)
+	}
+	if len(errs) > 0 {
+		return errors.New(strings.Join(errs, "; "))
+	}
+	return nil
+}
+
+// Limits are the session limits as the machine takes them.
+func (c Config) Limits() session.Limits {
+	l := session.DefaultLimits()
+	s := c.Session
+	l.CodeAttempts, l.CodeResends, l.ResendCooldown = s.CodeAttempts, s.CodeResends, s.ResendCooldown
+	l.BiometricAttempts, l.Idle, l.IdleWarning, l.Absolute, l.DoneHold = s.BiometricAttempts, s.Idle, s.IdleWarning, s.Absolute, s.DoneHold
+	return l
+}
+
+// APIKey returns the provider key, from the file when one is named.
+func (c Config) APIKey() (string, error) {
+	if c.Provider.APIKeyFile == "" {
+		return c.Provider.APIKey, nil
+	}
+	b, err := os.ReadFile(c.Provider.APIKeyFile)
+	if err != nil {
+		return "", fmt.Errorf("provider api key: %w", err)
+	}
+	return strings.TrimSpace(string(b)), nil
+}

@@ -1,0 +1,44 @@
+// Package kiosk runs the signing session: it owns the current session state,
+// feeds events through the pure machine in app/session, runs the effects it
+// asks for (provider calls, capture, storage) and tells the UI what changed.
+package kiosk
+
+import (
+	"context"
+	"time"
+
+	"almatel.kz/signkiosk/app/provider"
+	"almatel.kz/signkiosk/app/session"
+	"almatel.kz/signkiosk/app/ticket"
+)
+
+// Provider is the biometric and EDS service (provider.Client satisfies it).
+type Provider interface {
+	CreateSession(ctx context.Context, req provider.CreateSessionRequest) (provider.CreateSessionResponse, error)
+	SubmitCode(ctx context.Context, sessionID, code string) (provider.IDDocument, error)
+	ResendCode(ctx context.Context, sessionID string) error
+	Consent(ctx context.Context, sessionID string, req provider.ConsentRequest) error
+	Biometrics(ctx context.Context, sessionID string, req provider.BiometricsRequest) (provider.BiometricsResponse, error)
+	Certificate(ctx context.Context, sessionID, password string) (provider.CertificateResponse, error)
+	Sign(ctx context.Context, sessionID string, req provider.SignRequest) (provider.SignResponse, error)
+}
+
+// Capturer takes the frames of one liveness attempt, JPEG-encoded.
+type Capturer interface {
+	Capture(ctx context.Context, challenge string) ([][]byte, error)
+}
+
+// TicketGate verifies a scanned ticket and marks it used.
+type TicketGate interface {
+	Admit(ctx context.Context, text string, now time.Time) (ticket.Payload, error)
+}
+
+// Store keeps a signed session durably and says where to download it.
+type Store interface {
+	Store(ctx context.Context, s session.State) (session.Receipt, error)
+}
+
+// Documents renders the document a session signs.
+type Documents interface {
+	Render(s session.State) ([]byte, error)
+}

@@ -1,0 +1,314 @@
+package kiosk
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"almatel.kz/signkiosk/app/provider"
+	"almatel.kz/signkiosk/app/session"
+)
+
+// Challenges are the active liveness challenges an attempt may ask for.
+var Challenges = []string{"turn_left", "turn_right", "come_closer"}
+
+// Config wires a runner. Every part is required except Rand and Tick.
+type Config struct {
+	Machine  session.Machine
+	Now      func() time.Time
+	Log      zerolog.Logger
+	Provider Provider
+	Camera   Capturer
+	Tickets  TicketGate
+	Store    Store
+	Docs     Documents
+	Rand     func(n int) int // picks a challenge; math/rand when nil
+	Tick     time.Duration   // how often the clocks run; 1 s when zero
+}
+
+// Runner owns the current session. Events go in through Dispatch (from any
+// goroutine); listeners hear every new state on the runner's goroutine and
+// must hand UI work to the UI thread themselves.
+type Runner struct {
+	cfg    Config
+	events chan session.Event
+	done   chan struct{}
+
+	mu        sync.Mutex
+	state     session.State
+	listeners []func(session.State)
+
+	// ctx of the running session's effects; cancelled by its wipe.
+	sessCtx    context.Context
+	sessCancel context.CancelFunc
+	effects    sync.WaitGroup
+}
+
+// New makes a runner in the idle state.
+func New(cfg Config) *Runner {
+	if cfg.Rand == nil {
+		cfg.Rand = rand.IntN
+	}
+	if cfg.Tick <= 0 {
+		cfg.Tick = time.Second
+	}
+	return &Runner{cfg: cfg, events: make(chan session.Event, 64), done: make(chan struct{}), state: session.State{Lang: "kk"}}
+}
+
+// SetLang sets the idle screen's language (the staff menu's default).
+func (r *Runner) SetLang(lang string) { r.Dispatch(session.SetLang{Lang: lang}) }
+
+// Subscribe adds a listener for state changes.
+func (r *Runner) Subscribe(fn func(session.State)) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.listeners = append(r.listeners, fn)
+}
+
+// State is a snapshot of the current session.
+func (r *Runner) State() session.State {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.state
+}
+
+// Dispatch queues an event. It never blocks the caller for long: after the
+// runner stopped, events are dropped.
+func (r *Runner) Dispatch(ev session.Event) {
+	if cs, ok := ev.(session.CaptureStart); ok && cs.Challenge == "" {
+		cs.Challenge = Challenges[r.cfg.Rand(len(Challenges))]
+		ev = cs
+	}
+	select {
+	case r.events <- ev:
+	case <-r.done:
+	}
+}
+
+// Scan admits a ticket text read by the camera or from a file. The check
+// (signature, expiry, office, reuse) runs off the caller's goroutine.
+func (r *Runner) Scan(text string) {
+	if r.State().Step != session.StepIdle {
+		return
+	}
+	go func() {
+		p, err := r.cfg.Tickets.Admit(context.Background(), text, r.cfg.Now())
+		if err != nil {
+			code := TicketErrorCode(err)
+			r.cfg.Log.Info().Str("event", "ticket_rejected").Str("code", code).Msg("ticket refused")
+			r.Dispatch(session.TicketRejected{Code: code})
+			return
+		}
+		r.cfg.Log.Info().Str("event", "ticket_accepted").Str("tid", p.TID).Str("office", p.Office).
+			Str("staff", p.Staff).Str("order", p.Order.ID).Msg("session starts")
+		r.Dispatch(session.TicketAccepted{Ticket: p})
+	}()
+}
+
+// Run processes events until ctx ends, then cancels the session's calls and
+// waits for them.
+func (r *Runner) Run(ctx context.Context) {
+	r.newSessionCtx()
+	tick := time.NewTicker(r.cfg.Tick)
+	defer func() {
+		tick.Stop()
+		close(r.done)
+		r.sessCancel()
+		r.effects.Wait()
+	}()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case ev := <-r.events:
+			r.apply(ev)
+		case <-tick.C:
+			r.apply(session.Tick{})
+		}
+	}
+}
+
+func (r *Runner) newSessionCtx() {
+	r.sessCtx, r.sessCancel = context.WithCancel(context.Background())
+}
+
+// apply runs one event through the machine on the runner's goroutine.
+func (r *Runner) apply(ev session.Event) {
+	r.mu.Lock()
+	prev := r.state
+	next, effects := r.cfg.Machine.Next(prev, ev, r.cfg.Now())
+	r.state = next
+	listeners := r.listeners
+	r.mu.Unlock()
+
+	for _, e := range effects {
+		r.run(e)
+	}
+	if changed(prev, next) {
+		for _, fn := range listeners {
+			fn(next)
+		}
+	}
+}
+
+// changed skips notifications for ticks that changed nothing visible.
+func changed(a, b session.State) bool {
+	return a.Step != b.Step || a.Busy != b.Busy || a.Retry != b.Retry || a.Err != b.Err ||
+		a.IdleAsked != b.IdleAsked || a.Lang != b.Lang || a.Gen != b.Gen ||
+		a.CodeAttemptsLeft != b.CodeAttemptsLeft || a.ResendsLeft != b.ResendsLeft ||
+		a.BioAttemptsLeft != b.BioAttemptsLeft || a.Challenge != b.Challenge || !a.ResendAt.Equal(b.ResendAt)
+}
+
+// run starts one effect. Provider calls run on their own goroutine with the
+// session's context and come back as events.
+func (r *Runner) run(e session.Effect) {
+	switch e := e.(type) {
+	case session.DoAudit:
+		r.audit(e.Snapshot)
+		return
+	case session.DoWipe:
+		// In-flight calls of that session stop here; any answer that still
+		// arrives carries an old Gen and the machine drops it.
+		r.sessCancel()
+		r.newSessionCtx()
+		return
+	}
+	ctx := r.sessCtx
+	r.effects.Add(1)
+	go func() {
+		defer r.effects.Done()
+		ev := r.execute(ctx, e)
+		if ev != nil && ctx.Err() == nil {
+			r.Dispatch(ev)
+		}
+	}()
+}
+
+// execute performs a call and turns its outcome into an event.
+func (r *Runner) execute(ctx context.Context, e session.Effect) session.Event {
+	p := r.cfg.Provider
+	switch e := e.(type) {
+	case session.DoCreate:
+		resp, err := p.CreateSession(ctx, e.Req)
+		if err != nil {
+			return r.failed(e.Gen, session.OpCreate, err)
+		}
+		return session.Created{Gen: e.Gen, Resp: resp}
+	case session.DoCode:
+		doc, err := p.SubmitCode(ctx, e.SessionID, e.Code)
+		if err != nil {
+			return r.failed(e.Gen, session.OpCode, err)
+		}
+		return session.CodeAccepted{Gen: e.Gen, Doc: doc}
+	case session.DoResend:
+		if err := p.ResendCode(ctx, e.SessionID); err != nil {
+			return r.failed(e.Gen, session.OpResend, err)
+		}
+		return session.Resent{Gen: e.Gen}
+	case session.DoConsent:
+		op := session.OpPrivacy
+		if e.Req.Kind == provider.ConsentEDSRules {
+			op = session.OpEDSRules
+		}
+		if err := p.Consent(ctx, e.SessionID, e.Req); err != nil {
+			return r.failed(e.Gen, op, err)
+		}
+		return session.ConsentRecorded{Gen: e.Gen, Kind: e.Req.Kind}
+	case session.DoBiometrics:
+		return r.biometrics(ctx, e)
+	case session.DoCertificate:
+		resp, err := p.Certificate(ctx, e.SessionID, e.Password)
+		if err != nil {
+			return r.failed(e.Gen, session.OpCertificate, err)
+		}
+		return session.CertificateIssued{Gen: e.Gen, Resp: resp}
+	case session.DoSign:
+		return r.sign(ctx, e)
+	case session.DoStore:
+		rc, err := r.cfg.Store.Store(ctx, e.Snapshot)
+		if err != nil {
+			r.cfg.Log.Error().Err(err).Str("event", "store_failed").Str("tid", e.Snapshot.Ticket.TID).Msg("signed session not stored; retry offered")
+			return session.Failed{Gen: e.Gen, Op: session.OpStore, Code: session.ErrStoreFailed}
+		}
+		r.cfg.Log.Info().Str("event", "session_signed").Str("tid", e.Snapshot.Ticket.TID).
+			Str("package", rc.PackageID).Dur("took", r.cfg.Now().Sub(e.Snapshot.Started)).Msg("signed and stored")
+		return session.Stored{Gen: e.Gen, Receipt: rc}
+	}
+	return nil
+}
+
+func (r *Runner) biometrics(ctx context.Context, e session.DoBiometrics) session.Event {
+	frames, err := r.cfg.Camera.Capture(ctx, e.Challenge)
+	if err != nil || len(frames) == 0 {
+		r.cfg.Log.Warn().Err(err).Str("event", "capture_failed").Msg("no frames captured")
+		return session.Failed{Gen: e.Gen, Op: session.OpBiometrics, Code: provider.CodeBadRequest}
+	}
+	resp, err := r.cfg.Provider.Biometrics(ctx, e.SessionID, provider.BiometricsRequest{Challenge: e.Challenge, Frames: frames})
+	clear(frames) // frames live only as long as the call
+	if err != nil {
+		return r.failed(e.Gen, session.OpBiometrics, err)
+	}
+	r.cfg.Log.Info().Str("event", "biometric_decision").Str("decision", resp.Decision).
+		Str("decision_id", resp.DecisionID).Int("attempts_left", resp.AttemptsLeft).Msg("provider judged attempt")
+	return session.BiometricJudged{Gen: e.Gen, Challenge: e.Challenge, Resp: resp}
+}
+
+func (r *Runner) sign(ctx context.Context, e session.DoSign) session.Event {
+	s := e.Snapshot
+	doc, err := r.cfg.Docs.Render(s)
+	if err != nil {
+		r.cfg.Log.Error().Err(err).Str("event", "render_failed").Msg("document not rendered")
+		return session.Failed{Gen: e.Gen, Op: session.OpSign, Code: provider.CodeInternal}
+	}
+	sum := sha256.Sum256(doc)
+	digest := hex.EncodeToString(sum[:])
+	resp, err := r.cfg.Provider.Sign(ctx, s.ProviderSession, provider.SignRequest{DocumentSHA256: digest, Password: s.Password()})
+	if err != nil {
+		return r.failed(e.Gen, session.OpSign, err)
+	}
+	return session.SignedDoc{Gen: e.Gen, Sig: session.Signature{
+		Document: doc, DocumentSHA256: digest, CMS: resp.CMS,
+		Certificate: s.Cert.Certificate, Chain: s.Cert.Chain, SignedAt: resp.SignedAt,
+	}}
+}
+
+// failed logs a call's failure by its code only (no request data) and makes
+// the event the machine decides on.
+func (r *Runner) failed(gen uint64, op session.Op, err error) session.Event {
+	code := provider.ErrorCode(err)
+	if errors.Is(err, context.Canceled) {
+		return nil
+	}
+	var pe *provider.Error
+	var left *int
+	if errors.As(err, &pe) {
+		left = pe.AttemptsLeft
+	}
+	r.cfg.Log.Warn().Str("event", "provider_error").Str("op", op.String()).Str("code", code).Msg("provider call failed")
+	return session.Failed{Gen: gen, Op: op, Code: code, AttemptsLeft: left}
+}
+
+// audit writes the one line an unfinished session leaves: no personal data.
+func (r *Runner) audit(s session.State) {
+	last := session.StepWelcome
+	if n := len(s.Marks); n > 0 {
+		last = s.Marks[n-1].Step
+	}
+	r.cfg.Log.Info().Str("event", "session_ended").Str("tid", s.Ticket.TID).Str("office", s.Ticket.Office).
+		Str("staff", s.Ticket.Staff).Str("order", s.Ticket.Order.ID).Str("reason", string(s.Reason)).
+		Str("last_step", last.String()).Str("err", s.Err).Int("biometric_attempts", len(s.Biometrics)).
+		Dur("took", s.EndedAt.Sub(s.Started)).Msg("session ended before signing")
+}
+
+// String for debugging; never includes personal data.
+func (r *Runner) String() string {
+	s := r.State()
+	return fmt.Sprintf("runner{step=%s gen=%d}", s.Step, s.Gen)
+}

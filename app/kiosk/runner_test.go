@@ -1,0 +1,334 @@
+package kiosk_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"almatel.kz/signkiosk/app/kiosk"
+	"almatel.kz/signkiosk/app/logging"
+	"almatel.kz/signkiosk/app/provider"
+	"almatel.kz/signkiosk/app/provider/sim"
+	"almatel.kz/signkiosk/app/session"
+	"almatel.kz/signkiosk/app/store"
+	"almatel.kz/signkiosk/app/ticket"
+	"almatel.kz/signkiosk/assets"
+	"almatel.kz/signkiosk/camera"
+	"github.com/rs/zerolog"
+)
+
+// syncBuf is a log sink shared by goroutines.
+type syncBuf struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuf) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuf) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+type rig struct {
+	t      *testing.T
+	sim    *sim.Simulator
+	runner *kiosk.Runner
+	priv   ed25519.PrivateKey
+	log    *syncBuf
+	signed string
+	cancel context.CancelFunc
+}
+
+func newRig(t *testing.T, timeout time.Duration, limits session.Limits) *rig {
+	t.Helper()
+	logBuf := &syncBuf{}
+	log := logging.New(logBuf, zerolog.DebugLevel)
+	s, err := sim.New(sim.Config{APIKey: "k", Log: log, SlowDelay: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(s)
+	t.Cleanup(srv.Close)
+	pub, priv, _ := ed25519.GenerateKey(nil)
+	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "kiosk.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	ledger, err := ticket.NewLedger(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signed := t.TempDir()
+	r := kiosk.New(kiosk.Config{
+		Machine:  session.Machine{Limits: limits},
+		Now:      time.Now,
+		Log:      log,
+		Provider: provider.NewClient(srv.URL, "k", nil, timeout),
+		Camera:   camera.Capturer{Source: camera.NewSynthetic(160, 120, 60), Frames: 2},
+		Tickets:  kiosk.Gate{Verifier: ticket.Verifier{PublicKey: pub, Office: "ALM-001", Skew: time.Minute}, Ledger: ledger},
+		Store:    kiosk.FolderStore{Dir: signed, KioskID: "K1", LinkBase: "https://x.test/p/"},
+		Docs:     kiosk.TextDocuments{},
+		Tick:     20 * time.Millisecond,
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { r.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return &rig{t: t, sim: s, runner: r, priv: priv, log: logBuf, signed: signed, cancel: cancel}
+}
+
+func (g *rig) ticketFor(o ticket.Order) string {
+	g.t.Helper()
+	text, err := ticket.Encode(ticket.NewPayload(o, "ALM-001", "S-1", time.Now(), time.Hour), g.priv)
+	if err != nil {
+		g.t.Fatal(err)
+	}
+	return text
+}
+
+// wait polls the runner's state until ok or the deadline.
+func (g *rig) wait(what string, ok func(session.State) bool) session.State {
+	g.t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		if s := g.runner.State(); ok(s) {
+			return s
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	s := g.runner.State()
+	g.t.Fatalf("timed out waiting for %s: step %v busy %v err %q reason %q", what, s.Step, s.Busy, s.Err, s.Reason)
+	return s
+}
+
+func (g *rig) waitStep(st session.Step) session.State {
+	g.t.Helper()
+	return g.wait(st.String(), func(s session.State) bool { return s.Step == st && s.Busy == session.OpNone })
+}
+
+func (g *rig) code() string {
+	g.t.Helper()
+	c, ok := g.sim.LastCode(g.runner.State().ProviderSession)
+	if !ok {
+		g.t.Fatal("no SMS code in the simulator")
+	}
+	return c
+}
+
+func (g *rig) consent(kind, name string) {
+	sum, err := assets.TextSHA256(g.runner.State().Lang, name)
+	if err != nil {
+		g.t.Fatal(err)
+	}
+	g.runner.Dispatch(session.ConsentAccepted{Kind: kind, TextSHA256: sum})
+}
+
+func TestFullSessionOverHTTP(t *testing.T) {
+	g := newRig(t, 5*time.Second, session.DefaultLimits())
+	order := ticket.DemoOrder()
+	g.runner.Scan(g.ticketFor(order))
+	g.waitStep(session.StepWelcome)
+	g.runner.Dispatch(session.Begin{})
+	g.waitStep(session.StepCode)
+	code := g.code()
+	g.runner.Dispatch(session.CodeEntered{Code: code})
+	s := g.waitStep(session.StepReview)
+	if s.Doc == nil || s.Doc.IIN != order.Subscriber.IIN {
+		t.Fatalf("document not opened: %+v", s.Doc)
+	}
+	g.runner.Dispatch(session.ReviewAccepted{})
+	g.waitStep(session.StepPrivacy)
+	g.consent(provider.ConsentPrivacy, "privacy")
+	g.waitStep(session.StepBiometrics)
+	g.runner.Dispatch(session.CaptureStart{})
+	g.waitStep(session.StepEDSRules)
+	g.consent(provider.ConsentEDSRules, "eds_rules")
+	g.waitStep(session.StepPassword)
+	const pw = "Qazaq#2026"
+	g.runner.Dispatch(session.PasswordEntered{Password: pw, Confirm: pw})
+	s = g.waitStep(session.StepDone)
+	if s.Receipt == nil || !strings.HasPrefix(s.Receipt.DownloadURL, "https://x.test/p/") {
+		t.Fatalf("receipt %+v", s.Receipt)
+	}
+	if s.HasPassword() {
+		t.Fatal("password held after done")
+	}
+	dir := filepath.Join(g.signed, s.Receipt.PackageID)
+	doc, err := os.ReadFile(filepath.Join(dir, "application.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(doc), "Сәрсенбаев") || !strings.Contains(string(doc), "48575443A1B2C3D4") {
+		t.Fatalf("document lacks the subscriber or the equipment:\n%s", doc)
+	}
+	ev, _ := os.ReadFile(filepath.Join(dir, "evidence.json"))
+	for _, pii := range []string{order.Subscriber.IIN, order.Subscriber.Surname, order.Subscriber.Phone} {
+		if strings.Contains(string(ev), pii) {
+			t.Fatalf("evidence holds personal data %q", pii)
+		}
+	}
+
+	// Back to idle: nothing of the subscriber remains in the runner.
+	g.runner.Dispatch(session.Finish{})
+	s = g.waitStep(session.StepIdle)
+	if s.Doc != nil || s.Ticket.Order.Subscriber.IIN != "" || s.Signed != nil {
+		t.Fatal("idle state holds the last session")
+	}
+
+	// The same ticket again is refused.
+	g.runner.Scan(g.ticketFor(order)) // a new tid: accepted
+	g.waitStep(session.StepWelcome)
+	g.runner.Dispatch(session.Cancel{})
+	g.waitStep(session.StepEnded)
+
+	assertNoPII(t, g.log.String(), order, code, pw)
+}
+
+func assertNoPII(t *testing.T, log string, o ticket.Order, code, pw string) {
+	t.Helper()
+	sub := o.Subscriber
+	for name, v := range map[string]string{
+		"IIN": sub.IIN, "surname": sub.Surname, "given name": sub.Given, "patronymic": sub.Patronymic,
+		"phone": sub.Phone, "password": pw, "address": o.Address,
+	} {
+		if strings.Contains(log, v) {
+			t.Errorf("log contains the %s", name)
+		}
+	}
+	// The simulator's "SMS" line is the one place the code is printed by
+	// design (the demo user reads it there); no other line may carry it.
+	for _, line := range strings.Split(log, "\n") {
+		if strings.Contains(line, code) && !strings.Contains(line, "simulated SMS") {
+			t.Errorf("log line carries the code: %s", line)
+		}
+	}
+	if !strings.Contains(log, "session_signed") && !strings.Contains(log, "session_ended") {
+		t.Error("log has no session lines at all: the check proves nothing")
+	}
+}
+
+func TestTicketRefusals(t *testing.T) {
+	g := newRig(t, 5*time.Second, session.DefaultLimits())
+	text := g.ticketFor(ticket.DemoOrder())
+	g.runner.Scan(text)
+	g.waitStep(session.StepWelcome)
+	g.runner.Dispatch(session.Cancel{})
+	g.waitStep(session.StepEnded)
+	g.runner.Dispatch(session.Finish{})
+	g.waitStep(session.StepIdle)
+
+	g.runner.Scan(text) // reused
+	s := g.wait("reuse refused", func(s session.State) bool { return s.Err != "" })
+	if s.Err != "ticket_reused" || s.Step != session.StepIdle {
+		t.Fatalf("err %q step %v", s.Err, s.Step)
+	}
+	g.runner.Scan("AKT1:garbage!!")
+	g.wait("garbage refused", func(s session.State) bool { return s.Err == "ticket_encoding" })
+	g.runner.Scan("hello")
+	g.wait("not a ticket", func(s session.State) bool { return s.Err == "ticket_not_ticket" })
+}
+
+func TestSlowProviderTimesOutThenRetry(t *testing.T) {
+	g := newRig(t, 300*time.Millisecond, session.DefaultLimits())
+	o := ticket.DemoOrder()
+	o.Subscriber.IIN = sim.TriggerIINSlow
+	g.runner.Scan(g.ticketFor(o))
+	g.waitStep(session.StepWelcome)
+	g.runner.Dispatch(session.Begin{})
+	g.waitStep(session.StepCode)
+	// Every call after create is slow: the code times out; the subscriber stays.
+	g.runner.Dispatch(session.CodeEntered{Code: g.code()})
+	s := g.wait("timeout", func(s session.State) bool { return s.Err == provider.CodeTimeout })
+	if s.Step != session.StepCode || s.Busy != session.OpNone {
+		t.Fatalf("step %v busy %v", s.Step, s.Busy)
+	}
+}
+
+func TestProviderOutageAndFailedMatch(t *testing.T) {
+	g := newRig(t, 5*time.Second, session.DefaultLimits())
+	o := ticket.DemoOrder()
+	o.Subscriber.IIN = sim.TriggerIINUnavailable
+	g.runner.Scan(g.ticketFor(o))
+	g.waitStep(session.StepWelcome)
+	g.runner.Dispatch(session.Begin{})
+	g.waitStep(session.StepCode)
+	g.runner.Dispatch(session.CodeEntered{Code: g.code()})
+	g.wait("outage shown", func(s session.State) bool { return s.Err == provider.CodeUnavailable && s.Busy == session.OpNone })
+	g.runner.Dispatch(session.Cancel{})
+	g.waitStep(session.StepEnded)
+	g.runner.Dispatch(session.Finish{})
+	g.waitStep(session.StepIdle)
+
+	// Five failed biometric attempts end the session.
+	o.Subscriber.IIN = sim.TriggerIINNoMatch
+	g.runner.Scan(g.ticketFor(o))
+	g.waitStep(session.StepWelcome)
+	g.runner.Dispatch(session.Begin{})
+	g.waitStep(session.StepCode)
+	g.runner.Dispatch(session.CodeEntered{Code: g.code()})
+	g.waitStep(session.StepReview)
+	g.runner.Dispatch(session.ReviewAccepted{})
+	g.waitStep(session.StepPrivacy)
+	g.consent(provider.ConsentPrivacy, "privacy")
+	g.waitStep(session.StepBiometrics)
+	for i := 0; i < 5; i++ {
+		g.runner.Dispatch(session.CaptureStart{})
+		g.wait("attempt judged", func(s session.State) bool {
+			return (s.Step == session.StepBiometrics && s.Busy == session.OpNone && s.BioAttemptsLeft == 4-i) || s.Step == session.StepEnded
+		})
+	}
+	s := g.waitStep(session.StepEnded)
+	if s.Reason != session.ReasonBiometricFailed {
+		t.Fatalf("reason %q", s.Reason)
+	}
+	if !strings.Contains(g.log.String(), `"reason":"biometric_failed"`) {
+		t.Fatal("no audit line for the ended session")
+	}
+}
+
+func TestWrongCodeThreeTimes(t *testing.T) {
+	lim := session.DefaultLimits()
+	lim.CodeResends = 0
+	g := newRig(t, 5*time.Second, lim)
+	g.runner.Scan(g.ticketFor(ticket.DemoOrder()))
+	g.waitStep(session.StepWelcome)
+	g.runner.Dispatch(session.Begin{})
+	g.waitStep(session.StepCode)
+	for i := 2; i >= 0; i-- {
+		g.runner.Dispatch(session.CodeEntered{Code: sim.TriggerWrongCode})
+		g.wait("wrong code", func(s session.State) bool {
+			return s.Busy == session.OpNone && (s.CodeAttemptsLeft == i || s.Step == session.StepEnded)
+		})
+	}
+	s := g.waitStep(session.StepEnded)
+	if s.Reason != session.ReasonCodeAttempts {
+		t.Fatalf("reason %q", s.Reason)
+	}
+}
+
+func TestIdleTimeoutEndsAndWipes(t *testing.T) {
+	lim := session.DefaultLimits()
+	lim.Idle, lim.IdleWarning = 100*time.Millisecond, 100*time.Millisecond
+	g := newRig(t, 5*time.Second, lim)
+	g.runner.Scan(g.ticketFor(ticket.DemoOrder()))
+	g.waitStep(session.StepWelcome)
+	g.wait("asked", func(s session.State) bool { return s.IdleAsked })
+	s := g.waitStep(session.StepEnded)
+	if s.Reason != session.ReasonIdle || s.Ticket.TID != "" {
+		t.Fatalf("reason %q", s.Reason)
+	}
+}

@@ -1,0 +1,140 @@
+// Package sim is an in-memory simulator of the biometric and cloud-EDS
+// provider's API, for demos and tests. It speaks the same JSON as the real
+// provider (see package provider), keeps a demo CA, prints the "SMS" code to
+// its log, and fails on purpose for the trigger values in TRIGGERS.md.
+package sim
+
+import (
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"almatel.kz/signkiosk/app/provider"
+)
+
+// Config configures a Simulator; zero fields take the defaults noted.
+type Config struct {
+	APIKey            string           // required: the bearer key kiosks send
+	Log               zerolog.Logger   // where the simulated SMS and events go
+	Now               func() time.Time // clock; time.Now
+	CodeAttempts      int              // wrong codes before a resend is needed; 3
+	BiometricAttempts int              // biometric attempts per session; 5
+	SessionTTL        time.Duration    // a session's whole life; 30m
+	CodeTTL           time.Duration    // an SMS code's life; 5m
+	ResendCooldown    time.Duration    // between SMS codes; 60s
+	MaxResends        int              // resends per session; 2
+	SlowDelay         time.Duration    // the slow trigger's delay; 25s
+}
+
+func (c *Config) setDefaults() error {
+	if c.APIKey == "" {
+		return errors.New("sim: an API key is required")
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	for _, d := range []struct {
+		v   *int
+		def int
+	}{{&c.CodeAttempts, 3}, {&c.BiometricAttempts, 5}, {&c.MaxResends, 2}} {
+		if *d.v < 0 {
+			return fmt.Errorf("sim: negative limit %d", *d.v)
+		}
+		if *d.v == 0 {
+			*d.v = d.def
+		}
+	}
+	for _, d := range []struct {
+		v   *time.Duration
+		def time.Duration
+	}{{&c.SessionTTL, 30 * time.Minute}, {&c.CodeTTL, 5 * time.Minute}, {&c.ResendCooldown, time.Minute}, {&c.SlowDelay, 25 * time.Second}} {
+		if *d.v < 0 {
+			return fmt.Errorf("sim: negative duration %v", *d.v)
+		}
+		if *d.v == 0 {
+			*d.v = d.def
+		}
+	}
+	return nil
+}
+
+// Simulator is the provider simulator, an http.Handler. Safe for concurrent use.
+type Simulator struct {
+	cfg   Config
+	log   zerolog.Logger
+	mux   *http.ServeMux
+	ca    *demoCA
+	photo []byte // the made-up document photo, JPEG
+
+	mu       sync.Mutex
+	sessions map[string]*session
+}
+
+// New makes a simulator with a fresh demo CA.
+func New(cfg Config) (*Simulator, error) {
+	if err := cfg.setDefaults(); err != nil {
+		return nil, err
+	}
+	ca, err := newDemoCA(cfg.Now())
+	if err != nil {
+		return nil, fmt.Errorf("sim: %w", err)
+	}
+	photo, err := documentPhoto()
+	if err != nil {
+		return nil, fmt.Errorf("sim: %w", err)
+	}
+	s := &Simulator{
+		cfg:      cfg,
+		log:      cfg.Log.With().Str("component", "provider-sim").Logger(),
+		ca:       ca,
+		photo:    photo,
+		sessions: make(map[string]*session),
+	}
+	s.mux = http.NewServeMux()
+	s.mux.HandleFunc("POST /v1/sessions", s.handleCreate)
+	s.mux.HandleFunc("POST /v1/sessions/{id}/egov-code", s.handleCode)
+	s.mux.HandleFunc("POST /v1/sessions/{id}/egov-code/resend", s.handleResend)
+	s.mux.HandleFunc("POST /v1/sessions/{id}/consents", s.handleConsent)
+	s.mux.HandleFunc("POST /v1/sessions/{id}/biometrics", s.handleBiometrics)
+	s.mux.HandleFunc("POST /v1/sessions/{id}/certificate", s.handleCertificate)
+	s.mux.HandleFunc("POST /v1/sessions/{id}/sign", s.handleSign)
+	s.mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
+		writeError(w, http.StatusNotFound, provider.CodeNotFound, "no such endpoint", nil)
+	})
+	return s, nil
+}
+
+// ServeHTTP checks the bearer key, then routes the call.
+func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !s.authorized(r) {
+		writeError(w, http.StatusUnauthorized, provider.CodeUnauthorized, "missing or wrong API key", nil)
+		return
+	}
+	s.mux.ServeHTTP(w, r)
+}
+
+func (s *Simulator) authorized(r *http.Request) bool {
+	const prefix = "Bearer "
+	h := r.Header.Get("Authorization")
+	if len(h) <= len(prefix) || h[:len(prefix)] != prefix {
+		return false
+	}
+	return subtle.ConstantTimeCompare([]byte(h[len(prefix):]), []byte(s.cfg.APIKey)) == 1
+}
+
+// LastCode returns the SMS code last sent for the session, for tests and the
+// in-process demo (which shows it instead of a phone).
+func (s *Simulator) LastCode(sessionID string) (string, bool) {
+	ss := s.get(sessionID)
+	if ss == nil {
+		return "", false
+	}
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	return ss.code, ss.code != ""
+}
