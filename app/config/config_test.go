@@ -78,3 +78,15 @@ func TestLoadBad(t *testing.T) {
 		t.Error("missing file accepted")
 	}
 }
+
+// The documented example must load: docs and code stay in step.
+func TestExampleConfigLoads(t *testing.T) {
+	c, err := Load("../../docs/signkiosk.example.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := Default()
+	if c.Session != d.Session || c.Camera != d.Camera || c.UI != d.UI || c.Ticket.ClockSkew != d.Ticket.ClockSkew {
+		t.Fatalf("example differs from the defaults:\n%+v\n%+v", c, d)
+	}
+}
