@@ -1,0 +1,183 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/app"
+	"github.com/rs/zerolog"
+
+	"almatel.kz/signkiosk/app/config"
+	"almatel.kz/signkiosk/app/demo"
+	"almatel.kz/signkiosk/app/kiosk"
+	"almatel.kz/signkiosk/app/logging"
+	"almatel.kz/signkiosk/app/provider"
+	"almatel.kz/signkiosk/app/session"
+	"almatel.kz/signkiosk/app/store"
+	"almatel.kz/signkiosk/app/ticket"
+	"almatel.kz/signkiosk/camera"
+	"almatel.kz/signkiosk/ui"
+)
+
+// runKiosk opens the kiosk window. Without a config it runs the demo: the
+// provider simulator in-process and a demo ticket printed at start.
+func runKiosk(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("signkiosk", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfgPath := fs.String("config", os.Getenv(config.EnvConfig), "config file (TOML); none means demo mode")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	cfg, err := config.Load(*cfgPath)
+	if err != nil {
+		fmt.Fprintf(stderr, "signkiosk: %v\n", err)
+		return 2
+	}
+	k, err := assemble(cfg, stdout, stderr, nil)
+	if err != nil {
+		fmt.Fprintf(stderr, "signkiosk: %v\n", err)
+		return 1
+	}
+	defer k.close()
+
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go k.runner.Run(runCtx)
+
+	a := app.NewWithID("kz.almatel.signkiosk")
+	w := a.NewWindow("AlmaTel signkiosk")
+	ui.New(w, ui.Options{Kiosk: k.runner, Camera: k.camera, Demo: k.demoUI, Log: k.log})
+	if cfg.UI.Fullscreen {
+		w.SetFullScreen(true)
+		w.SetCloseIntercept(func() {}) // the subscriber cannot close the kiosk
+	} else {
+		w.Resize(fyne.NewSize(1280, 800))
+	}
+	go func() {
+		<-runCtx.Done()
+		fyne.Do(a.Quit)
+	}()
+	k.log.Info().Str("event", "kiosk_start").Str("kiosk", cfg.KioskID).Bool("demo", cfg.Demo).Str("version", version).Msg("kiosk ready")
+	w.ShowAndRun()
+	return 0
+}
+
+// kioskParts is everything a running kiosk holds, for orderly shutdown.
+type kioskParts struct {
+	log     zerolog.Logger
+	runner  *kiosk.Runner
+	camera  camera.Source
+	demoUI  *ui.Demo
+	demo    *demo.Env // demo mode only
+	closers []func()
+}
+
+func (k *kioskParts) close() {
+	for i := len(k.closers) - 1; i >= 0; i-- {
+		k.closers[i]()
+	}
+}
+
+// assemble wires the kiosk from its config: the composition root. wrap, when
+// not nil, wraps the provider client (the screenshot driver pauses calls).
+func assemble(cfg config.Config, stdout, stderr io.Writer, wrap func(kiosk.Provider) kiosk.Provider) (*kioskParts, error) {
+	k := &kioskParts{}
+	level, _ := zerolog.ParseLevel(cfg.LogLevel)
+	log, logFile, err := logging.Open(filepath.Join(cfg.DataDir, "logs"), stderr, level)
+	if err != nil {
+		return nil, err
+	}
+	k.log = log
+	k.closers = append(k.closers, func() { logFile.Close() })
+	fail := func(err error) (*kioskParts, error) { k.close(); return nil, err }
+
+	db, err := store.Open(context.Background(), filepath.Join(cfg.DataDir, "kiosk.db"))
+	if err != nil {
+		if errors.Is(err, store.ErrCorrupt) {
+			err = fmt.Errorf("%w — no new sessions until staff restore it (see README, troubleshooting)", err)
+		}
+		return fail(err)
+	}
+	k.closers = append(k.closers, func() { db.Close() })
+	ledger, err := ticket.NewLedger(db)
+	if err != nil {
+		return fail(err)
+	}
+
+	var pub []byte
+	providerURL, apiKey := cfg.Provider.URL, ""
+	if cfg.Demo {
+		env, err := demo.Start(cfg.DataDir, cfg.Office, time.Now, log)
+		if err != nil {
+			return fail(err)
+		}
+		k.demo = env
+		k.closers = append(k.closers, func() { env.Close(context.Background()) })
+		pub, providerURL, apiKey = env.TicketPub, env.ProviderURL, demo.APIKey
+		k.demoUI = &ui.Demo{
+			NewTicketQR: func() (string, error) { _, p, err := env.NewTicket(); return p, err },
+		}
+		text, png, err := env.NewTicket()
+		if err != nil {
+			return fail(err)
+		}
+		fmt.Fprintf(stdout, "demo mode: provider simulator at %s\ndemo ticket (valid 1 h):\n%s\nits QR: %s\n"+
+			"the SMS code appears in this terminal as \"simulated SMS from 1414\" (sms_code=…)\n", providerURL, text, png)
+	} else {
+		p, err := ticket.LoadPublicKey(cfg.Ticket.PublicKey)
+		if err != nil {
+			return fail(err)
+		}
+		pub = p
+		if apiKey, err = cfg.APIKey(); err != nil {
+			return fail(err)
+		}
+	}
+
+	src, err := openCamera(cfg)
+	if err != nil {
+		return fail(err)
+	}
+	k.camera = src
+	k.closers = append(k.closers, func() { src.Close() })
+
+	var prov kiosk.Provider = provider.NewClient(providerURL, apiKey, nil, cfg.Provider.Timeout)
+	if wrap != nil {
+		prov = wrap(prov)
+	}
+	k.runner = kiosk.New(kiosk.Config{
+		Machine:  session.Machine{Limits: cfg.Limits()},
+		Now:      time.Now,
+		Log:      log,
+		Provider: prov,
+		Camera:   camera.Capturer{Source: src, Frames: 5},
+		Tickets:  kiosk.Gate{Verifier: ticket.Verifier{PublicKey: pub, Office: cfg.Office, Skew: cfg.Ticket.ClockSkew}, Ledger: ledger},
+		Store:    kiosk.FolderStore{Dir: filepath.Join(cfg.DataDir, "signed"), KioskID: cfg.KioskID, Version: version, LinkBase: cfg.Store.LinkBase},
+		Docs:     kiosk.TextDocuments{},
+	})
+	k.runner.SetLang(cfg.UI.DefaultLang)
+	purgeTickets(ledger, log)
+	return k, nil
+}
+
+func openCamera(cfg config.Config) (camera.Source, error) {
+	if cfg.Camera.Source == "folder" {
+		return camera.NewFolder(cfg.Camera.Folder, cfg.Camera.FPS)
+	}
+	return camera.NewSynthetic(640, 480, cfg.Camera.FPS), nil
+}
+
+// purgeTickets drops used-ticket ids that have expired (they cannot be
+// replayed any more: the ticket itself is refused as expired).
+func purgeTickets(l *ticket.Ledger, log zerolog.Logger) {
+	if err := l.Purge(context.Background(), time.Now()); err != nil {
+		log.Warn().Err(err).Msg("purge used tickets")
+	}
+}

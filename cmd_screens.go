@@ -1,0 +1,247 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"image/png"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/app"
+
+	"almatel.kz/signkiosk/app/config"
+	"almatel.kz/signkiosk/app/kiosk"
+	"almatel.kz/signkiosk/app/provider"
+	"almatel.kz/signkiosk/app/session"
+	"almatel.kz/signkiosk/assets"
+	"almatel.kz/signkiosk/ui"
+)
+
+// runScreens opens the real kiosk window in demo mode and walks it through
+// every screen in each language, saving a screenshot of each: with
+// ImageMagick's `import -window root` when there is an X display (what a
+// person sees), else from the window's canvas. `make screenshots` runs it
+// under Xvfb. A developer tool, not for the office.
+func runScreens(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("screens", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	out := fs.String("out", "docs/screens", "folder for the PNG files")
+	size := fs.String("size", "1920x1080", "window size WxH")
+	langs := fs.String("langs", "kk,ru", "languages, comma-separated")
+	suffix := fs.String("suffix", "", "added to each file name (e.g. -portrait)")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	var w, h float32
+	if _, err := fmt.Sscanf(*size, "%fx%f", &w, &h); err != nil || w < 100 || h < 100 {
+		fmt.Fprintf(stderr, "screens: --size %q is not WxH\n", *size)
+		return 2
+	}
+	data, err := os.MkdirTemp("", "signkiosk-screens-")
+	if err != nil {
+		fmt.Fprintf(stderr, "screens: %v\n", err)
+		return 1
+	}
+	defer os.RemoveAll(data)
+	os.Setenv(config.EnvDataDir, data)
+	cfg, err := config.Load("")
+	if err != nil {
+		fmt.Fprintf(stderr, "screens: %v\n", err)
+		return 2
+	}
+	signGate := make(chan struct{})
+	k, err := assemble(cfg, io.Discard, io.Discard, func(p kiosk.Provider) kiosk.Provider {
+		return gatedSign{Provider: p, gate: signGate}
+	})
+	if err != nil {
+		fmt.Fprintf(stderr, "screens: %v\n", err)
+		return 1
+	}
+	defer k.close()
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		fmt.Fprintf(stderr, "screens: %v\n", err)
+		return 1
+	}
+
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go k.runner.Run(runCtx)
+	a := app.NewWithID("kz.almatel.signkiosk.screens")
+	win := a.NewWindow("AlmaTel signkiosk")
+	ui.New(win, ui.Options{Kiosk: k.runner, Camera: k.camera, Demo: k.demoUI, Log: k.log})
+	win.Resize(fyne.NewSize(w, h))
+	win.SetFixedSize(true)
+
+	d := &screenDriver{k: k, win: win, out: *out, suffix: *suffix, stderr: stderr, signGate: signGate}
+	go func() {
+		err := d.walk(runCtx, strings.Split(*langs, ","))
+		if err != nil {
+			fmt.Fprintf(stderr, "screens: %v\n", err)
+			d.failed = true
+		} else {
+			fmt.Fprintf(stdout, "screens: %d screenshots in %s\n", d.count, *out)
+		}
+		fyne.Do(a.Quit)
+	}()
+	win.ShowAndRun()
+	if d.failed {
+		return 1
+	}
+	return 0
+}
+
+// gatedSign holds the sign call until released, so the signing screen
+// stays up long enough to be photographed.
+type gatedSign struct {
+	kiosk.Provider
+	gate chan struct{}
+}
+
+func (g gatedSign) Sign(ctx context.Context, id string, req provider.SignRequest) (provider.SignResponse, error) {
+	select {
+	case <-g.gate:
+	case <-ctx.Done():
+		return provider.SignResponse{}, ctx.Err()
+	}
+	return g.Provider.Sign(ctx, id, req)
+}
+
+type screenDriver struct {
+	k        *kioskParts
+	win      fyne.Window
+	out      string
+	suffix   string
+	stderr   io.Writer
+	signGate chan struct{}
+	count    int
+	failed   bool
+}
+
+func (d *screenDriver) walk(ctx context.Context, langs []string) error {
+	r := d.k.runner
+	time.Sleep(1500 * time.Millisecond) // the window maps and draws
+	for _, lang := range langs {
+		r.SetLang(lang)
+		steps := []struct {
+			name string
+			act  func() error
+			want session.Step
+		}{
+			{"idle", nil, session.StepIdle},
+			{"welcome", func() error {
+				text, _, err := d.k.demo.NewTicket()
+				r.Scan(text)
+				return err
+			}, session.StepWelcome},
+			{"code", func() error { r.SetLang(lang); r.Dispatch(session.Begin{}); return nil }, session.StepCode},
+			{"review", func() error {
+				code, _ := d.k.demo.Sim.LastCode(r.State().ProviderSession)
+				r.Dispatch(session.CodeEntered{Code: code})
+				return nil
+			}, session.StepReview},
+			{"privacy", func() error { r.Dispatch(session.ReviewAccepted{}); return nil }, session.StepPrivacy},
+			{"biometrics", func() error { return d.consent(provider.ConsentPrivacy, "privacy") }, session.StepBiometrics},
+			{"eds_rules", func() error { r.Dispatch(session.CaptureStart{}); return nil }, session.StepEDSRules},
+			{"password", func() error { return d.consent(provider.ConsentEDSRules, "eds_rules") }, session.StepPassword},
+			{"signing", func() error {
+				r.Dispatch(session.PasswordEntered{Password: "Almaty#2026", Confirm: "Almaty#2026"})
+				return nil
+			}, session.StepSigning},
+			{"done", func() error { d.signGate <- struct{}{}; return nil }, session.StepDone},
+			{"ended", func() error {
+				r.Dispatch(session.Finish{})
+				if err := d.waitStep(ctx, session.StepIdle, false); err != nil {
+					return err
+				}
+				text, _, err := d.k.demo.NewTicket()
+				r.Scan(text)
+				if err := d.waitStep(ctx, session.StepWelcome, true); err != nil {
+					return err
+				}
+				r.SetLang(lang)
+				r.Dispatch(session.Cancel{})
+				return err
+			}, session.StepEnded},
+		}
+		for _, st := range steps {
+			if st.act != nil {
+				if err := st.act(); err != nil {
+					return fmt.Errorf("%s/%s: %w", lang, st.name, err)
+				}
+			}
+			// The signing screen waits on the (held) sign call: busy is right.
+			if err := d.waitStep(ctx, st.want, st.want != session.StepSigning); err != nil {
+				return fmt.Errorf("%s/%s: %w", lang, st.name, err)
+			}
+			if err := d.shot(lang + "-" + st.name + d.suffix); err != nil {
+				return err
+			}
+		}
+		r.Dispatch(session.Finish{})
+		if err := d.waitStep(ctx, session.StepIdle, false); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (d *screenDriver) consent(kind, name string) error {
+	r := d.k.runner
+	sum, err := assets.TextSHA256(r.State().Lang, name)
+	if err != nil {
+		return err
+	}
+	r.Dispatch(session.ConsentAccepted{Kind: kind, TextSHA256: sum})
+	return nil
+}
+
+func (d *screenDriver) waitStep(ctx context.Context, st session.Step, idle bool) error {
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		s := d.k.runner.State()
+		if s.Step == st && (!idle || s.Busy == session.OpNone) {
+			return nil
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	s := d.k.runner.State()
+	return fmt.Errorf("waiting for %s: at %s (busy %s, err %q)", st, s.Step, s.Busy, s.Err)
+}
+
+// shot saves the screen: the X root window when possible, else the canvas.
+func (d *screenDriver) shot(name string) error {
+	time.Sleep(700 * time.Millisecond) // let the new screen render
+	path := filepath.Join(d.out, name+".png")
+	d.count++
+	if os.Getenv("DISPLAY") != "" {
+		if imp, err := exec.LookPath("import"); err == nil {
+			cmd := exec.Command(imp, "-window", "root", path)
+			if out, err := cmd.CombinedOutput(); err == nil {
+				return nil
+			} else {
+				fmt.Fprintf(d.stderr, "screens: import: %v: %s (using the canvas)\n", err, out)
+			}
+		}
+	}
+	var img = make(chan error, 1)
+	fyne.DoAndWait(func() {
+		pic := d.win.Canvas().Capture()
+		f, err := os.Create(path)
+		if err != nil {
+			img <- err
+			return
+		}
+		defer f.Close()
+		img <- png.Encode(f, pic)
+	})
+	return <-img
+}

@@ -1,0 +1,64 @@
+// Command signkiosk is the AlmaTel signing kiosk and its tools. This file is
+// the composition root: it parses the subcommand and wires the parts.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run dispatches a subcommand and returns the process exit code:
+// 0 ok, 1 the command failed (bad ticket, bad package…), 2 bad usage or config.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		return runKiosk(ctx, nil, stdout, stderr)
+	}
+	switch args[0] {
+	case "ticket":
+		return runTicket(ctx, args[1:], stdout, stderr)
+	case "scan":
+		return runScan(ctx, args[1:], stdout, stderr)
+	case "provider-sim":
+		return runProviderSim(ctx, args[1:], stdout, stderr)
+	case "screens":
+		return runScreens(ctx, args[1:], stdout, stderr)
+	case "version":
+		fmt.Fprintln(stdout, "signkiosk", version)
+		return 0
+	case "help", "-h", "--help":
+		usage(stdout)
+		return 0
+	default:
+		if len(args[0]) > 0 && args[0][0] == '-' {
+			return runKiosk(ctx, args, stdout, stderr)
+		}
+		fmt.Fprintf(stderr, "signkiosk: unknown command %q (try 'signkiosk help')\n", args[0])
+		return 2
+	}
+}
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, `signkiosk — AlmaTel signing kiosk
+
+usage:
+  signkiosk [--config FILE]           run the kiosk (demo mode when no config)
+  signkiosk ticket new --order FILE   make a signed session ticket and its QR
+  signkiosk scan IMAGE                decode and verify a ticket from a picture
+  signkiosk provider-sim --listen A   run the provider simulator
+  signkiosk version                   print the version
+`)
+}

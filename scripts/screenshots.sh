@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Screenshots of every screen in kk and ru, from the real kiosk window under
+# Xvfb, at 1920×1080 and portrait 1080×1920: docs/screens/<lang>-<screen>[-portrait].png
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin=${BIN:-bin/signkiosk}
+out=${OUT:-docs/screens}
+shoot() { # size suffix
+  local w=${1%x*} h=${1#*x} disp=":$((90 + RANDOM % 9))"
+  Xvfb "$disp" -screen 0 "${w}x${h}x24" -nolisten tcp >/dev/null 2>&1 &
+  local xpid=$!
+  sleep 1
+  DISPLAY=$disp "$bin" screens --out "$out" --size "$1" --suffix "$2" || { kill $xpid; exit 1; }
+  kill $xpid
+}
+shoot 1920x1080 ""
+shoot 1080x1920 "-portrait"

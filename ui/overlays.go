@@ -1,0 +1,124 @@
+package ui
+
+import (
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	"almatel.kz/signkiosk/app/session"
+)
+
+// overlay is one modal layer (waiting, retry, "still there?", cancel
+// confirmation). key names what it shows; setting the same key again keeps
+// the popup as it is, so state notifications do not make it flicker.
+type overlay struct {
+	key    string
+	pop    *widget.PopUp
+	onHide func()
+}
+
+// set shows build's content under key, or hides the layer when key is "".
+func (o *overlay) set(c fyne.Canvas, key string, build func() (fyne.CanvasObject, func())) {
+	if key == o.key {
+		return
+	}
+	o.hide()
+	if key == "" {
+		return
+	}
+	obj, onHide := build()
+	o.key, o.onHide = key, onHide
+	o.pop = widget.NewModalPopUp(obj, c)
+	o.pop.Show()
+}
+
+func (o *overlay) hide() {
+	if o.pop != nil {
+		o.pop.Hide()
+	}
+	if o.onHide != nil {
+		o.onHide()
+	}
+	o.key, o.pop, o.onHide = "", nil, nil
+}
+
+// shown reports whether the layer is up (for tests).
+func (o *overlay) shown() bool { return o.pop != nil }
+
+// active reports whether a session is running (the header and overlays
+// only make sense then).
+func active(s session.State) bool { return s.Step > session.StepIdle && s.Step < session.StepDone }
+
+// overlays puts the modal layers in line with s.
+func (u *UI) overlays(s session.State) {
+	c, l := u.win.Canvas(), u.cat.in(s.Lang)
+	if !active(s) {
+		u.busy.hide()
+		u.retry.hide()
+		u.still.hide()
+		u.confirm.hide()
+		return
+	}
+
+	// The signing and biometrics screens show their own progress: the
+	// subscriber must keep seeing the camera or the waiting text.
+	busyKey := ""
+	if s.Busy != session.OpNone && s.Step != session.StepSigning && s.Step != session.StepBiometrics {
+		busyKey = "busy:" + s.Busy.String() + ":" + s.Lang
+	}
+	u.busy.set(c, busyKey, func() (fyne.CanvasObject, func()) {
+		bar := widget.NewProgressBarInfinite()
+		return box(l.T("busy.wait"), l.Busy(s.Busy), bar), bar.Stop
+	})
+
+	retryKey := ""
+	if s.Retry != session.OpNone {
+		retryKey = "retry:" + s.Retry.String() + ":" + s.Err + ":" + s.Lang
+	}
+	u.retry.set(c, retryKey, func() (fyne.CanvasObject, func()) {
+		buttons := []fyne.CanvasObject{button(l.T("retry.retry"), true, func() { u.k.Dispatch(session.Retry{}) })}
+		if cancellable(s) {
+			buttons = append(buttons, button(l.T("cancel.button"), false, u.askCancel))
+		}
+		return box(l.T("retry.title"), l.Err(s.Err), container.NewGridWithColumns(len(buttons), buttons...)), nil
+	})
+
+	stillKey := ""
+	if s.IdleAsked {
+		stillKey = "still:" + s.Lang
+	}
+	u.still.set(c, stillKey, func() (fyne.CanvasObject, func()) {
+		yes := button(l.T("still.yes"), true, func() {
+			u.lastTouch = u.now()
+			u.k.Dispatch(session.Activity{})
+		})
+		return box(l.T("still.title"), l.T("still.body"), sized(yes, 0, 72)), nil
+	})
+
+	if !cancellable(s) {
+		u.confirm.hide()
+	}
+}
+
+// cancellable reports whether Cancel can end the session now: a signature
+// that is not yet stored is never thrown away (the machine refuses too).
+func cancellable(s session.State) bool { return active(s) && s.Signed == nil }
+
+// askCancel asks "stop signing?" before cancelling.
+func (u *UI) askCancel() {
+	l := u.loc()
+	u.confirm.set(u.win.Canvas(), "cancel:"+u.state.Lang, func() (fyne.CanvasObject, func()) {
+		no := button(l.T("cancel.no"), true, func() { u.confirm.hide(); u.touch() })
+		yes := button(l.T("cancel.yes"), false, func() {
+			u.confirm.hide()
+			u.k.Dispatch(session.Cancel{})
+		})
+		yes.Importance = widget.DangerImportance
+		return box(l.T("cancel.title"), l.T("cancel.body"), container.NewGridWithColumns(2, no, yes)), nil
+	})
+}
+
+// box is a modal's content: a title, a message and the controls below.
+func box(heading, message string, controls fyne.CanvasObject) fyne.CanvasObject {
+	return container.NewPadded(sized(container.NewVBox(subtitle(heading), para(message), controls), 640, 0))
+}

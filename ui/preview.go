@@ -1,0 +1,113 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"image"
+	"image/color"
+	"sync/atomic"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+
+	"almatel.kz/signkiosk/camera"
+)
+
+// preview shows camera frames. Frames arrive on a camera goroutine; offer
+// hands at most fps of them a second to the UI thread and drops the rest,
+// so a slow screen never queues up frames (or memory).
+type preview struct {
+	u       *UI
+	img     *canvas.Image
+	every   time.Duration
+	last    atomic.Int64 // unix ns of the last frame handed over
+	pending atomic.Bool  // a frame is on its way to the UI thread
+	stopped bool         // UI thread only
+}
+
+func newPreview(u *UI, w, h float32, fps int) *preview {
+	img := canvas.NewImageFromImage(nil)
+	img.FillMode = canvas.ImageFillContain
+	img.ScaleMode = canvas.ImageScaleFastest
+	img.SetMinSize(fyne.NewSize(w, h))
+	return &preview{u: u, img: img, every: time.Second / time.Duration(max(fps, 1))}
+}
+
+// object is the preview on a dark backdrop; extra objects (a face guide)
+// are stacked on top.
+func (p *preview) object(extra ...fyne.CanvasObject) fyne.CanvasObject {
+	bg := canvas.NewRectangle(color.NRGBA{0x20, 0x24, 0x2B, 0xFF})
+	return container.NewStack(append([]fyne.CanvasObject{bg, p.img}, extra...)...)
+}
+
+// offer may be called from any goroutine.
+func (p *preview) offer(frame image.Image) {
+	now := time.Now().UnixNano()
+	if now-p.last.Load() < int64(p.every) || !p.pending.CompareAndSwap(false, true) {
+		return
+	}
+	p.last.Store(now)
+	p.u.do(func() {
+		p.pending.Store(false)
+		if p.stopped {
+			return
+		}
+		p.img.Image = frame
+		p.img.Refresh()
+	})
+}
+
+// run reads src until ctx ends and shows what it reads. A failing camera is
+// retried every second (it may be replugged); a closed one ends the loop.
+func (p *preview) run(ctx context.Context, src camera.Source) {
+	for {
+		frame, err := src.Read(ctx)
+		switch {
+		case ctx.Err() != nil, errors.Is(err, camera.ErrClosed):
+			return
+		case err != nil:
+			p.u.log.Warn().Err(err).Msg("camera preview read failed")
+			if !sleep(ctx, time.Second) {
+				return
+			}
+		default:
+			p.offer(frame)
+		}
+	}
+}
+
+// clear drops the last frame from the screen (frames are personal data).
+// UI thread only.
+func (p *preview) clear() {
+	p.stopped = true
+	p.img.Image = nil
+	p.img.Refresh()
+}
+
+// teeSource shows every frame another reader (the idle QR scanner) takes.
+type teeSource struct {
+	camera.Source
+	frame func(image.Image)
+}
+
+func (t teeSource) Read(ctx context.Context) (image.Image, error) {
+	img, err := t.Source.Read(ctx)
+	if err == nil {
+		t.frame(img)
+	}
+	return img, err
+}
+
+// sleep waits d or until ctx ends; false means ctx ended.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}

@@ -1,0 +1,50 @@
+package ui
+
+import (
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	"almatel.kz/signkiosk/app/session"
+	"almatel.kz/signkiosk/assets"
+)
+
+// consentScreen shows a legal text (the privacy policy, step 4, or the EDS
+// issuance rules, step 7: kind is provider.ConsentPrivacy or
+// provider.ConsentEDSRules, which are also the assets' text names) and
+// records "I agree" with the SHA-256 of exactly the bytes shown.
+type consentScreen struct {
+	obj    fyne.CanvasObject
+	errLbl *widget.Label
+	l      loc
+}
+
+func newConsentScreen(u *UI, s session.State, l loc, kind string) *consentScreen {
+	cs := &consentScreen{errLbl: errorLabel(), l: l}
+	text, err := assets.Text(s.Lang, kind)
+	var sum string
+	if err == nil {
+		sum, err = assets.TextSHA256(s.Lang, kind)
+	}
+	if err != nil {
+		u.log.Error().Err(err).Str("text", kind).Msg("legal text")
+		cs.obj = container.NewVBox(title(l.T(kind+".title")), para(l.T("consent.error")))
+		return cs
+	}
+	body := widget.NewRichTextFromMarkdown(string(text))
+	body.Wrapping = fyne.TextWrapWord
+	scroll := container.NewVScroll(body)
+	scroll.OnScrolled = func(fyne.Position) { u.touch() } // reading is activity
+	agree := button(l.T("consent.agree"), true, func() {
+		u.k.Dispatch(session.ConsentAccepted{Kind: kind, TextSHA256: sum})
+	})
+	top := container.NewVBox(title(l.T(kind+".title")), para(l.T(kind+".hint")))
+	bottom := container.NewVBox(cs.errLbl, container.NewBorder(nil, nil, nil, sized(agree, 360, 76)))
+	cs.obj = container.NewBorder(top, bottom, nil, nil, scroll)
+	cs.update(s)
+	return cs
+}
+
+func (cs *consentScreen) object() fyne.CanvasObject { return cs.obj }
+func (cs *consentScreen) update(s session.State)    { setText(cs.errLbl, cs.l.Err(s.Err)) }
+func (cs *consentScreen) stop()                     {}

@@ -1,0 +1,104 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/widget"
+
+	"almatel.kz/signkiosk/app/session"
+	"almatel.kz/signkiosk/camera"
+)
+
+// Idle QR scanning: decode at most 4 frames a second (idle must stay cheap),
+// and ignore the same ticket for 5 s while it is held up.
+const (
+	scanEvery  = 250 * time.Millisecond
+	scanRepeat = 5 * time.Second
+)
+
+// idleScreen waits for staff to show a session ticket. It scans the camera
+// for QR codes only while it is on screen.
+type idleScreen struct {
+	u      *UI
+	l      loc
+	obj    fyne.CanvasObject
+	msg    *widget.Label
+	note   string // the UI's own message (e.g. no QR in a picture)
+	err    string // the state's ticket refusal
+	prev   *preview
+	cancel context.CancelFunc
+}
+
+func newIdleScreen(u *UI, s session.State, l loc) *idleScreen {
+	is := &idleScreen{u: u, l: l, msg: errorLabel(), cancel: func() {}}
+	items := []fyne.CanvasObject{title(l.T("idle.title")), subtitle(l.T("idle.staff"))}
+	if u.cam != nil {
+		is.prev = newPreview(u, 400, 300, 10)
+		items = append(items, container.NewCenter(is.prev.object()))
+		ctx, cancel := context.WithCancel(context.Background())
+		is.cancel = cancel
+		go is.scan(ctx)
+	} else {
+		items = append(items, para(l.T("idle.no_camera")))
+	}
+	items = append(items, is.msg)
+
+	var buttons []fyne.CanvasObject
+	if u.demo != nil && u.demo.NewTicketQR != nil {
+		buttons = append(buttons, sized(button(l.T("idle.demo"), true, is.demoTicket), 0, 72))
+	}
+	buttons = append(buttons, sized(button(l.T("idle.open"), false, is.openTicket), 0, 72))
+	items = append(items, container.NewCenter(container.NewHBox(buttons...)))
+
+	is.obj = container.NewVBox(append([]fyne.CanvasObject{layout.NewSpacer()}, append(items, layout.NewSpacer())...)...)
+	is.update(s)
+	return is
+}
+
+func (is *idleScreen) object() fyne.CanvasObject { return is.obj }
+
+func (is *idleScreen) update(s session.State) {
+	if s.Err != is.err {
+		is.err, is.note = s.Err, "" // a new refusal replaces an older note
+	}
+	text := is.note
+	if is.err != "" {
+		text = is.l.Err(is.err)
+	}
+	setText(is.msg, text)
+}
+
+func (is *idleScreen) stop() {
+	is.cancel()
+	if is.prev != nil {
+		is.prev.clear()
+	}
+}
+
+// say shows the UI's own message (UI thread only).
+func (is *idleScreen) say(text string) {
+	is.err, is.note = "", text
+	setText(is.msg, text)
+}
+
+// scan runs the QR scanner on the camera, showing the frames it reads, and
+// restarts it after a camera failure until the screen goes.
+func (is *idleScreen) scan(ctx context.Context) {
+	src := teeSource{Source: is.u.cam, frame: is.prev.offer}
+	for {
+		err := camera.ScanLoop(ctx, src, scanEvery, scanRepeat, is.u.k.Scan)
+		if ctx.Err() != nil || errors.Is(err, camera.ErrClosed) {
+			return
+		}
+		is.u.log.Warn().Err(err).Msg("idle QR scanning stopped; retrying")
+		is.u.do(func() { is.say(is.l.T("idle.camera_error")) })
+		if !sleep(ctx, 2*time.Second) {
+			return
+		}
+	}
+}

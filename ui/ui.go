@@ -1,0 +1,172 @@
+// Package ui is the kiosk's Fyne front end: one screen per session step,
+// built from the session state that the runner in app/kiosk publishes, with
+// an on-screen keypad and keyboard (the kiosk has no physical keyboard), a
+// camera preview, and translations in Kazakh, Russian and English.
+//
+// The UI holds no session logic: every tap becomes a session event, and what
+// shows is a function of the state (plus what is being typed).
+package ui
+
+import (
+	"sync/atomic"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"github.com/rs/zerolog"
+
+	"almatel.kz/signkiosk/app/session"
+	"almatel.kz/signkiosk/camera"
+)
+
+// Kiosk is what the UI needs from the session runner (*kiosk.Runner).
+type Kiosk interface {
+	Dispatch(ev session.Event)
+	Scan(text string)
+	State() session.State
+	// Subscribe registers fn for state changes. fn runs on the runner's
+	// goroutine: the UI hands the work to Fyne's thread itself.
+	Subscribe(fn func(session.State))
+}
+
+// Demo turns on the demo helpers; nil outside demo mode.
+type Demo struct {
+	// NewTicketQR makes a fresh demo ticket and returns its QR as a PNG file.
+	NewTicketQR func() (pngPath string, err error)
+	// CodeHint is shown on the code screen (where the simulated SMS code
+	// is); empty shows the translated default hint.
+	CodeHint string
+}
+
+// Options wires a UI.
+type Options struct {
+	Kiosk  Kiosk
+	Camera camera.Source // may be nil: no preview, no idle scanning
+	Demo   *Demo
+	Log    zerolog.Logger
+	Now    func() time.Time // clock for countdowns; time.Now when nil
+}
+
+// UI drives one kiosk window.
+type UI struct {
+	win  fyne.Window
+	k    Kiosk
+	cam  camera.Source
+	demo *Demo
+	log  zerolog.Logger
+	now  func() time.Time
+	cat  *catalog
+	// do runs UI work on Fyne's thread: fyne.Do in the app, a queue the
+	// test goroutine drains in tests (the test driver runs fyne.Do inline on
+	// the caller's goroutine, which would race with the test's taps).
+	do func(func())
+	// pending coalesces state notifications into one refresh.
+	pending atomic.Bool
+
+	// Below: touched on the UI thread only.
+	state     session.State
+	started   bool
+	screen    screen
+	head      *header
+	input     typed
+	busy      overlay
+	retry     overlay
+	still     overlay
+	confirm   overlay
+	lastTouch time.Time
+}
+
+// New builds the UI in win, applies the kiosk theme to the app and follows
+// the kiosk's session from now on. Call it on the Fyne thread (e.g. before
+// ShowAndRun).
+func New(win fyne.Window, opts Options) *UI {
+	return newUI(win, opts, fyne.Do)
+}
+
+func newUI(win fyne.Window, opts Options, do func(func())) *UI {
+	cat, err := loadCatalog()
+	if err != nil {
+		// The catalogues are embedded and tested; this is a build defect.
+		panic(err)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	u := &UI{
+		win: win, k: opts.Kiosk, cam: opts.Camera, demo: opts.Demo,
+		log: opts.Log.With().Str("component", "ui").Logger(), now: opts.Now,
+		cat: cat, do: do,
+	}
+	fyne.CurrentApp().Settings().SetTheme(NewTheme())
+	u.k.Subscribe(func(session.State) {
+		if u.pending.CompareAndSwap(false, true) {
+			u.do(u.refresh)
+		}
+	})
+	u.apply(u.k.State())
+	return u
+}
+
+// refresh shows the runner's current state. Reading it here rather than
+// using the notified copy means a late or coalesced notification can never
+// put an older state back on screen.
+func (u *UI) refresh() {
+	u.pending.Store(false)
+	u.apply(u.k.State())
+}
+
+// apply brings the window in line with s.
+func (u *UI) apply(s session.State) {
+	prev, first := u.state, !u.started
+	u.state, u.started = s, true
+	newStep := first || s.Step != prev.Step || s.Gen != prev.Gen
+	if newStep {
+		u.input.wipe() // typing belongs to one step of one session
+		u.log.Debug().Str("step", s.Step.String()).Uint64("gen", s.Gen).Msg("screen")
+	}
+	if newStep || s.Lang != prev.Lang {
+		u.render(s)
+	}
+	if u.head != nil {
+		u.head.update(s)
+	}
+	u.screen.update(s)
+	u.overlays(s)
+}
+
+// render replaces the screen for s's step and language.
+func (u *UI) render(s session.State) {
+	if u.screen != nil {
+		u.screen.stop()
+	}
+	l := u.cat.in(s.Lang)
+	u.screen = u.build(s, l)
+	u.head = nil
+	var top fyne.CanvasObject
+	if s.Step != session.StepIdle {
+		u.head = newHeader(u, s, l)
+		top = u.head.obj
+	}
+	u.win.SetContent(container.NewBorder(top, nil, nil, nil, container.NewPadded(u.screen.object())))
+}
+
+// touch tells the session someone is there (resets its idle clock). It is
+// cheap: at most one event a second, whatever the tapping rate.
+func (u *UI) touch() {
+	now := u.now()
+	if now.Sub(u.lastTouch) < time.Second {
+		return
+	}
+	u.lastTouch = now
+	u.k.Dispatch(session.Activity{})
+}
+
+// loc is the lookup in the language on screen.
+func (u *UI) loc() loc { return u.cat.in(u.state.Lang) }
+
+// stop ends the current screen's goroutines (camera, countdowns).
+func (u *UI) stop() {
+	if u.screen != nil {
+		u.screen.stop()
+	}
+}
