@@ -139,7 +139,7 @@ func (d *screenDriver) walk(ctx context.Context, langs []string) error {
 				r.Scan(text)
 				return err
 			}, session.StepWelcome},
-			{"code", func() error { r.SetLang(lang); r.Dispatch(session.Begin{}); return nil }, session.StepCode},
+			{"code", func() error { r.Dispatch(session.Begin{}); return nil }, session.StepCode},
 			{"review", func() error {
 				code, _ := d.k.demo.Sim.LastCode(r.State().ProviderSession)
 				r.Dispatch(session.CodeEntered{Code: code})
@@ -160,13 +160,15 @@ func (d *screenDriver) walk(ctx context.Context, langs []string) error {
 					return err
 				}
 				text, _, err := d.k.demo.NewTicket()
+				if err != nil {
+					return err
+				}
 				r.Scan(text)
 				if err := d.waitStep(ctx, session.StepWelcome, true); err != nil {
 					return err
 				}
-				r.SetLang(lang)
 				r.Dispatch(session.Cancel{})
-				return err
+				return nil
 			}, session.StepEnded},
 		}
 		for _, st := range steps {
@@ -178,6 +180,13 @@ func (d *screenDriver) walk(ctx context.Context, langs []string) error {
 			// The signing screen waits on the (held) sign call: busy is right.
 			if err := d.waitStep(ctx, st.want, st.want != session.StepSigning); err != nil {
 				return fmt.Errorf("%s/%s: %w", lang, st.name, err)
+			}
+			// A ticket brings its order's language: show each screen in lang.
+			if st.want != session.StepIdle && r.State().Lang != lang {
+				r.SetLang(lang)
+				if err := d.waitLang(ctx, lang); err != nil {
+					return err
+				}
 			}
 			if err := d.shot(lang + "-" + st.name + d.suffix); err != nil {
 				return err
@@ -215,6 +224,19 @@ func (d *screenDriver) waitStep(ctx context.Context, st session.Step, idle bool)
 	}
 	s := d.k.runner.State()
 	return fmt.Errorf("waiting for %s: at %s (busy %s, err %q)", st, s.Step, s.Busy, s.Err)
+}
+
+func (d *screenDriver) waitLang(ctx context.Context, lang string) error {
+	for range 500 {
+		if d.k.runner.State().Lang == lang {
+			return nil
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return fmt.Errorf("language %s not applied", lang)
 }
 
 // shot saves the screen: the X root window when possible, else the canvas.
