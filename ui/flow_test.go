@@ -1,9 +1,6 @@
 package ui
 
 import (
-	"context"
-	"crypto/ed25519"
-	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,68 +11,27 @@ import (
 	qrcode "github.com/skip2/go-qrcode"
 
 	"almatel.kz/signkiosk/app/kiosk"
-	"almatel.kz/signkiosk/app/provider"
-	"almatel.kz/signkiosk/app/provider/sim"
+	"almatel.kz/signkiosk/app/kiosk/kiosktest"
 	"almatel.kz/signkiosk/app/session"
-	"almatel.kz/signkiosk/app/store"
 	"almatel.kz/signkiosk/app/ticket"
 	"almatel.kz/signkiosk/camera"
 )
 
-const (
-	testOffice   = "ALM-001"
-	testAPIKey   = "test-kiosk-key"
-	testPassword = "Nur1an$Key"
-)
+const testPassword = "Nur1an$Key"
 
 // TestFlowToDone taps a whole session through the UI, in Kazakh, against the
 // provider simulator over real HTTP, from the demo ticket button to the
 // download QR, then checks the log kept no personal data or secrets.
 func TestFlowToDone(t *testing.T) {
-	logs := &syncBuffer{}
-	log := testLogger(logs)
-
-	simulator, err := sim.New(sim.Config{APIKey: testAPIKey, Log: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(simulator)
-	t.Cleanup(srv.Close)
-
-	pub, priv, err := ed25519.GenerateKey(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "kiosk.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	ledger, err := ticket.NewLedger(db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	runner := kiosk.New(kiosk.Config{
-		Machine:  session.Machine{Limits: session.DefaultLimits()},
-		Now:      time.Now,
-		Log:      log,
-		Provider: provider.NewClient(srv.URL, testAPIKey, nil, 10*time.Second),
-		Camera:   camera.Capturer{Source: camera.NewSynthetic(320, 240, 30), Frames: 3},
-		Tickets:  kiosk.Gate{Verifier: ticket.Verifier{PublicKey: pub, Office: testOffice, Skew: time.Minute}, Ledger: ledger},
-		Store:    kiosk.FolderStore{Dir: t.TempDir(), LinkBase: "https://example.test/p/"},
-		Docs:     kiosk.TextDocuments{},
-	})
-	ctx, cancel := context.WithCancel(context.Background())
-	ran := make(chan struct{})
-	go func() { runner.Run(ctx); close(ran) }()
-	t.Cleanup(func() { cancel(); <-ran })
+	rig := kiosktest.New(t, kiosktest.Options{Timeout: 10 * time.Second, Tick: time.Second})
+	runner, simulator, priv, log, logs := rig.Runner, rig.Sim, rig.TicketKey, rig.Logger, rig.Log
 
 	// The demo button's ticket: a real signed ticket as a QR picture, so the
 	// flow goes through QR decoding, verification and the ledger.
 	order := ticket.DemoOrder()
 	qrDir := t.TempDir()
 	demo := &Demo{NewTicketQR: func() (string, error) {
-		text, err := ticket.Encode(ticket.NewPayload(order, testOffice, "S-1", time.Now(), time.Hour), priv)
+		text, err := ticket.Encode(ticket.NewPayload(order, kiosktest.Office, "S-1", time.Now(), time.Hour), priv)
 		if err != nil {
 			return "", err
 		}

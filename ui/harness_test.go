@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"bytes"
 	"strings"
 	"sync"
 	"testing"
@@ -11,7 +10,6 @@ import (
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
-	"github.com/rs/zerolog"
 
 	"almatel.kz/signkiosk/app/session"
 	"almatel.kz/signkiosk/app/ticket"
@@ -257,27 +255,4 @@ func (f *fakeKiosk) sent(match func(session.Event) bool) bool {
 func (f *fakeKiosk) startSession() {
 	p := ticket.NewPayload(ticket.DemoOrder(), "ALM-001", "S-1", f.now, time.Hour)
 	f.Dispatch(session.TicketAccepted{Ticket: p})
-}
-
-// syncBuffer is a log sink safe for the runner's, the simulator's and the
-// UI's goroutines at once.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-func testLogger(w *syncBuffer) zerolog.Logger {
-	return zerolog.New(w).Level(zerolog.DebugLevel).With().Timestamp().Logger()
 }

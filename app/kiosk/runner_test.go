@@ -1,104 +1,37 @@
 package kiosk_test
 
 import (
-	"bytes"
-	"context"
-	"crypto/ed25519"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"almatel.kz/signkiosk/app/kiosk"
-	"almatel.kz/signkiosk/app/logging"
+	"almatel.kz/signkiosk/app/kiosk/kiosktest"
 	"almatel.kz/signkiosk/app/provider"
 	"almatel.kz/signkiosk/app/provider/sim"
 	"almatel.kz/signkiosk/app/session"
-	"almatel.kz/signkiosk/app/store"
 	"almatel.kz/signkiosk/app/ticket"
 	"almatel.kz/signkiosk/assets"
-	"almatel.kz/signkiosk/camera"
-	"github.com/rs/zerolog"
 )
 
-// syncBuf is a log sink shared by goroutines.
-type syncBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuf) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuf) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 type rig struct {
+	*kiosktest.Rig
 	t      *testing.T
-	sim    *sim.Simulator
 	runner *kiosk.Runner
-	priv   ed25519.PrivateKey
-	log    *syncBuf
+	sim    *sim.Simulator
+	log    *kiosktest.LogBuffer
 	signed string
-	cancel context.CancelFunc
 }
 
 func newRig(t *testing.T, timeout time.Duration, limits session.Limits) *rig {
 	t.Helper()
-	logBuf := &syncBuf{}
-	log := logging.New(logBuf, zerolog.DebugLevel)
-	s, err := sim.New(sim.Config{APIKey: "k", Log: log, SlowDelay: 2 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(s)
-	t.Cleanup(srv.Close)
-	pub, priv, _ := ed25519.GenerateKey(nil)
-	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "kiosk.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	ledger, err := ticket.NewLedger(db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	signed := t.TempDir()
-	r := kiosk.New(kiosk.Config{
-		Machine:  session.Machine{Limits: limits},
-		Now:      time.Now,
-		Log:      log,
-		Provider: provider.NewClient(srv.URL, "k", nil, timeout),
-		Camera:   camera.Capturer{Source: camera.NewSynthetic(160, 120, 60), Frames: 2},
-		Tickets:  kiosk.Gate{Verifier: ticket.Verifier{PublicKey: pub, Office: "ALM-001", Skew: time.Minute}, Ledger: ledger},
-		Store:    kiosk.FolderStore{Dir: signed, KioskID: "K1", LinkBase: "https://x.test/p/"},
-		Docs:     kiosk.TextDocuments{},
-		Tick:     20 * time.Millisecond,
-	})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { r.Run(ctx); close(done) }()
-	t.Cleanup(func() { cancel(); <-done })
-	return &rig{t: t, sim: s, runner: r, priv: priv, log: logBuf, signed: signed, cancel: cancel}
+	g := kiosktest.New(t, kiosktest.Options{Timeout: timeout, Limits: limits})
+	return &rig{Rig: g, t: t, runner: g.Runner, sim: g.Sim, log: g.Log, signed: g.SignedDir}
 }
 
-func (g *rig) ticketFor(o ticket.Order) string {
-	g.t.Helper()
-	text, err := ticket.Encode(ticket.NewPayload(o, "ALM-001", "S-1", time.Now(), time.Hour), g.priv)
-	if err != nil {
-		g.t.Fatal(err)
-	}
-	return text
-}
+func (g *rig) ticketFor(o ticket.Order) string { return g.Ticket(g.t, o) }
 
 // wait polls the runner's state until ok or the deadline.
 func (g *rig) wait(what string, ok func(session.State) bool) session.State {
@@ -161,7 +94,7 @@ func TestFullSessionOverHTTP(t *testing.T) {
 	const pw = "Qazaq#2026"
 	g.runner.Dispatch(session.PasswordEntered{Password: pw, Confirm: pw})
 	s = g.waitStep(session.StepDone)
-	if s.Receipt == nil || !strings.HasPrefix(s.Receipt.DownloadURL, "https://x.test/p/") {
+	if s.Receipt == nil || !strings.HasPrefix(s.Receipt.DownloadURL, "https://example.test/p/") {
 		t.Fatalf("receipt %+v", s.Receipt)
 	}
 	if s.HasPassword() {

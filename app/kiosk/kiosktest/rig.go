@@ -1,0 +1,130 @@
+// Package kiosktest assembles a real kiosk core for tests: the provider
+// simulator over HTTP, the runner, a ticket gate on SQLite in a temp dir, the
+// folder store, and a log buffer to grep for personal data.
+package kiosktest
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"net/http/httptest"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"almatel.kz/signkiosk/app/kiosk"
+	"almatel.kz/signkiosk/app/logging"
+	"almatel.kz/signkiosk/app/provider"
+	"almatel.kz/signkiosk/app/provider/sim"
+	"almatel.kz/signkiosk/app/session"
+	"almatel.kz/signkiosk/app/store"
+	"almatel.kz/signkiosk/app/ticket"
+	"almatel.kz/signkiosk/camera"
+)
+
+// Office is the rig's office code.
+const Office = "ALM-001"
+
+// LogBuffer is a log sink safe for the runner's goroutines.
+type LogBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *LogBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *LogBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// Options tune a rig; zero values take the defaults noted.
+type Options struct {
+	Timeout   time.Duration  // provider call timeout; 5 s
+	Limits    session.Limits // session.DefaultLimits when zero
+	SlowDelay time.Duration  // the simulator's slow trigger; 2 s
+	Tick      time.Duration  // the runner's clock tick; 20 ms
+}
+
+// Rig is a running kiosk core.
+type Rig struct {
+	Sim       *sim.Simulator
+	Runner    *kiosk.Runner
+	TicketKey ed25519.PrivateKey
+	Log       *LogBuffer
+	Logger    zerolog.Logger
+	SignedDir string // where FolderStore writes
+}
+
+// New starts a rig; everything stops when the test ends.
+func New(t testing.TB, o Options) *Rig {
+	t.Helper()
+	if o.Timeout == 0 {
+		o.Timeout = 5 * time.Second
+	}
+	if o.Limits == (session.Limits{}) {
+		o.Limits = session.DefaultLimits()
+	}
+	if o.SlowDelay == 0 {
+		o.SlowDelay = 2 * time.Second
+	}
+	if o.Tick == 0 {
+		o.Tick = 20 * time.Millisecond
+	}
+	logBuf := &LogBuffer{}
+	log := logging.New(logBuf, zerolog.DebugLevel)
+	s, err := sim.New(sim.Config{APIKey: "test-key", Log: log, SlowDelay: o.SlowDelay})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(s)
+	t.Cleanup(srv.Close)
+	pub, priv, err := ed25519.GenerateKey(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "kiosk.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	ledger, err := ticket.NewLedger(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signed := t.TempDir()
+	r := kiosk.New(kiosk.Config{
+		Machine:  session.Machine{Limits: o.Limits},
+		Now:      time.Now,
+		Log:      log,
+		Provider: provider.NewClient(srv.URL, "test-key", nil, o.Timeout),
+		Camera:   camera.Capturer{Source: camera.NewSynthetic(160, 120, 60), Frames: 2},
+		Tickets:  kiosk.Gate{Verifier: ticket.Verifier{PublicKey: pub, Office: Office, Skew: time.Minute}, Ledger: ledger},
+		Store:    kiosk.FolderStore{Dir: signed, KioskID: "K1", LinkBase: "https://example.test/p/"},
+		Docs:     kiosk.TextDocuments{},
+		Tick:     o.Tick,
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { r.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return &Rig{Sim: s, Runner: r, TicketKey: priv, Log: logBuf, Logger: log, SignedDir: signed}
+}
+
+// Ticket signs a fresh ticket (new id, valid one hour) for o.
+func (g *Rig) Ticket(t testing.TB, o ticket.Order) string {
+	t.Helper()
+	text, err := ticket.Encode(ticket.NewPayload(o, Office, "S-1", time.Now(), time.Hour), g.TicketKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return text
+}
