@@ -55,7 +55,12 @@ func newIdleScreen(u *UI, s session.State, l loc) *idleScreen {
 	buttons = append(buttons, sized(button(l.T("idle.open"), false, is.openTicket), 0, 72))
 	items = append(items, container.NewCenter(container.NewHBox(buttons...)))
 
-	is.obj = container.NewVBox(append([]fyne.CanvasObject{layout.NewSpacer()}, append(items, layout.NewSpacer())...)...)
+	// The language buttons sit top right as on every other screen; the
+	// choice stays for the idle screen (a ticket's order language wins for
+	// its session).
+	langs := container.NewVBox(container.NewBorder(nil, nil, nil, container.NewHBox(langButtons(u, s.Lang, l)...)), widget.NewSeparator())
+	body := container.NewVBox(append([]fyne.CanvasObject{layout.NewSpacer()}, append(items, layout.NewSpacer())...)...)
+	is.obj = container.NewBorder(langs, nil, nil, nil, body)
 	is.update(s)
 	return is
 }
