@@ -18,14 +18,14 @@ import (
 
 type rig struct {
 	*kiosktest.Rig
-	t      *testing.T
+	t      testing.TB
 	runner *kiosk.Runner
 	sim    *sim.Simulator
 	log    *kiosktest.LogBuffer
 	signed string
 }
 
-func newRig(t *testing.T, timeout time.Duration, limits session.Limits) *rig {
+func newRig(t testing.TB, timeout time.Duration, limits session.Limits) *rig {
 	t.Helper()
 	g := kiosktest.New(t, kiosktest.Options{Timeout: timeout, Limits: limits})
 	return &rig{Rig: g, t: t, runner: g.Runner, sim: g.Sim, log: g.Log, signed: g.SignedDir}
