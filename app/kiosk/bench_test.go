@@ -4,7 +4,6 @@ import (
 	"testing"
 	"time"
 
-	"almatel.kz/signkiosk/app/provider"
 	"almatel.kz/signkiosk/app/session"
 	"almatel.kz/signkiosk/app/ticket"
 )
@@ -16,20 +15,9 @@ func BenchmarkSessionOverHTTP(b *testing.B) {
 	g := newRig(b, 5*time.Second, session.DefaultLimits())
 	o := ticket.DemoOrder()
 	for b.Loop() {
-		g.runner.Scan(g.Ticket(b, o))
-		g.waitStep(session.StepWelcome)
-		g.runner.Dispatch(session.Begin{})
-		g.waitStep(session.StepCode)
-		g.runner.Dispatch(session.CodeEntered{Code: g.code()})
-		g.waitStep(session.StepReview)
-		g.runner.Dispatch(session.ReviewAccepted{})
-		g.waitStep(session.StepPrivacy)
-		g.consent(provider.ConsentPrivacy, "privacy")
-		g.waitStep(session.StepBiometrics)
-		g.runner.Dispatch(session.CaptureStart{})
-		g.waitStep(session.StepEDSRules)
-		g.consent(provider.ConsentEDSRules, "eds_rules")
-		g.waitStep(session.StepPassword)
+		g.toCode(o)
+		g.toBiometrics()
+		g.toPassword()
 		start := time.Now()
 		g.runner.Dispatch(session.PasswordEntered{Password: "Qazaq#2026", Confirm: "Qazaq#2026"})
 		g.waitStep(session.StepDone)

@@ -70,6 +70,32 @@ func (g *rig) consent(kind, name string) {
 	g.runner.Dispatch(session.ConsentAccepted{Kind: kind, TextSHA256: sum})
 }
 
+// toCode scans a ticket for o and begins: the SMS has gone out.
+func (g *rig) toCode(o ticket.Order) {
+	g.runner.Scan(g.ticketFor(o))
+	g.waitStep(session.StepWelcome)
+	g.runner.Dispatch(session.Begin{})
+	g.waitStep(session.StepCode)
+}
+
+// toBiometrics goes on from the code screen with the right code.
+func (g *rig) toBiometrics() {
+	g.runner.Dispatch(session.CodeEntered{Code: g.code()})
+	g.waitStep(session.StepReview)
+	g.runner.Dispatch(session.ReviewAccepted{})
+	g.waitStep(session.StepPrivacy)
+	g.consent(provider.ConsentPrivacy, "privacy")
+	g.waitStep(session.StepBiometrics)
+}
+
+// toPassword goes on from the camera screen with a passing attempt.
+func (g *rig) toPassword() {
+	g.runner.Dispatch(session.CaptureStart{})
+	g.waitStep(session.StepEDSRules)
+	g.consent(provider.ConsentEDSRules, "eds_rules")
+	g.waitStep(session.StepPassword)
+}
+
 func TestFullSessionOverHTTP(t *testing.T) {
 	g := newRig(t, 5*time.Second, session.DefaultLimits())
 	order := ticket.DemoOrder()
@@ -179,10 +205,7 @@ func TestSlowProviderTimesOutThenRetry(t *testing.T) {
 	g := newRig(t, 300*time.Millisecond, session.DefaultLimits())
 	o := ticket.DemoOrder()
 	o.Subscriber.IIN = sim.TriggerIINSlow
-	g.runner.Scan(g.ticketFor(o))
-	g.waitStep(session.StepWelcome)
-	g.runner.Dispatch(session.Begin{})
-	g.waitStep(session.StepCode)
+	g.toCode(o)
 	// Every call after create is slow: the code times out; the subscriber stays.
 	g.runner.Dispatch(session.CodeEntered{Code: g.code()})
 	s := g.wait("timeout", func(s session.State) bool { return s.Err == provider.CodeTimeout })
@@ -195,10 +218,7 @@ func TestProviderOutageAndFailedMatch(t *testing.T) {
 	g := newRig(t, 5*time.Second, session.DefaultLimits())
 	o := ticket.DemoOrder()
 	o.Subscriber.IIN = sim.TriggerIINUnavailable
-	g.runner.Scan(g.ticketFor(o))
-	g.waitStep(session.StepWelcome)
-	g.runner.Dispatch(session.Begin{})
-	g.waitStep(session.StepCode)
+	g.toCode(o)
 	g.runner.Dispatch(session.CodeEntered{Code: g.code()})
 	g.wait("outage shown", func(s session.State) bool { return s.Err == provider.CodeUnavailable && s.Busy == session.OpNone })
 	g.runner.Dispatch(session.Cancel{})
@@ -208,16 +228,8 @@ func TestProviderOutageAndFailedMatch(t *testing.T) {
 
 	// Five failed biometric attempts end the session.
 	o.Subscriber.IIN = sim.TriggerIINNoMatch
-	g.runner.Scan(g.ticketFor(o))
-	g.waitStep(session.StepWelcome)
-	g.runner.Dispatch(session.Begin{})
-	g.waitStep(session.StepCode)
-	g.runner.Dispatch(session.CodeEntered{Code: g.code()})
-	g.waitStep(session.StepReview)
-	g.runner.Dispatch(session.ReviewAccepted{})
-	g.waitStep(session.StepPrivacy)
-	g.consent(provider.ConsentPrivacy, "privacy")
-	g.waitStep(session.StepBiometrics)
+	g.toCode(o)
+	g.toBiometrics()
 	for i := 0; i < 5; i++ {
 		g.runner.Dispatch(session.CaptureStart{})
 		g.wait("attempt judged", func(s session.State) bool {
@@ -237,10 +249,7 @@ func TestWrongCodeThreeTimes(t *testing.T) {
 	lim := session.DefaultLimits()
 	lim.CodeResends = 0
 	g := newRig(t, 5*time.Second, lim)
-	g.runner.Scan(g.ticketFor(ticket.DemoOrder()))
-	g.waitStep(session.StepWelcome)
-	g.runner.Dispatch(session.Begin{})
-	g.waitStep(session.StepCode)
+	g.toCode(ticket.DemoOrder())
 	for i := 2; i >= 0; i-- {
 		g.runner.Dispatch(session.CodeEntered{Code: sim.TriggerWrongCode})
 		g.wait("wrong code", func(s session.State) bool {
