@@ -195,11 +195,10 @@ type SignRequest struct {
 	Password       string `json:"password"`
 }
 
-// SignResponse is the detached signature over the document.
-//
-// STAND-IN: until the CMS issue lands, the simulator returns in CMS a raw
-// RSA PKCS#1 v1.5 signature (SHA-256) over the document digest, not a
-// CMS/CAdES SignedData; verify it with the certificate's public key.
+// SignResponse is the detached signature over the document: CMS is a DER
+// ContentInfo/SignedData (CAdES-BES, SHA-256, RSA) without the content,
+// carrying the signer certificate and its chain; check it with cms.Verify
+// or `openssl cms -verify -binary -inform DER -content DOC`.
 type SignResponse struct {
 	CMS      []byte    `json:"cms"` // DER, base64 in JSON
 	SignedAt time.Time `json:"signed_at"`

@@ -3,7 +3,6 @@ package provider_test
 import (
 	"bytes"
 	"context"
-	"crypto"
 	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/x509"
@@ -22,6 +21,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"almatel.kz/signkiosk/app/cms"
 	"almatel.kz/signkiosk/app/provider"
 	"almatel.kz/signkiosk/app/provider/sim"
 )
@@ -152,12 +152,13 @@ func TestHappyPath(t *testing.T) {
 	if !ok || pub.N.BitLen() != 2048 {
 		t.Fatalf("subscriber key: %T", cert.PublicKey)
 	}
-	// The stand-in signature: raw PKCS#1 v1.5 over the digest.
-	if err := rsa.VerifyPKCS1v15(pub, crypto.SHA256, digest[:], sig.CMS); err != nil {
-		t.Fatalf("signature does not verify: %v", err)
+	// A detached CMS over the document, by this certificate, under the demo CA.
+	signer, err := cms.Verify(sig.CMS, document, roots)
+	if err != nil {
+		t.Fatalf("CMS does not verify: %v", err)
 	}
-	if err := cert.CheckSignature(x509.SHA256WithRSA, document, sig.CMS); err != nil {
-		t.Fatalf("signature does not verify against the document: %v", err)
+	if !signer.Equal(cert) {
+		t.Fatal("CMS signed by another certificate")
 	}
 
 	// The log has the simulated SMS and no personal data or secrets.

@@ -65,14 +65,14 @@ func newDemoCA(now time.Time) (*demoCA, error) {
 // issue makes a subscriber key and its signing certificate, subject in NCA's
 // style. The key is RSA-2048 like the CA's: keygen takes ~30 ms here, cheap
 // enough even for tests under -race.
-func (ca *demoCA) issue(now time.Time, iin, surname, given string) (*rsa.PrivateKey, string, error) {
+func (ca *demoCA) issue(now time.Time, iin, surname, given string) (*rsa.PrivateKey, *x509.Certificate, error) {
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
-		return nil, "", fmt.Errorf("subscriber key: %w", err)
+		return nil, nil, fmt.Errorf("subscriber key: %w", err)
 	}
 	serial, err := randomSerial()
 	if err != nil {
-		return nil, "", err
+		return nil, nil, err
 	}
 	surname, given = strings.ToUpper(surname), strings.ToUpper(given)
 	tmpl := &x509.Certificate{
@@ -94,9 +94,13 @@ func (ca *demoCA) issue(now time.Time, iin, surname, given string) (*rsa.Private
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &key.PublicKey, ca.key)
 	if err != nil {
-		return nil, "", fmt.Errorf("subscriber certificate: %w", err)
+		return nil, nil, fmt.Errorf("subscriber certificate: %w", err)
 	}
-	return key, pemCert(der), nil
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return nil, nil, fmt.Errorf("subscriber certificate: %w", err)
+	}
+	return key, cert, nil
 }
 
 func randomSerial() (*big.Int, error) {

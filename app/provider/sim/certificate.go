@@ -1,20 +1,18 @@
 package sim
 
 import (
-	"crypto"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/sha256"
-	"crypto/subtle"
+	"crypto/x509"
 	"encoding/hex"
 	"net/http"
 
+	"almatel.kz/signkiosk/app/cms"
 	"almatel.kz/signkiosk/app/provider"
 )
 
 // handleCertificate issues the session's EDS certificate, its key kept here
-// under the password. A repeat with the same password answers the same
-// certificate (a retry after a client timeout); another password is 409.
+// only encrypted under the password. A repeat with the same password (the
+// key decrypts) answers the same certificate (a retry after a client
+// timeout); another password is 409.
 func (s *Simulator) handleCertificate(w http.ResponseWriter, r *http.Request) {
 	ss, ok := s.begin(w, r)
 	if !ok {
@@ -30,10 +28,10 @@ func (s *Simulator) handleCertificate(w http.ResponseWriter, r *http.Request) {
 	case !ss.edsRules:
 		writeError(w, http.StatusConflict, provider.CodeWrongState, "the EDS rules consent comes first", nil)
 		return
-	case ss.key != nil && ss.passwordMatches(req.Password):
+	case ss.sealedKey != nil && ss.opens(req.Password):
 		writeJSON(w, http.StatusOK, provider.CertificateResponse{Certificate: ss.certPEM, Chain: s.ca.pem})
 		return
-	case ss.key != nil:
+	case ss.sealedKey != nil:
 		writeError(w, http.StatusConflict, provider.CodeWrongState, "the certificate is already issued", nil)
 		return
 	case !provider.CheckPassword(req.Password).OK():
@@ -41,35 +39,29 @@ func (s *Simulator) handleCertificate(w http.ResponseWriter, r *http.Request) {
 			"the password needs 8+ characters with a Latin letter, a digit and one of @$!%*#?&", nil)
 		return
 	}
-	key, certPEM, err := s.ca.issue(s.cfg.Now(), ss.iin, ss.doc.Surname, ss.doc.Given)
+	key, cert, err := s.ca.issue(s.cfg.Now(), ss.iin, ss.doc.Surname, ss.doc.Given)
+	if err == nil {
+		ss.sealedKey, err = encryptKey(key, req.Password)
+	}
 	if err != nil {
 		s.log.Error().Err(err).Str("sim_session", ss.id).Msg("issue certificate")
 		writeError(w, http.StatusInternalServerError, provider.CodeInternal, "cannot issue the certificate", nil)
 		return
 	}
-	salt := make([]byte, 16)
-	_, _ = rand.Read(salt) // never fails since Go 1.24
-	ss.key, ss.certPEM, ss.pwSalt = key, certPEM, salt
-	ss.pwHash = hashPassword(salt, req.Password)
+	ss.cert, ss.certPEM = cert, pemCert(cert.Raw)
 	s.log.Info().Str("sim_session", ss.id).Msg("certificate issued")
-	writeJSON(w, http.StatusOK, provider.CertificateResponse{Certificate: certPEM, Chain: s.ca.pem})
+	writeJSON(w, http.StatusOK, provider.CertificateResponse{Certificate: ss.certPEM, Chain: s.ca.pem})
 }
 
-func hashPassword(salt []byte, pw string) [32]byte {
-	return sha256.Sum256(append(append([]byte{}, salt...), pw...))
+// opens tells whether pw decrypts the session's key. Callers hold ss.mu.
+func (ss *session) opens(pw string) bool {
+	_, err := decryptKey(ss.sealedKey, pw)
+	return err == nil
 }
 
-// passwordMatches compares in constant time. Callers hold ss.mu.
-func (ss *session) passwordMatches(pw string) bool {
-	h := hashPassword(ss.pwSalt, pw)
-	return subtle.ConstantTimeCompare(h[:], ss.pwHash[:]) == 1
-}
-
-// handleSign signs a document digest with the session's key.
-//
-// STAND-IN: the answer's cms is a raw RSA PKCS#1 v1.5 signature (SHA-256)
-// over the digest, not yet the detached CMS/CAdES SignedData the API
-// promises; the next issue builds that.
+// handleSign signs a document digest: it decrypts the session's key with the
+// given password and answers a detached CMS (CAdES-BES) built from the digest
+// alone, since the provider never sees the document.
 func (s *Simulator) handleSign(w http.ResponseWriter, r *http.Request) {
 	ss, ok := s.begin(w, r)
 	if !ok {
@@ -86,21 +78,23 @@ func (s *Simulator) handleSign(w http.ResponseWriter, r *http.Request) {
 	digest, _ := hex.DecodeString(req.DocumentSHA256)
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
-	switch {
-	case ss.key == nil:
+	if ss.sealedKey == nil {
 		writeError(w, http.StatusConflict, provider.CodeWrongState, "no certificate issued yet", nil)
 		return
-	case !ss.passwordMatches(req.Password):
+	}
+	key, err := decryptKey(ss.sealedKey, req.Password)
+	if err != nil {
 		s.log.Info().Str("sim_session", ss.id).Msg("sign: wrong password")
 		writeError(w, http.StatusUnprocessableEntity, provider.CodeWrongPassword, "wrong password", nil)
 		return
 	}
-	sig, err := rsa.SignPKCS1v15(rand.Reader, ss.key, crypto.SHA256, digest)
+	now := s.cfg.Now()
+	der, err := cms.SignDetached(digest, key, ss.cert, []*x509.Certificate{s.ca.cert}, now)
 	if err != nil {
 		s.log.Error().Err(err).Str("sim_session", ss.id).Msg("sign")
 		writeError(w, http.StatusInternalServerError, provider.CodeInternal, "cannot sign", nil)
 		return
 	}
 	s.log.Info().Str("sim_session", ss.id).Msg("document signed")
-	writeJSON(w, http.StatusOK, provider.SignResponse{CMS: sig, SignedAt: s.cfg.Now()})
+	writeJSON(w, http.StatusOK, provider.SignResponse{CMS: der, SignedAt: now})
 }

@@ -2,7 +2,7 @@ package sim
 
 import (
 	"bytes"
-	"crypto/rsa"
+	"crypto/x509"
 	"io"
 	"net/http"
 	"sync"
@@ -30,10 +30,9 @@ type session struct {
 	bioPass     *provider.BiometricsResponse // the passing decision
 	bioFailed   bool
 	edsRules    bool
-	key         *rsa.PrivateKey // the subscriber's EDS key
+	sealedKey   []byte // the subscriber's EDS key, encrypted PKCS#8 under the password
+	cert        *x509.Certificate
 	certPEM     string
-	pwSalt      []byte
-	pwHash      [32]byte // sha256(salt ‖ password); a simulator needs no KDF
 }
 
 func (s *Simulator) add(ss *session) {
