@@ -160,7 +160,7 @@ func assemble(cfg config.Config, stdout, stderr io.Writer, wrap func(kiosk.Provi
 		Camera:   camera.Capturer{Source: src, Frames: 5},
 		Tickets:  kiosk.Gate{Verifier: ticket.Verifier{PublicKey: pub, Office: cfg.Office, Skew: cfg.Ticket.ClockSkew}, Ledger: ledger},
 		Store:    kiosk.FolderStore{Dir: filepath.Join(cfg.DataDir, "signed"), KioskID: cfg.KioskID, Version: version, LinkBase: cfg.Store.LinkBase},
-		Docs:     kiosk.TextDocuments{},
+		Docs:     kiosk.PDFDocuments{},
 	})
 	k.runner.SetLang(cfg.UI.DefaultLang)
 	purgeTickets(ledger, log)

@@ -29,6 +29,8 @@ var labels = map[string]map[string]string{
 		"signed":     "Электрондық цифрлық қолтаңбамен қол қойылды",
 		"signed_at":  "Қол қойылған уақыты",
 		"cert":       "Тіркеу куәлігі",
+		"signer":     "Қол қоюшы",
+		"unsigned":   "Электрондық цифрлық қолтаңбамен (ЭЦҚ) қол қойылуға тиіс",
 	},
 	"ru": {
 		"title":      "Заявление о присоединении к публичному договору",
@@ -56,6 +58,8 @@ var labels = map[string]map[string]string{
 		"signed":     "Подписано электронной цифровой подписью",
 		"signed_at":  "Время подписания",
 		"cert":       "Регистрационное свидетельство",
+		"signer":     "Подписант",
+		"unsigned":   "Подлежит подписанию электронной цифровой подписью (ЭЦП)",
 	},
 	"en": {
 		"title":      "Application for joining the public contract",
@@ -83,6 +87,8 @@ var labels = map[string]map[string]string{
 		"signed":     "Signed with an electronic digital signature",
 		"signed_at":  "Signing time",
 		"cert":       "Registration certificate",
+		"signer":     "Signer",
+		"unsigned":   "To be signed with an electronic digital signature (EDS)",
 	},
 }
 

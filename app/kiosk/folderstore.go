@@ -13,7 +13,8 @@ import (
 	"almatel.kz/signkiosk/app/session"
 )
 
-// FolderStore writes each signed session as a folder of files under Dir.
+// FolderStore writes each signed session as a folder of files under Dir: the
+// document, its detached CMS, the certificates and the evidence.
 // STAND-IN: the package issue replaces it with the signed ZIP and the outbox
 // issue with the encrypted SQLite outbox; until then this keeps a signature
 // safe across a crash (write to a temp folder, fsync, rename).
@@ -64,7 +65,7 @@ type evBiometric struct {
 
 // Store implements Store.
 func (f FolderStore) Store(ctx context.Context, s session.State) (session.Receipt, error) {
-	if s.Signed == nil {
+	if s.Signed == nil || s.Signed.DocumentName == "" {
 		return session.Receipt{}, fmt.Errorf("store: session is not signed")
 	}
 	if err := ctx.Err(); err != nil {
@@ -90,11 +91,11 @@ func (f FolderStore) Store(ctx context.Context, s session.State) (session.Receip
 		return session.Receipt{}, fmt.Errorf("store: evidence: %w", err)
 	}
 	files := map[string][]byte{
-		"application.txt":     s.Signed.Document,
-		"application.txt.sig": s.Signed.CMS,
-		"signer.pem":          []byte(s.Signed.Certificate),
-		"chain.pem":           []byte(s.Signed.Chain),
-		"evidence.json":       evJSON,
+		s.Signed.DocumentName:          s.Signed.Document,
+		s.Signed.DocumentName + ".cms": s.Signed.CMS,
+		"signer.pem":                   []byte(s.Signed.Certificate),
+		"chain.pem":                    []byte(s.Signed.Chain),
+		"evidence.json":                evJSON,
 	}
 	if err := writeFolder(f.Dir, id, files); err != nil {
 		return session.Receipt{}, err

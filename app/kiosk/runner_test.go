@@ -1,12 +1,15 @@
 package kiosk_test
 
 import (
+	"crypto/x509"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"almatel.kz/signkiosk/app/cms"
 	"almatel.kz/signkiosk/app/kiosk"
 	"almatel.kz/signkiosk/app/kiosk/kiosktest"
 	"almatel.kz/signkiosk/app/provider"
@@ -127,12 +130,32 @@ func TestFullSessionOverHTTP(t *testing.T) {
 		t.Fatal("password held after done")
 	}
 	dir := filepath.Join(g.signed, s.Receipt.PackageID)
-	doc, err := os.ReadFile(filepath.Join(dir, "application.txt"))
+	pdf, err := os.ReadFile(filepath.Join(dir, "application.pdf"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(doc), "Сәрсенбаев") || !strings.Contains(string(doc), "48575443A1B2C3D4") {
-		t.Fatalf("document lacks the subscriber or the equipment:\n%s", doc)
+	sig, err := os.ReadFile(filepath.Join(dir, "application.pdf.cms"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	chain, _ := os.ReadFile(filepath.Join(dir, "chain.pem"))
+	roots := x509.NewCertPool()
+	if !roots.AppendCertsFromPEM(chain) {
+		t.Fatal("chain.pem holds no certificate")
+	}
+	signer, err := cms.Verify(sig, pdf, roots)
+	if err != nil {
+		t.Fatalf("the signature does not verify over the stored PDF: %v", err)
+	}
+	if signer.Subject.SerialNumber != "IIN"+order.Subscriber.IIN {
+		t.Fatalf("signer serial %q", signer.Subject.SerialNumber)
+	}
+	if text := pdfText(t, filepath.Join(dir, "application.pdf")); text != "" {
+		for _, want := range []string{"Сәрсенбаев", "Нұрлан", "48575443A1B2C3D4"} {
+			if !strings.Contains(text, want) {
+				t.Errorf("PDF text lacks %q", want)
+			}
+		}
 	}
 	ev, _ := os.ReadFile(filepath.Join(dir, "evidence.json"))
 	for _, pii := range []string{order.Subscriber.IIN, order.Subscriber.Surname, order.Subscriber.Phone} {
@@ -155,6 +178,24 @@ func TestFullSessionOverHTTP(t *testing.T) {
 	g.waitStep(session.StepEnded)
 
 	assertNoPII(t, g.log.String(), order, code, pw)
+}
+
+// pdfText is pdftotext's reading of a PDF ("" when the tool is missing
+// outside CI; CI installs it through make deps).
+func pdfText(t *testing.T, path string) string {
+	t.Helper()
+	if _, err := exec.LookPath("pdftotext"); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("pdftotext missing in CI")
+		}
+		t.Log("pdftotext missing: PDF text not checked")
+		return ""
+	}
+	out, err := exec.Command("pdftotext", "-layout", path, "-").Output()
+	if err != nil {
+		t.Fatalf("pdftotext: %v", err)
+	}
+	return string(out)
 }
 
 func assertNoPII(t *testing.T, log string, o ticket.Order, code, pw string) {

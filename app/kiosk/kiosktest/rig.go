@@ -109,7 +109,7 @@ func New(t testing.TB, o Options) *Rig {
 		Camera:   camera.Capturer{Source: camera.NewSynthetic(160, 120, 60), Frames: 2},
 		Tickets:  kiosk.Gate{Verifier: ticket.Verifier{PublicKey: pub, Office: Office, Skew: time.Minute}, Ledger: ledger},
 		Store:    kiosk.FolderStore{Dir: signed, KioskID: "K1", LinkBase: "https://example.test/p/"},
-		Docs:     kiosk.TextDocuments{},
+		Docs:     kiosk.PDFDocuments{},
 		Tick:     o.Tick,
 	})
 	ctx, cancel := context.WithCancel(context.Background())
