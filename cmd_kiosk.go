@@ -18,6 +18,7 @@ import (
 	"almatel.kz/signkiosk/app/demo"
 	"almatel.kz/signkiosk/app/kiosk"
 	"almatel.kz/signkiosk/app/logging"
+	"almatel.kz/signkiosk/app/pack"
 	"almatel.kz/signkiosk/app/provider"
 	"almatel.kz/signkiosk/app/session"
 	"almatel.kz/signkiosk/app/store"
@@ -141,6 +142,10 @@ func assemble(cfg config.Config, stdout, stderr io.Writer, wrap func(kiosk.Provi
 		}
 	}
 
+	deviceKey, err := pack.LoadOrCreateDeviceKey(cfg.DataDir)
+	if err != nil {
+		return fail(err)
+	}
 	src, err := openCamera(cfg)
 	if err != nil {
 		return fail(err)
@@ -159,8 +164,9 @@ func assemble(cfg config.Config, stdout, stderr io.Writer, wrap func(kiosk.Provi
 		Provider: prov,
 		Camera:   camera.Capturer{Source: src, Frames: 5},
 		Tickets:  kiosk.Gate{Verifier: ticket.Verifier{PublicKey: pub, Office: cfg.Office, Skew: cfg.Ticket.ClockSkew}, Ledger: ledger},
-		Store:    kiosk.FolderStore{Dir: filepath.Join(cfg.DataDir, "signed"), KioskID: cfg.KioskID, Version: version, LinkBase: cfg.Store.LinkBase},
-		Docs:     kiosk.PDFDocuments{},
+		Store: kiosk.PackageStore{Dir: filepath.Join(cfg.DataDir, "packages"), KioskID: cfg.KioskID, Version: version,
+			DeviceKey: deviceKey, LinkBase: cfg.Store.LinkBase},
+		Docs: kiosk.PDFDocuments{},
 	})
 	k.runner.SetLang(cfg.UI.DefaultLang)
 	purgeTickets(ledger, log)

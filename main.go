@@ -31,6 +31,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return runScan(ctx, args[1:], stdout, stderr)
 	case "provider-sim":
 		return runProviderSim(ctx, args[1:], stdout, stderr)
+	case "verify":
+		return runVerify(ctx, args[1:], stdout, stderr)
 	case "screens":
 		return runScreens(ctx, args[1:], stdout, stderr)
 	case "version":
@@ -58,6 +60,7 @@ usage:
   signkiosk [--config FILE]           run the kiosk (demo mode when no config)
   signkiosk ticket new --order FILE   make a signed session ticket and its QR
   signkiosk scan IMAGE                decode and verify a ticket from a picture
+  signkiosk verify PACKAGE.zip        check a signed package
   signkiosk provider-sim --listen A   run the provider simulator
   signkiosk version                   print the version
 `)

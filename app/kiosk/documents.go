@@ -26,9 +26,6 @@ func Application(s session.State) (document.Application, error) {
 // provider signs them.
 type PDFDocuments struct{}
 
-// Name implements Documents.
-func (PDFDocuments) Name() string { return "application.pdf" }
-
 // Render implements Documents.
 func (PDFDocuments) Render(s session.State) ([]byte, error) {
 	a, err := Application(s)
@@ -64,20 +61,4 @@ func signatureBlock(s session.State) (*document.SignatureBlock, error) {
 		}
 	}
 	return blk, nil
-}
-
-// TextDocuments renders the application as UTF-8 text: for tests that do not
-// need the PDF.
-type TextDocuments struct{}
-
-// Name implements Documents.
-func (TextDocuments) Name() string { return "application.txt" }
-
-// Render implements Documents.
-func (TextDocuments) Render(s session.State) ([]byte, error) {
-	a, err := Application(s)
-	if err != nil {
-		return nil, err
-	}
-	return a.Text(), nil
 }

@@ -40,6 +40,5 @@ type Store interface {
 
 // Documents renders the document a session signs.
 type Documents interface {
-	Name() string // file name in the signed package, e.g. application.pdf
 	Render(s session.State) ([]byte, error)
 }

@@ -274,7 +274,7 @@ func (r *Runner) sign(ctx context.Context, e session.DoSign) session.Event {
 		return r.failed(e.Gen, session.OpSign, err)
 	}
 	return session.SignedDoc{Gen: e.Gen, Sig: session.Signature{
-		DocumentName: r.cfg.Docs.Name(), Document: doc, DocumentSHA256: digest, CMS: resp.CMS,
+		Document: doc, DocumentSHA256: digest, CMS: resp.CMS,
 		Certificate: s.Cert.Certificate, Chain: s.Cert.Chain, SignedAt: resp.SignedAt,
 	}}
 }

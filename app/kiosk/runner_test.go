@@ -1,7 +1,9 @@
 package kiosk_test
 
 import (
-	"crypto/x509"
+	"archive/zip"
+	"bytes"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -9,9 +11,9 @@ import (
 	"testing"
 	"time"
 
-	"almatel.kz/signkiosk/app/cms"
 	"almatel.kz/signkiosk/app/kiosk"
 	"almatel.kz/signkiosk/app/kiosk/kiosktest"
+	"almatel.kz/signkiosk/app/pack"
 	"almatel.kz/signkiosk/app/provider"
 	"almatel.kz/signkiosk/app/provider/sim"
 	"almatel.kz/signkiosk/app/session"
@@ -129,38 +131,44 @@ func TestFullSessionOverHTTP(t *testing.T) {
 	if s.HasPassword() {
 		t.Fatal("password held after done")
 	}
-	dir := filepath.Join(g.signed, s.Receipt.PackageID)
-	pdf, err := os.ReadFile(filepath.Join(dir, "application.pdf"))
+	zipPath := filepath.Join(g.signed, s.Receipt.PackageID+".zip")
+	zipBytes, err := os.ReadFile(zipPath)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sig, err := os.ReadFile(filepath.Join(dir, "application.pdf.cms"))
+	sum, problems := pack.Verify(zipBytes, pack.VerifyOptions{})
+	if len(problems) != 0 {
+		t.Fatalf("the stored package does not verify: %v", problems)
+	}
+	if sum.OrderID != order.ID {
+		t.Fatalf("summary %+v", sum)
+	}
+	zr, err := zip.NewReader(bytes.NewReader(zipBytes), int64(len(zipBytes)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	chain, _ := os.ReadFile(filepath.Join(dir, "chain.pem"))
-	roots := x509.NewCertPool()
-	if !roots.AppendCertsFromPEM(chain) {
-		t.Fatal("chain.pem holds no certificate")
+	pdfPath := filepath.Join(t.TempDir(), "application.pdf")
+	for _, f := range zr.File {
+		rc, _ := f.Open()
+		data, _ := io.ReadAll(rc)
+		rc.Close()
+		switch f.Name {
+		case pack.NamePDF:
+			os.WriteFile(pdfPath, data, 0o600)
+		case pack.NameEvidence:
+			// Only the IIN (which ties it to the certificate) is personal.
+			for _, pii := range []string{order.Subscriber.Surname, order.Subscriber.Given, order.Subscriber.Phone} {
+				if strings.Contains(string(data), pii) {
+					t.Errorf("evidence holds personal data")
+				}
+			}
+		}
 	}
-	signer, err := cms.Verify(sig, pdf, roots)
-	if err != nil {
-		t.Fatalf("the signature does not verify over the stored PDF: %v", err)
-	}
-	if signer.Subject.SerialNumber != "IIN"+order.Subscriber.IIN {
-		t.Fatalf("signer serial %q", signer.Subject.SerialNumber)
-	}
-	if text := pdfText(t, filepath.Join(dir, "application.pdf")); text != "" {
+	if text := pdfText(t, pdfPath); text != "" {
 		for _, want := range []string{"Сәрсенбаев", "Нұрлан", "48575443A1B2C3D4"} {
 			if !strings.Contains(text, want) {
 				t.Errorf("PDF text lacks %q", want)
 			}
-		}
-	}
-	ev, _ := os.ReadFile(filepath.Join(dir, "evidence.json"))
-	for _, pii := range []string{order.Subscriber.IIN, order.Subscriber.Surname, order.Subscriber.Phone} {
-		if strings.Contains(string(ev), pii) {
-			t.Fatalf("evidence holds personal data %q", pii)
 		}
 	}
 

@@ -111,7 +111,6 @@ type Biometric struct {
 
 // Signature is what signing produced.
 type Signature struct {
-	DocumentName   string // e.g. application.pdf
 	Document       []byte // the signed document bytes
 	DocumentSHA256 string
 	CMS            []byte

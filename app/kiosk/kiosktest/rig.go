@@ -61,7 +61,7 @@ type Rig struct {
 	TicketKey ed25519.PrivateKey
 	Log       *LogBuffer
 	Logger    zerolog.Logger
-	SignedDir string // where FolderStore writes
+	SignedDir string // where PackageStore writes the ZIPs
 }
 
 // New starts a rig; everything stops when the test ends.
@@ -101,6 +101,10 @@ func New(t testing.TB, o Options) *Rig {
 		t.Fatal(err)
 	}
 	signed := t.TempDir()
+	_, deviceKey, err := ed25519.GenerateKey(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	r := kiosk.New(kiosk.Config{
 		Machine:  session.Machine{Limits: o.Limits},
 		Now:      time.Now,
@@ -108,7 +112,7 @@ func New(t testing.TB, o Options) *Rig {
 		Provider: provider.NewClient(srv.URL, "test-key", nil, o.Timeout),
 		Camera:   camera.Capturer{Source: camera.NewSynthetic(160, 120, 60), Frames: 2},
 		Tickets:  kiosk.Gate{Verifier: ticket.Verifier{PublicKey: pub, Office: Office, Skew: time.Minute}, Ledger: ledger},
-		Store:    kiosk.FolderStore{Dir: signed, KioskID: "K1", LinkBase: "https://example.test/p/"},
+		Store:    kiosk.PackageStore{Dir: signed, KioskID: "K1", DeviceKey: deviceKey, LinkBase: "https://example.test/p/"},
 		Docs:     kiosk.PDFDocuments{},
 		Tick:     o.Tick,
 	})

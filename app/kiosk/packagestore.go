@@ -2,6 +2,7 @@ package kiosk
 
 import (
 	"context"
+	"crypto/ed25519"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -10,24 +11,30 @@ import (
 
 	"github.com/google/uuid"
 
+	"almatel.kz/signkiosk/app/pack"
 	"almatel.kz/signkiosk/app/session"
 )
 
-// FolderStore writes each signed session as a folder of files under Dir: the
-// document, its detached CMS, the certificates and the evidence.
-// STAND-IN: the package issue replaces it with the signed ZIP and the outbox
-// issue with the encrypted SQLite outbox; until then this keeps a signature
-// safe across a crash (write to a temp folder, fsync, rename).
-type FolderStore struct {
-	Dir     string
-	KioskID string
-	Version string
+// PackageStore writes each signed session as the signed ZIP of DESIGN.md
+// (application.pdf, its CMS, certificates, evidence, manifest and the
+// device's signature) into Dir/<package id>.zip: temp file, fsync, rename,
+// fsync of the folder, so a package shown as done survives a power cut.
+// STAND-IN for the encrypted SQLite outbox of the sync issue.
+type PackageStore struct {
+	Dir       string
+	KioskID   string
+	Version   string
+	DeviceKey ed25519.PrivateKey // signs manifest.json
 	// LinkBase is the download link prefix the done screen's QR shows.
 	LinkBase string
 }
 
 // evidence is the PII-free record of how the session went.
 type evidence struct {
+	// SubjectIIN lets `signkiosk verify` tie the package to the signer's
+	// certificate. The package is the subscriber's own legal document and
+	// the PDF shows the IIN anyway; logs never carry it.
+	SubjectIIN      string        `json:"subject_iin"`
 	TicketID        string        `json:"ticket_id"`
 	Office          string        `json:"office"`
 	Staff           string        `json:"staff"`
@@ -64,8 +71,8 @@ type evBiometric struct {
 }
 
 // Store implements Store.
-func (f FolderStore) Store(ctx context.Context, s session.State) (session.Receipt, error) {
-	if s.Signed == nil || s.Signed.DocumentName == "" {
+func (f PackageStore) Store(ctx context.Context, s session.State) (session.Receipt, error) {
+	if s.Signed == nil {
 		return session.Receipt{}, fmt.Errorf("store: session is not signed")
 	}
 	if err := ctx.Err(); err != nil {
@@ -73,9 +80,13 @@ func (f FolderStore) Store(ctx context.Context, s session.State) (session.Receip
 	}
 	id := uuid.NewString()
 	ev := evidence{
-		TicketID: s.Ticket.TID, Office: s.Ticket.Office, Staff: s.Ticket.Staff, Kiosk: f.KioskID,
+		SubjectIIN: s.Ticket.Order.Subscriber.IIN,
+		TicketID:   s.Ticket.TID, Office: s.Ticket.Office, Staff: s.Ticket.Staff, Kiosk: f.KioskID,
 		OrderID: s.Ticket.Order.ID, Lang: s.Lang, ProviderSession: s.ProviderSession,
 		DocumentSHA256: s.Signed.DocumentSHA256, SignedAt: s.Signed.SignedAt, AppVersion: f.Version,
+	}
+	if s.Doc != nil {
+		ev.SubjectIIN = s.Doc.IIN // the ID document is the authority
 	}
 	for _, m := range s.Marks {
 		ev.Steps = append(ev.Steps, evStep{m.Step.String(), m.At})
@@ -90,39 +101,31 @@ func (f FolderStore) Store(ctx context.Context, s session.State) (session.Receip
 	if err != nil {
 		return session.Receipt{}, fmt.Errorf("store: evidence: %w", err)
 	}
-	files := map[string][]byte{
-		s.Signed.DocumentName:          s.Signed.Document,
-		s.Signed.DocumentName + ".cms": s.Signed.CMS,
-		"signer.pem":                   []byte(s.Signed.Certificate),
-		"chain.pem":                    []byte(s.Signed.Chain),
-		"evidence.json":                evJSON,
+	zipBytes, err := pack.Build(pack.Files{
+		PDF: s.Signed.Document, CMS: s.Signed.CMS,
+		SignerPEM: s.Signed.Certificate, ChainPEM: s.Signed.Chain, Evidence: evJSON,
+	}, f.DeviceKey)
+	if err != nil {
+		return session.Receipt{}, fmt.Errorf("store: %w", err)
 	}
-	if err := writeFolder(f.Dir, id, files); err != nil {
+	if err := writeAtomic(f.Dir, id+".zip", zipBytes); err != nil {
 		return session.Receipt{}, err
 	}
 	return session.Receipt{PackageID: id, DownloadURL: f.LinkBase + id}, nil
 }
 
-// writeFolder makes Dir/id atomically: files land in a temp folder that is
-// synced and renamed into place, then the parent is synced.
-func writeFolder(dir, id string, files map[string][]byte) error {
+// writeAtomic makes dir/name appear whole or not at all.
+func writeAtomic(dir, name string, data []byte) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("store: %w", err)
 	}
-	tmp, err := os.MkdirTemp(dir, ".tmp-")
-	if err != nil {
-		return fmt.Errorf("store: %w", err)
+	tmp := filepath.Join(dir, ".tmp-"+name)
+	if err := writeSync(tmp, data); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("store %s: %w", name, err)
 	}
-	defer os.RemoveAll(tmp) // no-op after the rename
-	for name, data := range files {
-		if err := writeSync(filepath.Join(tmp, name), data); err != nil {
-			return fmt.Errorf("store %s: %w", name, err)
-		}
-	}
-	if err := syncDir(tmp); err != nil {
-		return fmt.Errorf("store: %w", err)
-	}
-	if err := os.Rename(tmp, filepath.Join(dir, id)); err != nil {
+	if err := os.Rename(tmp, filepath.Join(dir, name)); err != nil {
+		os.Remove(tmp)
 		return fmt.Errorf("store: %w", err)
 	}
 	if err := syncDir(dir); err != nil {

@@ -1,0 +1,132 @@
+// Package pack builds and verifies the signed package of DESIGN.md: a ZIP
+// with the application PDF, its detached CMS, the signer certificate and
+// chain, the evidence, and a manifest signed by the kiosk's Ed25519 device key.
+package pack
+
+import (
+	"archive/zip"
+	"bytes"
+	"compress/flate"
+	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"time"
+)
+
+// Names of the files in a package, in the order Build writes them.
+const (
+	NamePDF          = "application.pdf"
+	NameCMS          = "application.pdf.cms"
+	NameSigner       = "signer.pem"
+	NameChain        = "chain.pem"
+	NameEvidence     = "evidence.json"
+	NameManifest     = "manifest.json"
+	NameManifestSig  = "manifest.json.sig"
+	manifestVersion  = 1
+	defaultMaxEntry  = 32 << 20
+	defaultMaxTotal  = 64 << 20
+	manifestFileMode = 0o644
+)
+
+// fileNames lists every file a package holds, exactly.
+func fileNames() []string {
+	return []string{NamePDF, NameCMS, NameSigner, NameChain, NameEvidence, NameManifest, NameManifestSig}
+}
+
+// Files are the contents Build packs. Evidence is the evidence JSON; it must
+// carry signed_at (used as the entries' time) and subject_iin (checked by
+// Verify against the signer certificate).
+type Files struct {
+	PDF       []byte
+	CMS       []byte
+	SignerPEM string
+	ChainPEM  string
+	Evidence  []byte
+}
+
+// Manifest is manifest.json: the digest and size of every other file
+// except the manifest signature.
+type Manifest struct {
+	Version int                   `json:"version"`
+	Files   map[string]FileDigest `json:"files"`
+}
+
+// FileDigest is one manifest entry.
+type FileDigest struct {
+	SHA256 string `json:"sha256"`
+	Size   int64  `json:"size"`
+}
+
+func digest(b []byte) FileDigest {
+	sum := sha256.Sum256(b)
+	return FileDigest{SHA256: hex.EncodeToString(sum[:]), Size: int64(len(b))}
+}
+
+// Build returns the package ZIP. The same inputs give the same bytes: the
+// entries are written in a fixed order with the evidence's signed_at as
+// their time, and JSON map keys are sorted by encoding/json.
+func Build(files Files, key ed25519.PrivateKey) ([]byte, error) {
+	if len(key) != ed25519.PrivateKeySize {
+		return nil, fmt.Errorf("pack: device key has %d bytes", len(key))
+	}
+	var ev struct {
+		SignedAt time.Time `json:"signed_at"`
+	}
+	if err := json.Unmarshal(files.Evidence, &ev); err != nil {
+		return nil, fmt.Errorf("pack: evidence: %w", err)
+	}
+	contents := map[string][]byte{
+		NamePDF:      files.PDF,
+		NameCMS:      files.CMS,
+		NameSigner:   []byte(files.SignerPEM),
+		NameChain:    []byte(files.ChainPEM),
+		NameEvidence: files.Evidence,
+	}
+	m := Manifest{Version: manifestVersion, Files: map[string]FileDigest{}}
+	for name, b := range contents {
+		m.Files[name] = digest(b)
+	}
+	mJSON, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("pack: manifest: %w", err)
+	}
+	contents[NameManifest] = mJSON
+	contents[NameManifestSig] = ed25519.Sign(key, mJSON)
+
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	// Pin the compressor so output does not depend on a registered default.
+	zw.RegisterCompressor(zip.Deflate, func(w io.Writer) (io.WriteCloser, error) {
+		return flate.NewWriter(w, flate.DefaultCompression)
+	})
+	mod := ev.SignedAt.UTC()
+	for _, name := range fileNames() {
+		h := &zip.FileHeader{Name: name, Method: zip.Deflate, Modified: mod}
+		h.SetMode(manifestFileMode)
+		w, err := zw.CreateHeader(h)
+		if err != nil {
+			return nil, fmt.Errorf("pack: %s: %w", name, err)
+		}
+		if _, err := w.Write(contents[name]); err != nil {
+			return nil, fmt.Errorf("pack: %s: %w", name, err)
+		}
+	}
+	if err := zw.Close(); err != nil {
+		return nil, fmt.Errorf("pack: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// sortedKeys returns m's keys in order, so problems come out stable.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

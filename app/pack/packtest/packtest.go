@@ -1,0 +1,149 @@
+// Package packtest builds real signed packages for tests: a full session
+// with the provider simulator over HTTP, then pack.Build.
+package packtest
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"image"
+	"image/jpeg"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"almatel.kz/signkiosk/app/pack"
+	"almatel.kz/signkiosk/app/provider"
+	"almatel.kz/signkiosk/app/provider/sim"
+)
+
+const apiKey = "packtest-key"
+
+// Now is the simulator's fixed clock, and so the signing time.
+func Now() time.Time { return time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC) }
+
+// Signed is what a session gives a kiosk to pack.
+type Signed struct {
+	IIN     string
+	OrderID string
+	PDF     []byte
+	CMS     []byte
+	Cert    string // signer PEM
+	Chain   string // chain PEM
+}
+
+// Env is a running simulator and a device key.
+type Env struct {
+	Client *provider.Client
+	Sim    *sim.Simulator
+	Key    ed25519.PrivateKey
+}
+
+// NewEnv starts a simulator for the test's lifetime.
+func NewEnv(t testing.TB) *Env {
+	t.Helper()
+	s, err := sim.New(sim.Config{APIKey: apiKey, Log: zerolog.Nop(), Now: Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(s)
+	t.Cleanup(srv.Close)
+	_, key, err := ed25519.GenerateKey(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &Env{Client: provider.NewClient(srv.URL+"/", apiKey, nil, 30*time.Second), Sim: s, Key: key}
+}
+
+// Sign runs one whole session for iin and signs pdf.
+func (e *Env) Sign(t testing.TB, iin string, pdf []byte) Signed {
+	t.Helper()
+	ctx := context.Background()
+	const password = "Secret#2026"
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	sess, err := e.Client.CreateSession(ctx, provider.CreateSessionRequest{
+		OrderID: "ORD-2026-000123", IIN: iin, Phone: "+77011234567", Lang: "kk",
+		Surname: "Сәрсенбаев", Given: "Нұрлан", Patronymic: "Қайратұлы",
+	})
+	must(err)
+	code, ok := e.Sim.LastCode(sess.SessionID)
+	if !ok {
+		t.Fatal("no SMS code")
+	}
+	_, err = e.Client.SubmitCode(ctx, sess.SessionID, code)
+	must(err)
+	textSum := sha256.Sum256([]byte("consent text"))
+	consent := func(kind string) provider.ConsentRequest {
+		return provider.ConsentRequest{Kind: kind, TextSHA256: hex.EncodeToString(textSum[:]), Lang: "kk", AcceptedAt: Now()}
+	}
+	must(e.Client.Consent(ctx, sess.SessionID, consent(provider.ConsentPrivacy)))
+	_, err = e.Client.Biometrics(ctx, sess.SessionID, provider.BiometricsRequest{Challenge: "turn_left", Frames: [][]byte{testJPEG(t)}})
+	must(err)
+	must(e.Client.Consent(ctx, sess.SessionID, consent(provider.ConsentEDSRules)))
+	certs, err := e.Client.Certificate(ctx, sess.SessionID, password)
+	must(err)
+	d := sha256.Sum256(pdf)
+	sig, err := e.Client.Sign(ctx, sess.SessionID, provider.SignRequest{DocumentSHA256: hex.EncodeToString(d[:]), Password: password})
+	must(err)
+	return Signed{IIN: iin, OrderID: "ORD-2026-000123", PDF: pdf, CMS: sig.CMS, Cert: certs.Certificate, Chain: certs.Chain}
+}
+
+// Evidence returns an evidence.json for s, with edit applied to its fields.
+func Evidence(t testing.TB, s Signed, edit func(map[string]any)) []byte {
+	t.Helper()
+	d := sha256.Sum256(s.PDF)
+	ev := map[string]any{
+		"ticket_id": "T-1", "office": "ALM-001", "staff": "S-0042", "kiosk": "K-01",
+		"order_id": s.OrderID, "lang": "kk", "provider_session_id": "p-1",
+		"document_sha256": hex.EncodeToString(d[:]), "subject_iin": s.IIN,
+		"signed_at": Now(), "app_version": "test",
+	}
+	if edit != nil {
+		edit(ev)
+	}
+	b, err := json.MarshalIndent(ev, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// Files are the pack inputs for s with its default evidence.
+func Files(t testing.TB, s Signed) pack.Files {
+	return pack.Files{PDF: s.PDF, CMS: s.CMS, SignerPEM: s.Cert, ChainPEM: s.Chain, Evidence: Evidence(t, s, nil)}
+}
+
+// Build packs f with the env's device key.
+func (e *Env) Build(t testing.TB, f pack.Files) []byte {
+	t.Helper()
+	z, err := pack.Build(f, e.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return z
+}
+
+// DevicePub is the env's device public key.
+func (e *Env) DevicePub() ed25519.PublicKey { return e.Key.Public().(ed25519.PublicKey) }
+
+func testJPEG(t testing.TB) []byte {
+	img := image.NewGray(image.Rect(0, 0, 32, 32))
+	for i := range img.Pix {
+		img.Pix[i] = uint8(i * 3)
+	}
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, img, nil); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}

@@ -1,0 +1,326 @@
+package pack
+
+import (
+	"archive/zip"
+	"bytes"
+	"crypto/ed25519"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/hex"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"almatel.kz/signkiosk/app/cms"
+)
+
+// VerifyOptions tune Verify. Zero values take the defaults noted.
+type VerifyOptions struct {
+	// Roots are the trusted CAs. Nil trusts the self-signed root found in
+	// chain.pem, which proves integrity but not who issued the certificate;
+	// the summary says so.
+	Roots *x509.CertPool
+	// DevicePub is the kiosk's device key. Nil skips the manifest signature
+	// check; the summary says so.
+	DevicePub ed25519.PublicKey
+	// MaxEntry and MaxTotal bound the decompressed bytes read per entry and
+	// in all (default 32 MiB and 64 MiB), against zip bombs.
+	MaxEntry int64
+	MaxTotal int64
+}
+
+// Problem is one thing wrong with a package, as one short line. It never
+// holds personal data.
+type Problem string
+
+// Summary describes a package. SignerCN is the subscriber's name as in the
+// certificate; the IIN is deliberately left out.
+type Summary struct {
+	Files          int
+	SignerCN       string
+	SignerSerial   string // certificate serial number, hex
+	SignedAt       time.Time
+	OrderID        string
+	Trust          string // which roots the CMS was checked against
+	ManifestSigned string // "verified", or why it was not checked
+}
+
+// evidenceFields are the parts of evidence.json Verify checks.
+type evidenceFields struct {
+	OrderID        string    `json:"order_id"`
+	DocumentSHA256 string    `json:"document_sha256"`
+	SubjectIIN     string    `json:"subject_iin"`
+	SignedAt       time.Time `json:"signed_at"`
+}
+
+// Verify checks a package and returns what it could learn of it and every
+// problem found; no problems means the package is intact and valid.
+func Verify(zipBytes []byte, opts VerifyOptions) (Summary, []Problem) {
+	var sum Summary
+	var probs []Problem
+	add := func(format string, a ...any) { probs = append(probs, Problem(fmt.Sprintf(format, a...))) }
+	if opts.MaxEntry <= 0 {
+		opts.MaxEntry = defaultMaxEntry
+	}
+	if opts.MaxTotal <= 0 {
+		opts.MaxTotal = defaultMaxTotal
+	}
+
+	zr, err := zip.NewReader(bytes.NewReader(zipBytes), int64(len(zipBytes)))
+	if err != nil {
+		add("package is not a readable ZIP (truncated or corrupt): %v", err)
+		return sum, probs
+	}
+	expected := map[string]bool{}
+	for _, n := range fileNames() {
+		expected[n] = true
+	}
+	data := map[string][]byte{}
+	seen := map[string]bool{}
+	var total int64
+	for _, f := range zr.File {
+		name := f.Name
+		switch {
+		case unsafeName(name):
+			add("entry %q escapes the package", name)
+			continue
+		case seen[name]:
+			add("duplicate entry %q", name)
+			continue
+		case !expected[name]:
+			add("extra file %q", name)
+			seen[name] = true
+			continue
+		}
+		seen[name] = true
+		// Read at most the limit plus one byte, whatever the header claims,
+		// so a zip bomb costs us no more than the limit.
+		limit := min(opts.MaxEntry, opts.MaxTotal-total)
+		b, err := readLimited(f, limit)
+		if errors.Is(err, errTooLarge) {
+			if limit < opts.MaxEntry {
+				add("%s: package exceeds the %d-byte total limit", name, opts.MaxTotal)
+				return sum, probs
+			}
+			add("%s: larger than the %d-byte limit", name, opts.MaxEntry)
+			continue
+		}
+		if err != nil {
+			add("%s: cannot read: %v", name, err)
+			continue
+		}
+		total += int64(len(b))
+		data[name] = b
+	}
+	for _, n := range fileNames() {
+		if !seen[n] {
+			add("missing file %q", n)
+		}
+	}
+	sum.Files = len(zr.File)
+
+	checkManifest(data, opts.DevicePub, &sum, add)
+	signer := checkSignature(data, opts.Roots, &sum, add)
+	checkEvidence(data, signer, &sum, add)
+	return sum, probs
+}
+
+var errTooLarge = errors.New("entry too large")
+
+func readLimited(f *zip.File, limit int64) ([]byte, error) {
+	rc, err := f.Open()
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(io.LimitReader(rc, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > limit {
+		return nil, errTooLarge
+	}
+	return b, nil
+}
+
+// unsafeName reports names that could land outside the folder a package is
+// extracted to, or mean different files on different systems.
+func unsafeName(name string) bool {
+	if name == "" || strings.HasPrefix(name, "/") || strings.Contains(name, `\`) ||
+		(len(name) >= 2 && name[1] == ':') {
+		return true
+	}
+	for _, part := range strings.Split(name, "/") {
+		if part == ".." {
+			return true
+		}
+	}
+	return false
+}
+
+func checkManifest(data map[string][]byte, pub ed25519.PublicKey, sum *Summary, add func(string, ...any)) {
+	raw, ok := data[NameManifest]
+	if !ok {
+		sum.ManifestSigned = "not checked (no manifest)"
+		return
+	}
+	switch sig, hasSig := data[NameManifestSig]; {
+	case pub == nil:
+		sum.ManifestSigned = "not checked (no device key given)"
+	case !hasSig:
+		sum.ManifestSigned = "not checked (no signature)"
+	case len(sig) != ed25519.SignatureSize || !ed25519.Verify(pub, raw, sig):
+		sum.ManifestSigned = "invalid"
+		add("%s: signature does not verify with the device key", NameManifestSig)
+	default:
+		sum.ManifestSigned = "verified"
+	}
+	var m Manifest
+	if err := json.Unmarshal(raw, &m); err != nil {
+		add("%s: not valid JSON: %v", NameManifest, err)
+		return
+	}
+	if m.Version != manifestVersion {
+		add("%s: version %d, want %d", NameManifest, m.Version, manifestVersion)
+	}
+	for _, name := range fileNames() {
+		if name == NameManifest || name == NameManifestSig {
+			continue
+		}
+		want, listed := m.Files[name]
+		if !listed {
+			add("%s: not listed in the manifest", name)
+			continue
+		}
+		b, ok := data[name]
+		if !ok {
+			continue // already reported as missing or unreadable
+		}
+		got := digest(b)
+		if got.Size != want.Size {
+			add("%s: size %d does not match the manifest's %d", name, got.Size, want.Size)
+		}
+		if got.SHA256 != want.SHA256 {
+			add("%s: SHA-256 does not match the manifest", name)
+		}
+	}
+	for _, name := range sortedKeys(m.Files) {
+		if name == NameManifest || name == NameManifestSig || !isPackFile(name) {
+			add("%s: lists unexpected file %q", NameManifest, name)
+		}
+	}
+}
+
+func isPackFile(name string) bool {
+	for _, n := range fileNames() {
+		if n == name {
+			return true
+		}
+	}
+	return false
+}
+
+// checkSignature verifies the CMS over the PDF and that signer.pem is its
+// signer; it returns the signer certificate, or nil.
+func checkSignature(data map[string][]byte, roots *x509.CertPool, sum *Summary, add func(string, ...any)) *x509.Certificate {
+	pdf, okPDF := data[NamePDF]
+	sig, okCMS := data[NameCMS]
+	if !okPDF || !okCMS {
+		return nil
+	}
+	sum.Trust = "the given CA"
+	if roots == nil {
+		chain, ok := data[NameChain]
+		if !ok {
+			return nil
+		}
+		root, err := selfSignedRoot(chain)
+		if err != nil {
+			add("%s: %v", NameChain, err)
+			return nil
+		}
+		roots = x509.NewCertPool()
+		roots.AddCert(root)
+		sum.Trust = "the package's own chain.pem root (no CA given: proves integrity, not the issuer)"
+	}
+	signer, err := cms.Verify(sig, pdf, roots)
+	if err != nil {
+		add("%s: signature does not verify: %v", NameCMS, err)
+		return nil
+	}
+	sum.SignerCN = signer.Subject.CommonName
+	sum.SignerSerial = hex.EncodeToString(signer.SerialNumber.Bytes())
+	if pemBytes, ok := data[NameSigner]; ok {
+		cert, err := parseCertPEM(pemBytes)
+		switch {
+		case err != nil:
+			add("%s: %v", NameSigner, err)
+		case !cert.Equal(signer):
+			add("%s is not the certificate that signed the CMS", NameSigner)
+		}
+	}
+	return signer
+}
+
+func checkEvidence(data map[string][]byte, signer *x509.Certificate, sum *Summary, add func(string, ...any)) {
+	raw, ok := data[NameEvidence]
+	if !ok {
+		return
+	}
+	var ev evidenceFields
+	if err := json.Unmarshal(raw, &ev); err != nil {
+		add("%s: not valid JSON: %v", NameEvidence, err)
+		return
+	}
+	sum.OrderID, sum.SignedAt = ev.OrderID, ev.SignedAt
+	if pdf, ok := data[NamePDF]; ok {
+		d := sha256.Sum256(pdf)
+		if !strings.EqualFold(ev.DocumentSHA256, hex.EncodeToString(d[:])) {
+			add("%s: document_sha256 does not match %s", NameEvidence, NamePDF)
+		}
+	}
+	switch {
+	case ev.SubjectIIN == "":
+		add("%s: subject_iin is missing", NameEvidence)
+	case signer != nil && signer.Subject.SerialNumber != "IIN"+ev.SubjectIIN:
+		// Never print either IIN: say only that they differ.
+		add("%s: subject_iin does not match the signer certificate", NameEvidence)
+	}
+}
+
+func parseCertPEM(b []byte) (*x509.Certificate, error) {
+	blk, _ := pem.Decode(b)
+	if blk == nil || blk.Type != "CERTIFICATE" {
+		return nil, errors.New("not a PEM certificate")
+	}
+	c, err := x509.ParseCertificate(blk.Bytes)
+	if err != nil {
+		return nil, fmt.Errorf("certificate: %w", err)
+	}
+	return c, nil
+}
+
+// selfSignedRoot finds the self-signed certificate in a PEM bundle.
+func selfSignedRoot(b []byte) (*x509.Certificate, error) {
+	for {
+		var blk *pem.Block
+		blk, b = pem.Decode(b)
+		if blk == nil {
+			return nil, errors.New("no self-signed root certificate")
+		}
+		if blk.Type != "CERTIFICATE" {
+			continue
+		}
+		c, err := x509.ParseCertificate(blk.Bytes)
+		if err != nil {
+			return nil, fmt.Errorf("certificate: %w", err)
+		}
+		if bytes.Equal(c.RawIssuer, c.RawSubject) && c.CheckSignatureFrom(c) == nil {
+			return c, nil
+		}
+	}
+}
