@@ -17,9 +17,7 @@ import (
 
 	"almatel.kz/signkiosk/app/config"
 	"almatel.kz/signkiosk/app/kiosk"
-	"almatel.kz/signkiosk/app/provider"
 	"almatel.kz/signkiosk/app/session"
-	"almatel.kz/signkiosk/assets"
 	"almatel.kz/signkiosk/ui"
 )
 
@@ -96,22 +94,6 @@ func runScreens(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	return 0
 }
 
-// gatedSign holds the sign call until released, so the signing screen
-// stays up long enough to be photographed.
-type gatedSign struct {
-	kiosk.Provider
-	gate chan struct{}
-}
-
-func (g gatedSign) Sign(ctx context.Context, id string, req provider.SignRequest) (provider.SignResponse, error) {
-	select {
-	case <-g.gate:
-	case <-ctx.Done():
-		return provider.SignResponse{}, ctx.Err()
-	}
-	return g.Provider.Sign(ctx, id, req)
-}
-
 type screenDriver struct {
 	k        *kioskParts
 	win      fyne.Window
@@ -125,66 +107,35 @@ type screenDriver struct {
 
 func (d *screenDriver) walk(ctx context.Context, langs []string) error {
 	r := d.k.runner
+	drv := sessionDriver{k: d.k, signGate: d.signGate}
 	time.Sleep(1500 * time.Millisecond) // the window maps and draws
 	for _, lang := range langs {
 		r.SetLang(lang)
-		steps := []struct {
-			name string
-			act  func() error
-			want session.Step
-		}{
-			{"idle", nil, session.StepIdle},
-			{"welcome", func() error {
-				text, _, err := d.k.demo.NewTicket()
-				r.Scan(text)
+		steps := append([]driveStep{{"idle", nil, session.StepIdle}}, drv.steps(ctx)...)
+		steps = append(steps, driveStep{"ended", func() error {
+			r.Dispatch(session.Finish{})
+			if err := drv.waitStep(ctx, session.StepIdle, false); err != nil {
 				return err
-			}, session.StepWelcome},
-			{"code", func() error { r.Dispatch(session.Begin{}); return nil }, session.StepCode},
-			{"review", func() error {
-				code, _ := d.k.demo.Sim.LastCode(r.State().ProviderSession)
-				r.Dispatch(session.CodeEntered{Code: code})
-				return nil
-			}, session.StepReview},
-			{"privacy", func() error { r.Dispatch(session.ReviewAccepted{}); return nil }, session.StepPrivacy},
-			{"biometrics", func() error { return d.consent(provider.ConsentPrivacy, "privacy") }, session.StepBiometrics},
-			{"eds_rules", func() error { r.Dispatch(session.CaptureStart{}); return nil }, session.StepEDSRules},
-			{"password", func() error { return d.consent(provider.ConsentEDSRules, "eds_rules") }, session.StepPassword},
-			{"signing", func() error {
-				r.Dispatch(session.PasswordEntered{Password: "Almaty#2026", Confirm: "Almaty#2026"})
-				return nil
-			}, session.StepSigning},
-			{"done", func() error { d.signGate <- struct{}{}; return nil }, session.StepDone},
-			{"ended", func() error {
-				r.Dispatch(session.Finish{})
-				if err := d.waitStep(ctx, session.StepIdle, false); err != nil {
-					return err
-				}
-				text, _, err := d.k.demo.NewTicket()
-				if err != nil {
-					return err
-				}
-				r.Scan(text)
-				if err := d.waitStep(ctx, session.StepWelcome, true); err != nil {
-					return err
-				}
-				r.Dispatch(session.Cancel{})
-				return nil
-			}, session.StepEnded},
-		}
-		for _, st := range steps {
-			if st.act != nil {
-				if err := st.act(); err != nil {
-					return fmt.Errorf("%s/%s: %w", lang, st.name, err)
-				}
 			}
-			// The signing screen waits on the (held) sign call: busy is right.
-			if err := d.waitStep(ctx, st.want, st.want != session.StepSigning); err != nil {
+			text, _, err := d.k.demo.NewTicket()
+			if err != nil {
+				return err
+			}
+			r.Scan(text)
+			if err := drv.waitStep(ctx, session.StepWelcome, true); err != nil {
+				return err
+			}
+			r.Dispatch(session.Cancel{})
+			return nil
+		}, session.StepEnded})
+		for _, st := range steps {
+			if err := drv.do(ctx, st); err != nil {
 				return fmt.Errorf("%s/%s: %w", lang, st.name, err)
 			}
 			// A ticket brings its order's language: show each screen in lang.
 			if st.want != session.StepIdle && r.State().Lang != lang {
 				r.SetLang(lang)
-				if err := d.waitLang(ctx, lang); err != nil {
+				if err := drv.waitLang(ctx, lang); err != nil {
 					return err
 				}
 			}
@@ -193,50 +144,11 @@ func (d *screenDriver) walk(ctx context.Context, langs []string) error {
 			}
 		}
 		r.Dispatch(session.Finish{})
-		if err := d.waitStep(ctx, session.StepIdle, false); err != nil {
+		if err := drv.waitStep(ctx, session.StepIdle, false); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-func (d *screenDriver) consent(kind, name string) error {
-	r := d.k.runner
-	sum, err := assets.TextSHA256(r.State().Lang, name)
-	if err != nil {
-		return err
-	}
-	r.Dispatch(session.ConsentAccepted{Kind: kind, TextSHA256: sum})
-	return nil
-}
-
-func (d *screenDriver) waitStep(ctx context.Context, st session.Step, idle bool) error {
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
-		s := d.k.runner.State()
-		if s.Step == st && (!idle || s.Busy == session.OpNone) {
-			return nil
-		}
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	s := d.k.runner.State()
-	return fmt.Errorf("waiting for %s: at %s (busy %s, err %q)", st, s.Step, s.Busy, s.Err)
-}
-
-func (d *screenDriver) waitLang(ctx context.Context, lang string) error {
-	for range 500 {
-		if d.k.runner.State().Lang == lang {
-			return nil
-		}
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	return fmt.Errorf("language %s not applied", lang)
 }
 
 // shot saves the screen: the X root window when possible, else the canvas.
