@@ -52,6 +52,11 @@ type Options struct {
 	Limits    session.Limits // session.DefaultLimits when zero
 	SlowDelay time.Duration  // the simulator's slow trigger; 2 s
 	Tick      time.Duration  // the runner's clock tick; 20 ms
+
+	// Wrappers around the runner's parts, e.g. to time them; nil keeps them.
+	WrapProvider func(kiosk.Provider) kiosk.Provider
+	WrapDocs     func(kiosk.Documents) kiosk.Documents
+	WrapStore    func(kiosk.Store) kiosk.Store
 }
 
 // Rig is a running kiosk core.
@@ -105,15 +110,27 @@ func New(t testing.TB, o Options) *Rig {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var prov kiosk.Provider = provider.NewClient(srv.URL, "test-key", nil, o.Timeout)
+	var docs kiosk.Documents = kiosk.PDFDocuments{}
+	var st kiosk.Store = kiosk.PackageStore{Dir: signed, KioskID: "K1", DeviceKey: deviceKey, LinkBase: "https://example.test/p/"}
+	if o.WrapProvider != nil {
+		prov = o.WrapProvider(prov)
+	}
+	if o.WrapDocs != nil {
+		docs = o.WrapDocs(docs)
+	}
+	if o.WrapStore != nil {
+		st = o.WrapStore(st)
+	}
 	r := kiosk.New(kiosk.Config{
 		Machine:  session.Machine{Limits: o.Limits},
 		Now:      time.Now,
 		Log:      log,
-		Provider: provider.NewClient(srv.URL, "test-key", nil, o.Timeout),
+		Provider: prov,
 		Camera:   camera.Capturer{Source: camera.NewSynthetic(160, 120, 60), Frames: 2},
 		Tickets:  kiosk.Gate{Verifier: ticket.Verifier{PublicKey: pub, Office: Office, Skew: time.Minute}, Ledger: ledger},
-		Store:    kiosk.PackageStore{Dir: signed, KioskID: "K1", DeviceKey: deviceKey, LinkBase: "https://example.test/p/"},
-		Docs:     kiosk.PDFDocuments{},
+		Store:    st,
+		Docs:     docs,
 		Tick:     o.Tick,
 	})
 	ctx, cancel := context.WithCancel(context.Background())

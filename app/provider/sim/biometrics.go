@@ -78,6 +78,7 @@ func (s *Simulator) handleBiometrics(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case !noMatch:
 		ss.bioPass = &resp
+		ss.pendingKey = startKeygen() // ready by the time the password comes
 	case resp.AttemptsLeft > 0:
 		resp.Decision, resp.Reason, resp.Match = provider.DecisionRetry, ReasonNoMatch, 0.10+float64(sum[1]%20)/100
 	default:

@@ -39,7 +39,11 @@ func (s *Simulator) handleCertificate(w http.ResponseWriter, r *http.Request) {
 			"the password needs 8+ characters with a Latin letter, a digit and one of @$!%*#?&", nil)
 		return
 	}
-	key, cert, err := s.ca.issue(s.cfg.Now(), ss.iin, ss.doc.Surname, ss.doc.Given)
+	key, err := ss.takeKey(r.Context())
+	var cert *x509.Certificate
+	if err == nil {
+		cert, err = s.ca.issue(s.cfg.Now(), key, ss.iin, ss.doc.Surname, ss.doc.Given)
+	}
 	if err == nil {
 		ss.sealedKey, err = encryptKey(key, req.Password)
 	}

@@ -30,7 +30,8 @@ type session struct {
 	bioPass     *provider.BiometricsResponse // the passing decision
 	bioFailed   bool
 	edsRules    bool
-	sealedKey   []byte // the subscriber's EDS key, encrypted PKCS#8 under the password
+	pendingKey  chan keyResult // the subscriber's key being made since biometrics passed
+	sealedKey   []byte         // the subscriber's EDS key, encrypted PKCS#8 under the password
 	cert        *x509.Certificate
 	certPEM     string
 }
