@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+	_ "time/tzdata" // time zones resolve even on a kiosk image without tzdata
 
 	"github.com/BurntSushi/toml"
 
@@ -31,6 +32,8 @@ type Config struct {
 	Camera   Camera   `toml:"camera"`
 	UI       UI       `toml:"ui"`
 	Store    Store    `toml:"store"`
+	Outbox   Outbox   `toml:"outbox"`
+	Sync     Sync     `toml:"sync"`
 
 	// Demo is set when no file was given: in-process simulator, demo keys.
 	Demo bool `toml:"-"`
@@ -80,6 +83,28 @@ type Store struct {
 	LinkBase string `toml:"link_base"` // download link prefix shown as the done screen's QR
 }
 
+// Outbox is the local queue of signed packages.
+type Outbox struct {
+	KeyFile   string        `toml:"key_file"`  // AES-256 key for payloads at rest; default <data_dir>/outbox.key (0600, made in demo mode)
+	Retention time.Duration `toml:"retention"` // delivered payloads are purged after this (metadata kept)
+}
+
+// Sync delivers packages to head office.
+type Sync struct {
+	HeadOfficeURL string        `toml:"headoffice_url"` // https://…; empty in demo mode (a local head office runs on loopback)
+	CACert        string        `toml:"ca_cert"`        // PEM of the CA that signed head office's server certificate
+	ClientCert    string        `toml:"client_cert"`    // this kiosk's client certificate (PEM) for mTLS
+	ClientKey     string        `toml:"client_key"`     // its private key (PEM, 0600)
+	WindowStart   string        `toml:"window_start"`   // nightly window start, HH:MM in TimeZone
+	WindowEnd     string        `toml:"window_end"`     // nightly window end, HH:MM
+	TimeZone      string        `toml:"time_zone"`      // IANA name, e.g. Asia/Almaty
+	Concurrency   int           `toml:"concurrency"`    // uploads at once
+	MaxAttempts   int           `toml:"max_attempts"`   // then the package is a dead letter for staff to requeue
+	MaxBackoff    time.Duration `toml:"max_backoff"`    // cap of the jittered exponential backoff
+	CatchUp       time.Duration `toml:"catch_up"`       // at start, sync now if the last success is older than this
+	Timeout       time.Duration `toml:"timeout"`        // per upload
+}
+
 // Default is the configuration with every default filled in.
 func Default() Config {
 	l := session.DefaultLimits()
@@ -97,6 +122,9 @@ func Default() Config {
 		Camera: Camera{Source: "synthetic", FPS: 15},
 		UI:     UI{Fullscreen: true, DefaultLang: "kk"},
 		Store:  Store{LinkBase: "https://files.almatel.kz/p/"},
+		Outbox: Outbox{Retention: 30 * 24 * time.Hour},
+		Sync: Sync{WindowStart: "02:00", WindowEnd: "05:00", TimeZone: "Asia/Almaty", Concurrency: 4,
+			MaxAttempts: 10, MaxBackoff: time.Hour, CatchUp: 24 * time.Hour, Timeout: 2 * time.Minute},
 	}
 }
 
@@ -129,6 +157,9 @@ func Load(path string) (Config, error) {
 	}
 	if c.Ticket.PublicKey == "" {
 		c.Ticket.PublicKey = filepath.Join(c.DataDir, "ticket-ed25519.pub")
+	}
+	if c.Outbox.KeyFile == "" {
+		c.Outbox.KeyFile = filepath.Join(c.DataDir, "outbox.key")
 	}
 	if err := c.validate(); err != nil {
 		if path == "" {
@@ -183,6 +214,12 @@ func (c Config) validate() error {
 	if c.Camera.FPS < 1 || c.Camera.FPS > 60 {
 		bad("camera.fps must be 1…60")
 	}
+	if c.Outbox.Retention <= 0 {
+		bad("outbox.retention must be positive")
+	}
+	if err := c.Sync.validate(c.Demo); err != nil {
+		bad("%v", err)
+	}
 	switch c.UI.DefaultLang {
 	case "kk", "ru", "en":
 	default:
@@ -213,4 +250,35 @@ func (c Config) APIKey() (string, error) {
 		return "", fmt.Errorf("provider api key: %w", err)
 	}
 	return strings.TrimSpace(string(b)), nil
+}
+
+func (s Sync) validate(demo bool) error {
+	var errs []string
+	for _, w := range []struct{ name, v string }{{"window_start", s.WindowStart}, {"window_end", s.WindowEnd}} {
+		if _, err := time.Parse("15:04", w.v); err != nil {
+			errs = append(errs, fmt.Sprintf("sync.%s %q is not HH:MM", w.name, w.v))
+		}
+	}
+	if _, err := time.LoadLocation(s.TimeZone); err != nil {
+		errs = append(errs, fmt.Sprintf("sync.time_zone %q is not a known time zone", s.TimeZone))
+	}
+	if s.Concurrency < 1 || s.Concurrency > 64 {
+		errs = append(errs, "sync.concurrency must be 1…64")
+	}
+	if s.MaxAttempts < 1 {
+		errs = append(errs, "sync.max_attempts must be at least 1")
+	}
+	if s.MaxBackoff <= 0 || s.CatchUp <= 0 || s.Timeout <= 0 {
+		errs = append(errs, "sync durations must be positive")
+	}
+	if !demo && !strings.HasPrefix(s.HeadOfficeURL, "https://") {
+		errs = append(errs, "sync.headoffice_url must be an https URL")
+	}
+	if !demo && (s.CACert == "" || s.ClientCert == "" || s.ClientKey == "") {
+		errs = append(errs, "sync.ca_cert, sync.client_cert and sync.client_key are required (mTLS)")
+	}
+	if len(errs) > 0 {
+		return errors.New(strings.Join(errs, "; "))
+	}
+	return nil
 }

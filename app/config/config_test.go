@@ -27,6 +27,11 @@ api_key = "k"
 timeout = "5s"
 [session]
 idle = "2m"
+[sync]
+headoffice_url = "https://ho.example.kz"
+ca_cert = "ca.pem"
+client_cert = "k.pem"
+client_key = "k.key"
 `
 
 func TestLoadGood(t *testing.T) {
@@ -62,6 +67,9 @@ func TestLoadBad(t *testing.T) {
 		"bad lang":      good + "[ui]\ndefault_lang = \"de\"\n",
 		"bad camera":    good + "[camera]\nsource = \"v4l3\"\n",
 		"folder no dir": good + "[camera]\nsource = \"folder\"\n",
+		"bad window":    strings.Replace(good, "[sync]", "[sync]\nwindow_start = \"25:00\"", 1),
+		"bad zone":      strings.Replace(good, "[sync]", "[sync]\ntime_zone = \"Mars/Olympus\"", 1),
+		"no mtls":       strings.Replace(good, "client_key = \"k.key\"", "", 1),
 		"bad level":     strings.Replace(good, `office = "ALM-002"`, "office = \"A\"\nlog_level = \"loud\"", 1),
 	}
 	for name, body := range cases {
@@ -86,7 +94,9 @@ func TestExampleConfigLoads(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := Default()
-	if c.Session != d.Session || c.Camera != d.Camera || c.UI != d.UI || c.Ticket.ClockSkew != d.Ticket.ClockSkew {
+	d.Sync.HeadOfficeURL, d.Sync.CACert, d.Sync.ClientCert, d.Sync.ClientKey = c.Sync.HeadOfficeURL, c.Sync.CACert, c.Sync.ClientCert, c.Sync.ClientKey
+	if c.Session != d.Session || c.Camera != d.Camera || c.UI != d.UI || c.Ticket.ClockSkew != d.Ticket.ClockSkew ||
+		c.Sync != d.Sync || c.Outbox.Retention != d.Outbox.Retention {
 		t.Fatalf("example differs from the defaults:\n%+v\n%+v", c, d)
 	}
 }
