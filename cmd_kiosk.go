@@ -164,8 +164,9 @@ func assemble(cfg config.Config, stdout, stderr io.Writer, wrap func(kiosk.Provi
 		Provider: prov,
 		Camera:   camera.Capturer{Source: src, Frames: 5},
 		Tickets:  kiosk.Gate{Verifier: ticket.Verifier{PublicKey: pub, Office: cfg.Office, Skew: cfg.Ticket.ClockSkew}, Ledger: ledger},
-		Store: kiosk.PackageStore{Dir: filepath.Join(cfg.DataDir, "packages"), KioskID: cfg.KioskID, Version: version,
-			DeviceKey: deviceKey, LinkBase: cfg.Store.LinkBase},
+		Store: kiosk.PackageStore{KioskID: cfg.KioskID, Version: version, DeviceKey: deviceKey,
+			Sink: kiosk.FileSink{Dir: filepath.Join(cfg.DataDir, "packages")},
+			Link: func(id string) string { return cfg.Store.LinkBase + id }},
 		Docs: kiosk.PDFDocuments{},
 	})
 	k.runner.SetLang(cfg.UI.DefaultLang)

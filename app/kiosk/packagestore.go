@@ -15,18 +15,38 @@ import (
 	"almatel.kz/signkiosk/app/session"
 )
 
-// PackageStore writes each signed session as the signed ZIP of DESIGN.md
+// PackageStore turns each signed session into the signed ZIP of DESIGN.md
 // (application.pdf, its CMS, certificates, evidence, manifest and the
-// device's signature) into Dir/<package id>.zip: temp file, fsync, rename,
-// fsync of the folder, so a package shown as done survives a power cut.
-// STAND-IN for the encrypted SQLite outbox of the sync issue.
+// device's signature) and hands it to a Sink that keeps it durably before
+// the done screen may show.
 type PackageStore struct {
-	Dir       string
 	KioskID   string
 	Version   string
 	DeviceKey ed25519.PrivateKey // signs manifest.json
-	// LinkBase is the download link prefix the done screen's QR shows.
-	LinkBase string
+	Sink      Sink
+	// Link makes the download link the done screen's QR shows.
+	Link func(packageID string) string
+}
+
+// Built is a package ready to keep.
+type Built struct {
+	ID, TicketID string
+	SignedAt     time.Time
+	Zip          []byte
+}
+
+// Sink keeps a built package durably (the outbox; a folder of files).
+type Sink interface {
+	Keep(ctx context.Context, b Built) error
+}
+
+// FileSink writes Dir/<id>.zip: temp file, fsync, rename, fsync of the
+// folder, so a package shown as done survives a power cut.
+type FileSink struct{ Dir string }
+
+// Keep implements Sink.
+func (f FileSink) Keep(_ context.Context, b Built) error {
+	return writeAtomic(f.Dir, b.ID+".zip", b.Zip)
 }
 
 // evidence is the PII-free record of how the session went.
@@ -108,10 +128,11 @@ func (f PackageStore) Store(ctx context.Context, s session.State) (session.Recei
 	if err != nil {
 		return session.Receipt{}, fmt.Errorf("store: %w", err)
 	}
-	if err := writeAtomic(f.Dir, id+".zip", zipBytes); err != nil {
-		return session.Receipt{}, err
+	b := Built{ID: id, TicketID: s.Ticket.TID, SignedAt: s.Signed.SignedAt, Zip: zipBytes}
+	if err := f.Sink.Keep(ctx, b); err != nil {
+		return session.Receipt{}, fmt.Errorf("store: %w", err)
 	}
-	return session.Receipt{PackageID: id, DownloadURL: f.LinkBase + id}, nil
+	return session.Receipt{PackageID: id, DownloadURL: f.Link(id)}, nil
 }
 
 // writeAtomic makes dir/name appear whole or not at all.

@@ -112,7 +112,8 @@ func New(t testing.TB, o Options) *Rig {
 	}
 	var prov kiosk.Provider = provider.NewClient(srv.URL, "test-key", nil, o.Timeout)
 	var docs kiosk.Documents = kiosk.PDFDocuments{}
-	var st kiosk.Store = kiosk.PackageStore{Dir: signed, KioskID: "K1", DeviceKey: deviceKey, LinkBase: "https://example.test/p/"}
+	var st kiosk.Store = kiosk.PackageStore{KioskID: "K1", DeviceKey: deviceKey, Sink: kiosk.FileSink{Dir: signed},
+		Link: func(id string) string { return "https://example.test/p/" + id }}
 	if o.WrapProvider != nil {
 		prov = o.WrapProvider(prov)
 	}
