@@ -33,6 +33,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return runProviderSim(ctx, args[1:], stdout, stderr)
 	case "verify":
 		return runVerify(ctx, args[1:], stdout, stderr)
+	case "outbox":
+		return runOutbox(ctx, args[1:], stdout, stderr)
 	case "selftest":
 		return runSelftest(ctx, args[1:], stdout, stderr)
 	case "screens":
@@ -64,6 +66,7 @@ usage:
   signkiosk scan IMAGE                decode and verify a ticket from a picture
   signkiosk verify PACKAGE.zip        check a signed package
   signkiosk selftest --out DIR        one synthetic session end to end; writes its package
+  signkiosk outbox [list|requeue]     outbox counts, rows (no personal data), requeue dead letters
   signkiosk provider-sim --listen A   run the provider simulator
   signkiosk version                   print the version
 `)

@@ -1,0 +1,94 @@
+package outbox
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// KeySize is the AES-256 key length in bytes.
+const KeySize = 32
+
+// LoadOrCreateKey reads the payload key from path: 64 hex characters and a
+// newline, mode 0600 or tighter. With create, a missing file is made with a
+// fresh random key (the demo does this); without, it is ErrKey — a production
+// kiosk must not silently start a new key and strand the payloads it holds.
+func LoadOrCreateKey(path string, create bool) ([]byte, error) {
+	if path == "" {
+		return nil, fmt.Errorf("%w: no key file configured", ErrKey)
+	}
+	st, err := os.Stat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		if !create {
+			return nil, fmt.Errorf("%w: key file %s is missing", ErrKey, path)
+		}
+		return createKey(path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrKey, err)
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%w: key file %s is not a regular file", ErrKey, path)
+	}
+	if perm := st.Mode().Perm(); perm&0o077 != 0 {
+		return nil, fmt.Errorf("%w: key file %s has mode %04o; it must be 0600 (chmod 600 %s)", ErrKey, path, perm, path)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrKey, err)
+	}
+	return parseKey(path, b)
+}
+
+func parseKey(path string, b []byte) ([]byte, error) {
+	h := bytes.TrimSuffix(b, []byte("\n"))
+	if len(h) != 2*KeySize {
+		return nil, fmt.Errorf("%w: key file %s must hold %d hex characters, it holds %d bytes", ErrKey, path, 2*KeySize, len(h))
+	}
+	key := make([]byte, KeySize)
+	if _, err := hex.Decode(key, h); err != nil {
+		return nil, fmt.Errorf("%w: key file %s is not hex", ErrKey, path)
+	}
+	return key, nil
+}
+
+// createKey writes a new key durably: O_EXCL so two starting processes
+// cannot each make their own, then fsync of the file and its folder.
+func createKey(path string) ([]byte, error) {
+	key := make([]byte, KeySize)
+	if _, err := rand.Read(key); err != nil {
+		return nil, fmt.Errorf("create key: %w", err)
+	}
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("create key: %w", err)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return LoadOrCreateKey(path, false) // another process won the race
+	}
+	if err != nil {
+		return nil, fmt.Errorf("create key: %w", err)
+	}
+	_, werr := f.WriteString(hex.EncodeToString(key) + "\n")
+	if werr == nil {
+		werr = f.Sync()
+	}
+	if cerr := f.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr != nil {
+		os.Remove(path) // a half-written key would be refused at the next start
+		return nil, fmt.Errorf("create key: %w", werr)
+	}
+	if d, err := os.Open(dir); err == nil {
+		d.Sync()
+		d.Close()
+	}
+	return key, nil
+}
