@@ -24,6 +24,7 @@ import (
 	"almatel.kz/signkiosk/app/store"
 	"almatel.kz/signkiosk/app/ticket"
 	"almatel.kz/signkiosk/camera"
+	"almatel.kz/signkiosk/sync/outbox"
 	"almatel.kz/signkiosk/ui"
 )
 
@@ -77,6 +78,7 @@ type kioskParts struct {
 	camera  camera.Source
 	demoUI  *ui.Demo
 	demo    *demo.Env // demo mode only
+	outbox  *outbox.Outbox
 	closers []func()
 }
 
@@ -110,6 +112,20 @@ func assemble(cfg config.Config, stdout, stderr io.Writer, wrap func(kiosk.Provi
 	ledger, err := ticket.NewLedger(db)
 	if err != nil {
 		return fail(err)
+	}
+	obKey, err := outbox.LoadOrCreateKey(cfg.Outbox.KeyFile, cfg.Demo)
+	if err != nil {
+		return fail(err)
+	}
+	ob, err := outbox.Open(context.Background(), db, obKey, time.Now)
+	if err != nil {
+		return fail(err)
+	}
+	k.outbox = ob
+	if n, err := ob.Purge(context.Background(), cfg.Outbox.Retention); err != nil {
+		log.Warn().Err(err).Msg("purge delivered packages")
+	} else if n > 0 {
+		log.Info().Int("purged", n).Msg("delivered packages past retention purged (metadata kept)")
 	}
 
 	var pub []byte
@@ -165,7 +181,7 @@ func assemble(cfg config.Config, stdout, stderr io.Writer, wrap func(kiosk.Provi
 		Camera:   camera.Capturer{Source: src, Frames: 5},
 		Tickets:  kiosk.Gate{Verifier: ticket.Verifier{PublicKey: pub, Office: cfg.Office, Skew: cfg.Ticket.ClockSkew}, Ledger: ledger},
 		Store: kiosk.PackageStore{KioskID: cfg.KioskID, Version: version, DeviceKey: deviceKey,
-			Sink: kiosk.FileSink{Dir: filepath.Join(cfg.DataDir, "packages")},
+			Sink: outboxSink{ob},
 			Link: func(id string) string { return cfg.Store.LinkBase + id }},
 		Docs: kiosk.PDFDocuments{},
 	})
@@ -187,4 +203,12 @@ func purgeTickets(l *ticket.Ledger, log zerolog.Logger) {
 	if err := l.Purge(context.Background(), time.Now()); err != nil {
 		log.Warn().Err(err).Msg("purge used tickets")
 	}
+}
+
+// outboxSink keeps packages in the outbox: the package and the "signed"
+// record go in one transaction, so once done shows nothing can lose it.
+type outboxSink struct{ ob *outbox.Outbox }
+
+func (o outboxSink) Keep(ctx context.Context, b kiosk.Built) error {
+	return o.ob.Enqueue(ctx, outbox.Package{ID: b.ID, TicketID: b.TicketID, SignedAt: b.SignedAt, Zip: b.Zip})
 }

@@ -47,8 +47,7 @@ func runScreens(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		return 1
 	}
 	defer os.RemoveAll(data)
-	os.Setenv(config.EnvDataDir, data)
-	cfg, err := config.Load("")
+	cfg, err := config.LoadDemo(data)
 	if err != nil {
 		fmt.Fprintf(stderr, "screens: %v\n", err)
 		return 2

@@ -51,9 +51,10 @@ func selftest(ctx context.Context, outDir, lang string) (string, pack.Summary, e
 		return "", pack.Summary{}, err
 	}
 	defer os.RemoveAll(data)
-	cfg := config.Default()
-	cfg.Demo, cfg.DataDir = true, data
-	cfg.Ticket.PublicKey = filepath.Join(data, "ticket-ed25519.pub")
+	cfg, err := config.LoadDemo(data)
+	if err != nil {
+		return "", pack.Summary{}, err
+	}
 	gate := make(chan struct{})
 	k, err := assemble(cfg, io.Discard, io.Discard, func(p kiosk.Provider) kiosk.Provider {
 		return gatedSign{Provider: p, gate: gate}
@@ -79,9 +80,9 @@ func selftest(ctx context.Context, outDir, lang string) (string, pack.Summary, e
 		}
 	}
 	rc := k.runner.State().Receipt
-	zipBytes, err := os.ReadFile(filepath.Join(data, "packages", rc.PackageID+".zip"))
+	zipBytes, err := k.outbox.Payload(ctx, rc.PackageID)
 	if err != nil {
-		return "", pack.Summary{}, fmt.Errorf("read package: %w", err)
+		return "", pack.Summary{}, fmt.Errorf("read package from the outbox: %w", err)
 	}
 	pubPEM, err := os.ReadFile(filepath.Join(data, "device-ed25519.pub"))
 	if err != nil {

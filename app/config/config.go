@@ -155,6 +155,18 @@ func Load(path string) (Config, error) {
 		}
 		c.DataDir = d
 	}
+	return c.finish(path)
+}
+
+// LoadDemo is demo mode with its data in dataDir (selftest, tests).
+func LoadDemo(dataDir string) (Config, error) {
+	c := Default()
+	c.Demo, c.UI.Fullscreen, c.DataDir = true, false, dataDir
+	return c.finish("")
+}
+
+// finish fills the paths that derive from the data dir and validates.
+func (c Config) finish(path string) (Config, error) {
 	if c.Ticket.PublicKey == "" {
 		c.Ticket.PublicKey = filepath.Join(c.DataDir, "ticket-ed25519.pub")
 	}
