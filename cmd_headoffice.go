@@ -1,0 +1,191 @@
+package main
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/tls"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"almatel.kz/signkiosk/app/logging"
+	"almatel.kz/signkiosk/app/pack"
+	"almatel.kz/signkiosk/sync/headoffice"
+	"almatel.kz/signkiosk/sync/pki"
+)
+
+const headOfficeUsage = `usage: signkiosk headoffice --data DIR [--listen ADDR] [--download-listen ADDR] [--kiosk ID]
+
+Run the reference head-office receiver. Kiosks PUT signed packages to
+https://LISTEN/v1/packages/{id} with a client certificate from the demo CA
+kept in DIR/pki (made on first run); subscribers download them over
+http://DOWNLOAD-LISTEN/v1/p/{id} with an expiring signed link. The download
+listener is plain HTTP for loopback demos: put a TLS-terminating proxy in
+front of it anywhere else. Prints the CA and the --kiosk client certificate
+paths, then serves until interrupted.
+
+`
+
+// headOfficeShutdownGrace bounds how long in-flight uploads may finish
+// after the command is asked to stop.
+const headOfficeShutdownGrace = 15 * time.Second
+
+// runHeadOffice handles "signkiosk headoffice".
+func runHeadOffice(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("headoffice", flag.ContinueOnError)
+	// Parse errors are reported as one line below, not with the usage.
+	fs.SetOutput(io.Discard)
+	listen := fs.String("listen", "127.0.0.1:8702", "mTLS upload `address`")
+	dlListen := fs.String("download-listen", "127.0.0.1:8703", "download link `address` (plain HTTP)")
+	dataDir := fs.String("data", "", "data `dir`ectory: pki/, packages/, index.db, link.key (required)")
+	kiosk := fs.String("kiosk", "ALM-001-K1", "kiosk `id` to issue a client certificate for")
+	maxSize := fs.Int64("max-size", headoffice.DefaultMaxSize, "largest accepted package in `bytes`")
+	linkTTL := fs.Duration("link-ttl", headoffice.DefaultLinkTTL, "download link `lifetime`")
+	devicePubs := map[string]ed25519.PublicKey{}
+	fs.Func("device-pub", "`KIOSK=FILE`: require packages from KIOSK to carry a manifest signed by this key (repeatable)", func(v string) error {
+		id, path, ok := strings.Cut(v, "=")
+		if !ok || id == "" || path == "" {
+			return errors.New("want KIOSK=FILE")
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		pub, err := pack.ParsePublicKeyPEM(b)
+		if err != nil {
+			return err
+		}
+		devicePubs[id] = pub
+		return nil
+	})
+	rest, err := parseInterleaved(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprint(stderr, headOfficeUsage)
+		fs.SetOutput(stderr)
+		fs.PrintDefaults()
+		return 0
+	}
+	switch {
+	case err != nil:
+		fmt.Fprintf(stderr, "headoffice: %v\n", err)
+		return 2
+	case len(rest) > 0:
+		fmt.Fprintf(stderr, "headoffice: unexpected argument %q\n", rest[0])
+		return 2
+	case *dataDir == "":
+		fmt.Fprintln(stderr, "headoffice: --data DIR is required")
+		return 2
+	case *maxSize <= 0 || *linkTTL <= 0:
+		fmt.Fprintln(stderr, "headoffice: --max-size and --link-ttl must be positive")
+		return 2
+	}
+	if err := serveHeadOffice(ctx, headOfficeFlags{
+		listen: *listen, dlListen: *dlListen, dataDir: *dataDir, kiosk: *kiosk,
+		maxSize: *maxSize, linkTTL: *linkTTL, devicePubs: devicePubs,
+	}, stdout, stderr); err != nil {
+		fmt.Fprintf(stderr, "headoffice: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+type headOfficeFlags struct {
+	listen, dlListen, dataDir, kiosk string
+	maxSize                          int64
+	linkTTL                          time.Duration
+	devicePubs                       map[string]ed25519.PublicKey
+}
+
+func serveHeadOffice(ctx context.Context, f headOfficeFlags, stdout, stderr io.Writer) error {
+	pkiDir := filepath.Join(f.dataDir, "pki")
+	p, err := pki.LoadOrCreate(pkiDir, time.Now)
+	if err != nil {
+		return err
+	}
+	certPath, keyPath, err := p.ClientCert(pkiDir, f.kiosk)
+	if err != nil {
+		return err
+	}
+	linkKey, err := headoffice.LoadOrCreateLinkKey(filepath.Join(f.dataDir, "link.key"))
+	if err != nil {
+		return err
+	}
+	db, err := headoffice.OpenIndex(ctx, filepath.Join(f.dataDir, "index.db"))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	st := &headoffice.FileStorage{Dir: filepath.Join(f.dataDir, "packages")}
+	if err := st.CleanTemp(); err != nil {
+		return err
+	}
+	srv, err := headoffice.New(headoffice.Config{
+		Storage: st, Index: db, Log: logging.New(logging.Console(stderr), zerolog.InfoLevel), Now: time.Now,
+		MaxSize: f.maxSize, DevicePubs: f.devicePubs, LinkKey: linkKey, LinkTTL: f.linkTTL,
+	})
+	if err != nil {
+		return err
+	}
+
+	// Bind both listeners before printing anything, so a port in use is
+	// one clear error and printed addresses are real (":0" gets resolved).
+	var lc net.ListenConfig
+	apiLn, err := lc.Listen(ctx, "tcp", f.listen)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	dlLn, err := lc.Listen(ctx, "tcp", f.dlListen)
+	if err != nil {
+		apiLn.Close()
+		return fmt.Errorf("download listen: %w", err)
+	}
+	errLog := log.New(stderr, "headoffice: http: ", 0)
+	newServer := func(h http.Handler) *http.Server {
+		return &http.Server{
+			Handler:           h,
+			ReadHeaderTimeout: 10 * time.Second,
+			ReadTimeout:       5 * time.Minute, // a 64 MiB body over a slow link
+			IdleTimeout:       2 * time.Minute,
+			ErrorLog:          errLog,
+		}
+	}
+	api, dl := newServer(srv.Handler()), newServer(srv.DownloadHandler())
+
+	fmt.Fprintf(stdout, "head office: https://%s (client certificate required)\n", apiLn.Addr())
+	fmt.Fprintf(stdout, "downloads:   http://%s\n", dlLn.Addr())
+	fmt.Fprintf(stdout, "CA certificate: %s\n", p.CAPath())
+	fmt.Fprintf(stdout, "kiosk %s certificate: %s\n", f.kiosk, certPath)
+	fmt.Fprintf(stdout, "kiosk %s key: %s\n", f.kiosk, keyPath)
+
+	errc := make(chan error, 2)
+	go func() { errc <- api.Serve(tls.NewListener(apiLn, pki.ServerTLS(p))) }()
+	go func() { errc <- dl.Serve(dlLn) }()
+
+	var serveErr error
+	select {
+	case <-ctx.Done():
+	case serveErr = <-errc:
+	}
+	// A fresh context: ctx is done, yet in-flight uploads deserve their
+	// answer so the kiosk does not have to retry.
+	shCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), headOfficeShutdownGrace)
+	defer cancel()
+	err = errors.Join(api.Shutdown(shCtx), dl.Shutdown(shCtx))
+	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", serveErr)
+	}
+	if err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
