@@ -35,6 +35,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return runVerify(ctx, args[1:], stdout, stderr)
 	case "headoffice":
 		return runHeadOffice(ctx, args[1:], stdout, stderr)
+	case "sync":
+		return runSync(ctx, args[1:], stdout, stderr)
 	case "outbox":
 		return runOutbox(ctx, args[1:], stdout, stderr)
 	case "selftest":
@@ -69,6 +71,7 @@ usage:
   signkiosk verify PACKAGE.zip        check a signed package
   signkiosk selftest --out DIR        one synthetic session end to end; writes its package
   signkiosk outbox [list|requeue]     outbox counts, rows (no personal data), requeue dead letters
+  signkiosk sync                      deliver due packages to head office now
   signkiosk provider-sim --listen A   run the provider simulator
   signkiosk headoffice --data DIR     run the reference head-office receiver (mTLS)
   signkiosk version                   print the version
