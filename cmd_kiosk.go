@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -25,6 +27,8 @@ import (
 	"almatel.kz/signkiosk/app/ticket"
 	"almatel.kz/signkiosk/camera"
 	"almatel.kz/signkiosk/sync/outbox"
+	"almatel.kz/signkiosk/sync/pki"
+	"almatel.kz/signkiosk/sync/uploader"
 	"almatel.kz/signkiosk/ui"
 )
 
@@ -52,6 +56,7 @@ func runKiosk(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go k.runner.Run(runCtx)
+	go k.runSync(runCtx, cfg)
 
 	a := app.NewWithID("kz.almatel.signkiosk")
 	w := a.NewWindow("AlmaTel signkiosk")
@@ -79,6 +84,7 @@ type kioskParts struct {
 	demoUI  *ui.Demo
 	demo    *demo.Env // demo mode only
 	outbox  *outbox.Outbox
+	upload  *uploader.Uploader
 	closers []func()
 }
 
@@ -128,8 +134,14 @@ func assemble(cfg config.Config, stdout, stderr io.Writer, wrap func(kiosk.Provi
 		log.Info().Int("purged", n).Msg("delivered packages past retention purged (metadata kept)")
 	}
 
+	deviceKey, err := pack.LoadOrCreateDeviceKey(cfg.DataDir)
+	if err != nil {
+		return fail(err)
+	}
 	var pub []byte
 	providerURL, apiKey := cfg.Provider.URL, ""
+	headURL, link := cfg.Sync.HeadOfficeURL, func(id string) string { return cfg.Store.LinkBase + id }
+	var syncTLS *tls.Config
 	if cfg.Demo {
 		env, err := demo.Start(cfg.DataDir, cfg.Office, time.Now, log)
 		if err != nil {
@@ -138,6 +150,12 @@ func assemble(cfg config.Config, stdout, stderr io.Writer, wrap func(kiosk.Provi
 		k.demo = env
 		k.closers = append(k.closers, func() { env.Close(context.Background()) })
 		pub, providerURL, apiKey = env.TicketPub, env.ProviderURL, demo.APIKey
+		ho, err := demo.StartHeadOffice(cfg.DataDir, cfg.KioskID, deviceKey.Public().(ed25519.PublicKey), time.Now, log)
+		if err != nil {
+			return fail(err)
+		}
+		k.closers = append(k.closers, func() { ho.Close(context.Background()) })
+		headURL, link, syncTLS = ho.URL, ho.Link, ho.ClientTLS
 		k.demoUI = &ui.Demo{
 			NewTicketQR: func() (string, error) { _, p, err := env.NewTicket(); return p, err },
 		}
@@ -156,12 +174,16 @@ func assemble(cfg config.Config, stdout, stderr io.Writer, wrap func(kiosk.Provi
 		if apiKey, err = cfg.APIKey(); err != nil {
 			return fail(err)
 		}
+		if syncTLS, err = pki.ClientTLS(cfg.Sync.CACert, cfg.Sync.ClientCert, cfg.Sync.ClientKey); err != nil {
+			return fail(fmt.Errorf("sync: %w", err))
+		}
 	}
 
-	deviceKey, err := pack.LoadOrCreateDeviceKey(cfg.DataDir)
-	if err != nil {
-		return fail(err)
-	}
+	k.upload = uploader.New(uploader.Config{
+		Queue: uploader.FromOutbox(ob), Client: uploader.NewClient(syncTLS, cfg.Sync.Concurrency), BaseURL: headURL,
+		Concurrency: cfg.Sync.Concurrency, MaxAttempts: cfg.Sync.MaxAttempts, MaxBackoff: cfg.Sync.MaxBackoff,
+		Timeout: cfg.Sync.Timeout, Now: time.Now, Log: log.With().Str("component", "sync").Logger(),
+	})
 	src, err := openCamera(cfg)
 	if err != nil {
 		return fail(err)
@@ -181,8 +203,7 @@ func assemble(cfg config.Config, stdout, stderr io.Writer, wrap func(kiosk.Provi
 		Camera:   camera.Capturer{Source: src, Frames: 5},
 		Tickets:  kiosk.Gate{Verifier: ticket.Verifier{PublicKey: pub, Office: cfg.Office, Skew: cfg.Ticket.ClockSkew}, Ledger: ledger},
 		Store: kiosk.PackageStore{KioskID: cfg.KioskID, Version: version, DeviceKey: deviceKey,
-			Sink: outboxSink{ob},
-			Link: func(id string) string { return cfg.Store.LinkBase + id }},
+			Sink: outboxSink{ob: ob, delivered: k.upload.Trigger}, Link: link},
 		Docs: kiosk.PDFDocuments{},
 	})
 	k.runner.SetLang(cfg.UI.DefaultLang)
@@ -207,8 +228,31 @@ func purgeTickets(l *ticket.Ledger, log zerolog.Logger) {
 
 // outboxSink keeps packages in the outbox: the package and the "signed"
 // record go in one transaction, so once done shows nothing can lose it.
-type outboxSink struct{ ob *outbox.Outbox }
+// Then it asks the uploader to deliver now: the done screen's link works as
+// soon as head office holds the package; the nightly window catches up
+// whatever could not go at once.
+type outboxSink struct {
+	ob        *outbox.Outbox
+	delivered func() // uploader.Trigger
+}
 
 func (o outboxSink) Keep(ctx context.Context, b kiosk.Built) error {
-	return o.ob.Enqueue(ctx, outbox.Package{ID: b.ID, TicketID: b.TicketID, SignedAt: b.SignedAt, Zip: b.Zip})
+	if err := o.ob.Enqueue(ctx, outbox.Package{ID: b.ID, TicketID: b.TicketID, SignedAt: b.SignedAt, Zip: b.Zip}); err != nil {
+		return err
+	}
+	o.delivered()
+	return nil
+}
+
+// runSync delivers the outbox on the nightly schedule (and when triggered)
+// until ctx ends.
+func (k *kioskParts) runSync(ctx context.Context, cfg config.Config) {
+	loc, err := time.LoadLocation(cfg.Sync.TimeZone)
+	if err != nil { // validated with the config; keep the kiosk up regardless
+		loc = time.UTC
+	}
+	err = k.upload.Run(ctx, uploader.Schedule{Start: cfg.Sync.WindowStart, End: cfg.Sync.WindowEnd, Loc: loc, CatchUp: cfg.Sync.CatchUp})
+	if err != nil && ctx.Err() == nil {
+		k.log.Error().Err(err).Msg("sync stopped")
+	}
 }

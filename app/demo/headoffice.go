@@ -1,0 +1,103 @@
+package demo
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/tls"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"almatel.kz/signkiosk/sync/headoffice"
+	"almatel.kz/signkiosk/sync/pki"
+)
+
+// HeadOffice is the reference receiver running in-process on loopback, as
+// the demo's head office: uploads over mTLS with a demo PKI, downloads (the
+// done screen's QR) over plain HTTP on another port.
+type HeadOffice struct {
+	URL          string      // https://127.0.0.1:port, mTLS
+	DownloadBase string      // http://127.0.0.1:port
+	ClientTLS    *tls.Config // the kiosk's side of mTLS
+
+	srv      *headoffice.Server
+	now      func() time.Time
+	up, down *http.Server
+	index    *sql.DB
+}
+
+// StartHeadOffice serves a head office whose data lives under
+// dataDir/headoffice (PKI, packages, index, link key), made once.
+func StartHeadOffice(dataDir, kioskID string, devicePub ed25519.PublicKey, now func() time.Time, log zerolog.Logger) (*HeadOffice, error) {
+	dir := filepath.Join(dataDir, "headoffice")
+	p, err := pki.LoadOrCreate(filepath.Join(dir, "pki"), now)
+	if err != nil {
+		return nil, fmt.Errorf("demo head office: %w", err)
+	}
+	certPath, keyPath, err := p.ClientCert(filepath.Join(dir, "pki"), kioskID)
+	if err != nil {
+		return nil, fmt.Errorf("demo head office: %w", err)
+	}
+	clientTLS, err := pki.ClientTLS(p.CAPath(), certPath, keyPath)
+	if err != nil {
+		return nil, fmt.Errorf("demo head office: %w", err)
+	}
+	linkKey, err := headoffice.LoadOrCreateLinkKey(filepath.Join(dir, "link.key"))
+	if err != nil {
+		return nil, fmt.Errorf("demo head office: %w", err)
+	}
+	index, err := headoffice.OpenIndex(context.Background(), filepath.Join(dir, "index.db"))
+	if err != nil {
+		return nil, fmt.Errorf("demo head office: %w", err)
+	}
+	srv, err := headoffice.New(headoffice.Config{
+		Storage:    &headoffice.FileStorage{Dir: filepath.Join(dir, "packages")},
+		Index:      index,
+		Log:        log.With().Str("component", "headoffice").Logger(),
+		Now:        now,
+		DevicePubs: map[string]ed25519.PublicKey{kioskID: devicePub},
+		LinkKey:    linkKey,
+	})
+	if err != nil {
+		index.Close()
+		return nil, fmt.Errorf("demo head office: %w", err)
+	}
+	h := &HeadOffice{ClientTLS: clientTLS, srv: srv, now: now, index: index}
+	upLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		index.Close()
+		return nil, fmt.Errorf("demo head office: %w", err)
+	}
+	downLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		upLn.Close()
+		index.Close()
+		return nil, fmt.Errorf("demo head office: %w", err)
+	}
+	h.URL, h.DownloadBase = "https://"+upLn.Addr().String(), "http://"+downLn.Addr().String()
+	h.up = &http.Server{Handler: srv.Handler(), TLSConfig: pki.ServerTLS(p), ReadHeaderTimeout: 10 * time.Second}
+	h.down = &http.Server{Handler: srv.DownloadHandler(), ReadHeaderTimeout: 10 * time.Second}
+	serve := func(name string, run func() error) {
+		if err := run(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error().Err(err).Str("listener", name).Msg("demo head office stopped")
+		}
+	}
+	go serve("upload", func() error { return h.up.ServeTLS(upLn, "", "") })
+	go serve("download", func() error { return h.down.Serve(downLn) })
+	return h, nil
+}
+
+// Link is the expiring download link of a package, for the done screen.
+func (h *HeadOffice) Link(id string) string { return h.srv.Link(h.DownloadBase, id, h.now()) }
+
+// Close stops both listeners and closes the index.
+func (h *HeadOffice) Close(ctx context.Context) error {
+	err := errors.Join(h.up.Shutdown(ctx), h.down.Shutdown(ctx))
+	return errors.Join(err, h.index.Close())
+}
