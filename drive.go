@@ -91,7 +91,7 @@ func (d sessionDriver) waitStep(ctx context.Context, st session.Step, idle bool)
 		if s.Step == st && (!idle || s.Busy == session.OpNone) {
 			return nil
 		}
-		if s.Step == session.StepEnded && st != session.StepEnded {
+		if s.Step == session.StepEnded && st != session.StepEnded && st != session.StepIdle {
 			return fmt.Errorf("session ended: %s (%s)", s.Reason, s.Err)
 		}
 		if ctx.Err() != nil {
