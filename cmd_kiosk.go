@@ -47,6 +47,13 @@ func runKiosk(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return 2
 	}
 	k, err := assemble(cfg, stdout, stderr, nil)
+	if errors.Is(err, store.ErrCorrupt) {
+		// Staff at the kiosk see the screen, not this terminal: say it there,
+		// and take no session that could not be stored safely.
+		fmt.Fprintf(stderr, "signkiosk: %v\n", err)
+		showOutOfService(cfg, "oos.database")
+		return 1
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "signkiosk: %v\n", err)
 		return 1
@@ -255,4 +262,20 @@ func (k *kioskParts) runSync(ctx context.Context, cfg config.Config) {
 	if err != nil && ctx.Err() == nil {
 		k.log.Error().Err(err).Msg("sync stopped")
 	}
+}
+
+// showOutOfService opens the kiosk window with only the out-of-service
+// screen until it is closed (staff) or the process is stopped.
+func showOutOfService(cfg config.Config, reason string) {
+	a := app.NewWithID("kz.almatel.signkiosk")
+	w := a.NewWindow("AlmaTel signkiosk")
+	if err := ui.OutOfService(w, reason); err != nil {
+		return
+	}
+	if cfg.UI.Fullscreen {
+		w.SetFullScreen(true)
+	} else {
+		w.Resize(fyne.NewSize(1280, 800))
+	}
+	w.ShowAndRun()
 }
