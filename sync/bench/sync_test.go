@@ -1,0 +1,210 @@
+package bench
+
+import (
+	"context"
+	"crypto/ed25519"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"almatel.kz/signkiosk/app/pack/packtest"
+	"almatel.kz/signkiosk/sync/headoffice"
+)
+
+// BenchmarkSync1000 is issue 4's side-by-side figure: 1,000 random 500 KB
+// bodies over loopback mTLS to one receiver (digestSink), once by a minimal
+// Go client doing plain PUTs and once by the kiosk (enqueued into a fresh
+// outbox first, not timed; then uploader.RunOnce until all are delivered,
+// which decrypts each payload from SQLite, re-checks its digest and marks it
+// delivered). Each iteration is one round of both, in alternating order;
+// run it with -benchtime 3x -v for three rounds and a line per round.
+func BenchmarkSync1000(b *testing.B) {
+	const n = 1000
+	l := newLink(b)
+	srv := serve(b, l, digestSink())
+	bodies := make([][]byte, n)
+	digests := make([]string, n)
+	for i := range bodies {
+		bodies[i] = body(i)
+		digests[i] = contentDigest(bodies[i])
+	}
+	total := int64(n * bodySize)
+	var sumRaw, sumKiosk float64
+	round := 0
+	for b.Loop() {
+		b.StopTimer()
+		ob := newOutbox(b, b.TempDir())
+		ids := newIDs(n)
+		t0 := time.Now()
+		enqueue(b, ob, n, func(i int) (string, []byte) { return ids[i], bodies[i] })
+		enq := time.Since(t0)
+		rawIDs := newIDs(n)
+		runtime.GC()
+		b.StartTimer()
+
+		var raw, kiosk time.Duration
+		var mem *memSampler
+		conns0 := srv.conns.Load()
+		kioskRun := func() {
+			mem = startSampler()
+			_, kiosk = syncAll(b, ob, l.client, srv.URL, n)
+			mem.Stop()
+		}
+		if round%2 == 0 {
+			raw = rawPUT(b, l.client, srv.URL, rawIDs, bodies, digests)
+			kioskRun()
+		} else {
+			kioskRun()
+			raw = rawPUT(b, l.client, srv.URL, rawIDs, bodies, digests)
+		}
+		r, k := mbps(total, raw), mbps(total, kiosk)
+		sumRaw += r
+		sumKiosk += k
+		round++
+		b.Logf("round %d: raw PUT %.0f MB/s (%v), kiosk sync %.0f MB/s (%v), kiosk/raw %.0f%%; enqueue of %d took %v (not timed); "+
+			"kiosk peak HeapInuse %.0f MiB (+%.0f over the %.0f MiB before, which holds the raw client's 500 MB of bodies); new connections this round %d",
+			round, r, raw.Round(time.Millisecond), k, kiosk.Round(time.Millisecond), 100*k/r, n, enq.Round(time.Millisecond),
+			mib(mem.maxHeapInuse), mib(mem.maxHeapInuse-min(mem.maxHeapInuse, mem.startHeap)), mib(mem.startHeap), srv.conns.Load()-conns0)
+	}
+	if srv.notH1.Load() != 0 {
+		b.Fatalf("%d requests were not HTTP/1.1", srv.notH1.Load())
+	}
+	b.ReportMetric(sumRaw/float64(round), "raw-MB/s")
+	b.ReportMetric(sumKiosk/float64(round), "kiosk-MB/s")
+	b.ReportMetric(100*sumKiosk/sumRaw, "kiosk/raw-%")
+}
+
+// BenchmarkHeadOffice is the real receiver (buffers the body, checks the
+// digest, pack.Verify with the kiosk's device key, durable file write with
+// fsyncs, index row in its SQLite) fed one real ~100 KB package from
+// packtest under 500 fresh ids: by the raw client and by the kiosk's
+// outbox + uploader, alternating, same receiver.
+func BenchmarkHeadOffice(b *testing.B) {
+	// "small" is packtest's package as it comes (a tiny PDF); "500KB" pads
+	// its PDF with random bytes (incompressible, like a real PDF's
+	// streams) to a package of about 500 KB, the size issue 4 names.
+	for _, c := range []struct {
+		name string
+		pad  int
+	}{{"small", 0}, {"500KB", bodySize - 6<<10}} {
+		b.Run(c.name, func(b *testing.B) { benchHeadOffice(b, c.pad) })
+	}
+}
+
+func benchHeadOffice(b *testing.B, pad int) {
+	const n = 500
+	const kioskCN = "ALM-001-K1"
+	env := packtest.NewEnv(b)
+	pdf := []byte("%PDF-1.7 application\n%")
+	if pad > 0 {
+		pdf = append(pdf, body(1 << 20)[:pad]...)
+	}
+	zip := env.Build(b, packtest.Files(b, env.Sign(b, "900101300123", pdf)))
+	digest := contentDigest(zip)
+	dir := b.TempDir()
+	ctx := context.Background()
+	idx, err := headoffice.OpenIndex(ctx, filepath.Join(dir, "index.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { idx.Close() })
+	ho, err := headoffice.New(headoffice.Config{
+		Storage: &headoffice.FileStorage{Dir: filepath.Join(dir, "packages")}, Index: idx, Log: zerolog.Nop(),
+		DevicePubs: map[string]ed25519.PublicKey{kioskCN: env.DevicePub()},
+		LinkKey:    []byte("0123456789abcdef0123456789abcdef"),
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	l := newLink(b)
+	srv := serve(b, l, ho.Handler())
+	bodies := make([][]byte, n)
+	digests := make([]string, n)
+	for i := range bodies {
+		bodies[i], digests[i] = zip, digest
+	}
+	total := int64(n * len(zip))
+	var sumRaw, sumKiosk float64
+	round := 0
+	for b.Loop() {
+		b.StopTimer()
+		ob := newOutbox(b, b.TempDir())
+		ids := newIDs(n)
+		enqueue(b, ob, n, func(i int) (string, []byte) { return ids[i], zip })
+		rawIDs := newIDs(n)
+		b.StartTimer()
+		var raw, kiosk time.Duration
+		if round%2 == 0 {
+			raw = rawPUT(b, l.client, srv.URL, rawIDs, bodies, digests)
+			_, kiosk = syncAll(b, ob, l.client, srv.URL, n)
+		} else {
+			_, kiosk = syncAll(b, ob, l.client, srv.URL, n)
+			raw = rawPUT(b, l.client, srv.URL, rawIDs, bodies, digests)
+		}
+		r, k := mbps(total, raw), mbps(total, kiosk)
+		sumRaw += r
+		sumKiosk += k
+		round++
+		b.Logf("round %d: package %d bytes; raw PUT %.1f MB/s (%.0f packages/s), kiosk sync %.1f MB/s (%.0f packages/s), kiosk/raw %.0f%%",
+			round, len(zip), r, float64(n)/raw.Seconds(), k, float64(n)/kiosk.Seconds(), 100*k/r)
+	}
+	b.ReportMetric(sumRaw/float64(round), "raw-MB/s")
+	b.ReportMetric(sumKiosk/float64(round), "kiosk-MB/s")
+	b.ReportMetric(100*sumKiosk/sumRaw, "kiosk/raw-%")
+	b.ReportMetric(float64(len(zip)), "package-bytes")
+}
+
+// BenchmarkSyncMemory syncs n × 500 KB from a fresh outbox to digestSink
+// while sampling runtime.MemStats every 100 ms, for n = 1,000 and 10,000.
+// Bodies are made on the fly while enqueueing, so nothing but the outbox
+// and the sync holds them. It writes 0.5 + 5 GB under the temp dir, so it
+// only runs with SIGNKIOSK_BENCH_10K=1 (SIGNKIOSK_BENCH_10K_N overrides the
+// large n); run it with -benchtime 1x.
+func BenchmarkSyncMemory(b *testing.B) {
+	if os.Getenv("SIGNKIOSK_BENCH_10K") != "1" {
+		b.Skip("set SIGNKIOSK_BENCH_10K=1 to run (writes ~5.5 GB under the temp dir)")
+	}
+	large := 10000
+	if s := os.Getenv("SIGNKIOSK_BENCH_10K_N"); s != "" {
+		v, err := strconv.Atoi(s)
+		if err != nil || v < 1 {
+			b.Fatalf("SIGNKIOSK_BENCH_10K_N=%q", s)
+		}
+		large = v
+	}
+	for _, n := range []int{1000, large} {
+		b.Run(strconv.Itoa(n), func(b *testing.B) {
+			l := newLink(b)
+			srv := serve(b, l, digestSink())
+			for b.Loop() {
+				b.StopTimer()
+				ob := newOutbox(b, b.TempDir())
+				ids := newIDs(n)
+				t0 := time.Now()
+				enqueue(b, ob, n, func(i int) (string, []byte) { return ids[i], body(i) })
+				enq := time.Since(t0)
+				rssBefore := rss()
+				b.StartTimer()
+				mem := startSampler()
+				_, took := syncAll(b, ob, l.client, srv.URL, n)
+				mem.Stop()
+				runtime.GC()
+				var after runtime.MemStats
+				runtime.ReadMemStats(&after)
+				b.Logf("n=%d: enqueue %v (%.1f ms/package, not timed); sync %v = %.0f MB/s; %d samples: peak HeapInuse %.1f MiB (%.1f before), peak Sys %.1f MiB (%.1f before); peak RSS %.1f MiB (%.1f at the end of enqueue); HeapInuse after GC %.1f MiB",
+					n, enq.Round(time.Millisecond), float64(enq.Milliseconds())/float64(n), took.Round(time.Millisecond), mbps(int64(n*bodySize), took),
+					mem.samples, mib(mem.maxHeapInuse), mib(mem.startHeap), mib(mem.maxSys), mib(mem.startSys), mib(mem.maxRSS), mib(rssBefore), mib(after.HeapInuse))
+				b.ReportMetric(mib(mem.maxHeapInuse), "peak-HeapInuse-MiB")
+				b.ReportMetric(mib(mem.maxSys), "peak-Sys-MiB")
+				b.ReportMetric(mib(mem.maxRSS), "peak-RSS-MiB")
+				b.ReportMetric(mib(after.HeapInuse), "after-GC-HeapInuse-MiB")
+				b.ReportMetric(mbps(int64(n*bodySize), took), "MB/s")
+			}
+		})
+	}
+}
