@@ -363,8 +363,8 @@ func TestMigrations(t *testing.T) {
 	}
 	var n, v int
 	db.QueryRow(`SELECT count(*), max(version) FROM schema_migrations`).Scan(&n, &v)
-	if n != 1 || v != 1 {
-		t.Fatalf("schema_migrations has %d rows up to %d, want 1 and 1", n, v)
+	if n != 2 || v != 2 {
+		t.Fatalf("schema_migrations has %d rows up to %d, want 2 and 2", n, v)
 	}
 	if _, err := db.Exec(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (99, '0099_future.sql', 0)`); err != nil {
 		t.Fatal(err)
@@ -602,5 +602,47 @@ func TestDiskFull(t *testing.T) {
 	}
 	if err := o.Enqueue(ctx, big); err != nil {
 		t.Fatalf("enqueue with room again: %v", err)
+	}
+}
+
+// A database written by the first schema (payload inside the outbox row)
+// keeps every payload when migration 2 moves them to their own table.
+func TestMigrationMovesPayloads(t *testing.T) {
+	ctx := context.Background()
+	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "kiosk.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	v1, err := os.ReadFile("migrations/0001_init.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL) STRICT`,
+		string(v1),
+		`INSERT INTO schema_migrations VALUES (1, '0001_init.sql', 0)`,
+		`INSERT INTO outbox (id, state, digest, size, created_at, next_attempt_at, payload) VALUES ('a', 'pending', 'd', 3, 0, 0, x'010203')`,
+		`INSERT INTO outbox (id, state, digest, size, created_at, next_attempt_at, purged_at) VALUES ('b', 'delivered', 'd', 3, 0, 0, 1)`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatalf("%v: %s", err, q)
+		}
+	}
+	key, err := outbox.LoadOrCreateKey(filepath.Join(t.TempDir(), "k"), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := outbox.Open(ctx, db, key, nil); err != nil {
+		t.Fatal(err)
+	}
+	var got []byte
+	if err := db.QueryRow(`SELECT payload FROM outbox_payloads WHERE id = 'a'`).Scan(&got); err != nil || string(got) != "\x01\x02\x03" {
+		t.Fatalf("payload a: %x %v", got, err)
+	}
+	var n int
+	db.QueryRow(`SELECT count(*) FROM outbox_payloads`).Scan(&n)
+	if n != 1 {
+		t.Fatalf("%d payload rows, want 1 (b was purged)", n)
 	}
 }
