@@ -339,9 +339,9 @@ func (q *timedQueue) Payload(ctx context.Context, id string) ([]byte, error) {
 	return q.Queue.Payload(ctx, id)
 }
 
-func (q *timedQueue) MarkDelivered(ctx context.Context, id string) error {
+func (q *timedQueue) MarkDelivered(ctx context.Context, ids ...string) error {
 	defer q.add(&q.mark, time.Now())
-	return q.Queue.MarkDelivered(ctx, id)
+	return q.Queue.MarkDelivered(ctx, ids...)
 }
 
 // rss is the process's resident set in bytes (0 where /proc is missing).

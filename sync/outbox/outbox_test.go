@@ -646,3 +646,24 @@ func TestMigrationMovesPayloads(t *testing.T) {
 		t.Fatalf("%d payload rows, want 1 (b was purged)", n)
 	}
 }
+
+// Marks of several deliveries share one transaction; an unknown id does not
+// stop the known ones.
+func TestMarkDeliveredBatch(t *testing.T) {
+	o, _, _, _ := newOutbox(t)
+	ctx := context.Background()
+	for i := range 3 {
+		id := fmt.Sprintf("pkg-%04d", i)
+		if err := o.Enqueue(ctx, outbox.Package{ID: id, TicketID: "t-" + id, SignedAt: time.Now(), Zip: []byte("zip " + id)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	err := o.MarkDelivered(ctx, "pkg-0000", "nope", "pkg-0002")
+	if !errors.Is(err, outbox.ErrNotFound) || !strings.Contains(err.Error(), "nope") {
+		t.Fatalf("err = %v", err)
+	}
+	st, err := o.Stats(ctx)
+	if err != nil || st.Delivered != 2 || st.Pending != 1 {
+		t.Fatalf("stats %+v %v", st, err)
+	}
+}

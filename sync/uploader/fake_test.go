@@ -121,12 +121,14 @@ func (q *fakeQueue) Payload(ctx context.Context, id string) ([]byte, error) {
 	return it.zip, nil
 }
 
-func (q *fakeQueue) MarkDelivered(ctx context.Context, id string) error {
+func (q *fakeQueue) MarkDelivered(ctx context.Context, ids ...string) error {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	it := q.items[id]
-	it.state = stateDelivered
-	it.marks++
+	for _, id := range ids {
+		it := q.items[id]
+		it.state = stateDelivered
+		it.marks++
+	}
 	return nil
 }
 

@@ -79,11 +79,13 @@ func (q *realQueue) add(n, size int) []string {
 	return ids
 }
 
-func (q *realQueue) MarkDelivered(ctx context.Context, id string) error {
-	err := q.Queue.MarkDelivered(ctx, id)
+func (q *realQueue) MarkDelivered(ctx context.Context, ids ...string) error {
+	err := q.Queue.MarkDelivered(ctx, ids...)
 	if err == nil {
 		q.mu.Lock()
-		q.marks[id]++
+		for _, id := range ids {
+			q.marks[id]++
+		}
 		q.mu.Unlock()
 	}
 	return err
