@@ -9,6 +9,7 @@ package headoffice
 
 import (
 	"bytes"
+	"context"
 	"crypto/ed25519"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -302,6 +303,13 @@ func (s *Server) conflict(w http.ResponseWriter, log zerolog.Logger) {
 }
 
 func (s *Server) internal(w http.ResponseWriter, log zerolog.Logger, err error) {
+	if errors.Is(err, context.Canceled) {
+		// The kiosk went away mid-request (crash, power, network): nothing
+		// was stored and its retry will be answered; not a server fault.
+		log.Warn().Err(err).Msg("upload abandoned by the kiosk; nothing stored")
+		s.fail(w, http.StatusServiceUnavailable, CodeInternal, "upload abandoned; retry")
+		return
+	}
 	log.Error().Err(err).Msg("package not stored")
 	s.fail(w, http.StatusInternalServerError, CodeInternal, "the package could not be stored; retry later")
 }

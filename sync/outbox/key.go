@@ -68,23 +68,32 @@ func createKey(path string) ([]byte, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create key: %w", err)
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if errors.Is(err, fs.ErrExist) {
-		return LoadOrCreateKey(path, false) // another process won the race
-	}
+	// Write a temp file, sync it, then link it into place: a kill at any
+	// moment leaves either no key file or a whole one (never an empty one
+	// that would refuse every later start), and the link never replaces a
+	// key another process made first.
+	tmp, err := os.CreateTemp(dir, ".outbox-key-*")
 	if err != nil {
 		return nil, fmt.Errorf("create key: %w", err)
 	}
-	_, werr := f.WriteString(hex.EncodeToString(key) + "\n")
+	defer os.Remove(tmp.Name())
+	werr := tmp.Chmod(0o600)
 	if werr == nil {
-		werr = f.Sync()
+		_, werr = tmp.WriteString(hex.EncodeToString(key) + "\n")
 	}
-	if cerr := f.Close(); werr == nil {
+	if werr == nil {
+		werr = tmp.Sync()
+	}
+	if cerr := tmp.Close(); werr == nil {
 		werr = cerr
 	}
 	if werr != nil {
-		os.Remove(path) // a half-written key would be refused at the next start
 		return nil, fmt.Errorf("create key: %w", werr)
+	}
+	if err := os.Link(tmp.Name(), path); errors.Is(err, fs.ErrExist) {
+		return LoadOrCreateKey(path, false) // another process won the race
+	} else if err != nil {
+		return nil, fmt.Errorf("create key: %w", err)
 	}
 	if d, err := os.Open(dir); err == nil {
 		d.Sync()

@@ -464,6 +464,10 @@ func describeNetErr(err error, ictx context.Context, timeout time.Duration) stri
 		return fmt.Sprintf("TLS handshake with head office failed: %v", rootCause(err))
 	case errors.As(err, &opErr) && opErr.Op == "dial":
 		return fmt.Sprintf("head office unreachable: %v", rootCause(err))
+	case strings.Contains(err.Error(), "broken pipe"):
+		// Also how a refused client certificate can look under TLS 1.3: the
+		// server's alert comes after the client has started sending.
+		return fmt.Sprintf("head office closed the connection while the package was sent (if every upload fails like this, check the kiosk's client certificate): %v", rootCause(err))
 	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || strings.Contains(err.Error(), "connection reset"):
 		return fmt.Sprintf("connection to head office broken mid-upload: %v", rootCause(err))
 	default:
