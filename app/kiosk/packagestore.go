@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"almatel.kz/signkiosk/app/keyfile"
 	"almatel.kz/signkiosk/app/pack"
 	"almatel.kz/signkiosk/app/session"
 )
@@ -40,13 +41,17 @@ type Sink interface {
 	Keep(ctx context.Context, b Built) error
 }
 
-// FileSink writes Dir/<id>.zip: temp file, fsync, rename, fsync of the
-// folder, so a package shown as done survives a power cut.
+// FileSink writes Dir/<id>.zip whole or not at all (temp file, fsync, link,
+// fsync of the folder): for tests and tools; the kiosk keeps packages in
+// the outbox.
 type FileSink struct{ Dir string }
 
 // Keep implements Sink.
 func (f FileSink) Keep(_ context.Context, b Built) error {
-	return writeAtomic(f.Dir, b.ID+".zip", b.Zip)
+	if err := os.MkdirAll(f.Dir, 0o700); err != nil {
+		return fmt.Errorf("keep package: %w", err)
+	}
+	return keyfile.WriteOnce(filepath.Join(f.Dir, b.ID+".zip"), b.Zip, 0o600)
 }
 
 // evidence is the PII-free record of how the session went.
@@ -133,49 +138,4 @@ func (f PackageStore) Store(ctx context.Context, s session.State) (session.Recei
 		return session.Receipt{}, fmt.Errorf("store: %w", err)
 	}
 	return session.Receipt{PackageID: id, DownloadURL: f.Link(id)}, nil
-}
-
-// writeAtomic makes dir/name appear whole or not at all.
-func writeAtomic(dir, name string, data []byte) error {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("store: %w", err)
-	}
-	tmp := filepath.Join(dir, ".tmp-"+name)
-	if err := writeSync(tmp, data); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("store %s: %w", name, err)
-	}
-	if err := os.Rename(tmp, filepath.Join(dir, name)); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("store: %w", err)
-	}
-	if err := syncDir(dir); err != nil {
-		return fmt.Errorf("store: %w", err)
-	}
-	return nil
-}
-
-func writeSync(path string, data []byte) error {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_EXCL, 0o600)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }

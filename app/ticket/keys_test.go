@@ -13,6 +13,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"almatel.kz/signkiosk/app/keyfile"
 )
 
 func TestLoadOrCreateKeyPair(t *testing.T) {
@@ -121,5 +123,17 @@ func TestLoadKeyErrors(t *testing.T) {
 		if _, err := LoadPublicKey(path); err == nil {
 			t.Errorf("LoadPublicKey %s: no error", name)
 		}
+	}
+}
+
+// writePublicKey puts a (foreign) public key file in place, for the refusal
+// cases above.
+func writePublicKey(path string, pub ed25519.PublicKey) {
+	b, err := keyfile.PublicPEM(pub)
+	if err != nil {
+		panic(err)
+	}
+	if err := keyfile.WriteOnce(path, b, 0o644); err != nil {
+		panic(err)
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"almatel.kz/signkiosk/app/keyfile"
 )
 
 // KeySize is the AES-256 key length in bytes.
@@ -68,36 +70,12 @@ func createKey(path string) ([]byte, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create key: %w", err)
 	}
-	// Write a temp file, sync it, then link it into place: a kill at any
-	// moment leaves either no key file or a whole one (never an empty one
-	// that would refuse every later start), and the link never replaces a
-	// key another process made first.
-	tmp, err := os.CreateTemp(dir, ".outbox-key-*")
-	if err != nil {
-		return nil, fmt.Errorf("create key: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	werr := tmp.Chmod(0o600)
-	if werr == nil {
-		_, werr = tmp.WriteString(hex.EncodeToString(key) + "\n")
-	}
-	if werr == nil {
-		werr = tmp.Sync()
-	}
-	if cerr := tmp.Close(); werr == nil {
-		werr = cerr
-	}
-	if werr != nil {
-		return nil, fmt.Errorf("create key: %w", werr)
-	}
-	if err := os.Link(tmp.Name(), path); errors.Is(err, fs.ErrExist) {
-		return LoadOrCreateKey(path, false) // another process won the race
+	// Whole or not at all, and never over a key another process made first:
+	// a kill mid-write must not leave an empty key that refuses every start.
+	if err := keyfile.WriteOnce(path, []byte(hex.EncodeToString(key)+"\n"), 0o600); errors.Is(err, fs.ErrExist) {
+		return LoadOrCreateKey(path, false)
 	} else if err != nil {
 		return nil, fmt.Errorf("create key: %w", err)
-	}
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
 	}
 	return key, nil
 }
