@@ -127,6 +127,13 @@ func contentDigest(b []byte) string {
 // with its Content-Digest (computed beforehand, not timed).
 func rawPUT(tb testing.TB, cfg *tls.Config, url string, ids []string, bodies [][]byte, digests []string) time.Duration {
 	tb.Helper()
+	return rawPUTWith(tb, cfg, url, ids, func(_ []byte, i int) []byte { return bodies[i] }, digests)
+}
+
+// rawPUTWith is rawPUT with each body made by bodyOf(buf, i), where buf is
+// the worker's own buffer from its previous body (nil at first).
+func rawPUTWith(tb testing.TB, cfg *tls.Config, url string, ids []string, bodyOf func(buf []byte, i int) []byte, digests []string) time.Duration {
+	tb.Helper()
 	client := &http.Client{Transport: &http.Transport{
 		TLSClientConfig: cfg.Clone(), MaxIdleConnsPerHost: concurrency, MaxConnsPerHost: concurrency,
 	}}
@@ -137,8 +144,10 @@ func rawPUT(tb testing.TB, cfg *tls.Config, url string, ids []string, bodies [][
 	start := time.Now()
 	for range concurrency {
 		wg.Go(func() {
+			var buf []byte
 			for i := range next {
-				req, err := http.NewRequest(http.MethodPut, url+"/v1/packages/"+ids[i], bytes.NewReader(bodies[i]))
+				buf = bodyOf(buf, i)
+				req, err := http.NewRequest(http.MethodPut, url+"/v1/packages/"+ids[i], bytes.NewReader(buf))
 				if err != nil {
 					panic(err)
 				}
@@ -334,9 +343,9 @@ func (q *timedQueue) Due(ctx context.Context, limit int) ([]uploader.Item, error
 	return q.Queue.Due(ctx, limit)
 }
 
-func (q *timedQueue) Payload(ctx context.Context, id string) ([]byte, error) {
+func (q *timedQueue) AppendPayload(ctx context.Context, dst []byte, id string) ([]byte, error) {
 	defer q.add(&q.payload, time.Now())
-	return q.Queue.Payload(ctx, id)
+	return q.Queue.AppendPayload(ctx, dst, id)
 }
 
 func (q *timedQueue) MarkDelivered(ctx context.Context, ids ...string) error {

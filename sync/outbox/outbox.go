@@ -109,7 +109,7 @@ func (o *Outbox) checkKey(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("outbox: read key check: %w", err)
 	}
-	if p, err := o.open(sealed, keyCheckName); err != nil || string(p) != keyCheckPlain {
+	if p, err := o.open(nil, sealed, keyCheckName); err != nil || string(p) != keyCheckPlain {
 		return fmt.Errorf("%w: the key does not match this database (wrong or replaced key file)", ErrKey)
 	}
 	return nil
@@ -126,14 +126,13 @@ func (o *Outbox) seal(plain []byte, aad string) []byte {
 	return o.gcm.Seal(out, out[:ns], plain, []byte(aad))
 }
 
-func (o *Outbox) open(sealed []byte, aad string) ([]byte, error) {
+// open appends the plaintext of sealed to dst.
+func (o *Outbox) open(dst, sealed []byte, aad string) ([]byte, error) {
 	ns := o.gcm.NonceSize()
 	if len(sealed) < ns+o.gcm.Overhead() {
 		return nil, errors.New("sealed value too short")
 	}
-	// In place: sealed is ours (a fresh copy from the database), and a 500 KB
-	// second buffer per upload is garbage the sync does not need.
-	return o.gcm.Open(sealed[ns:ns], sealed[:ns], sealed[ns:], []byte(aad))
+	return o.gcm.Open(dst, sealed[:ns], sealed[ns:], []byte(aad))
 }
 
 // immediate runs fn in a BEGIN IMMEDIATE transaction on one connection: the
@@ -290,18 +289,34 @@ func (o *Outbox) List(ctx context.Context, limit int) ([]Item, error) {
 
 // Payload is the decrypted ZIP; ErrNotFound for an unknown or purged id.
 func (o *Outbox) Payload(ctx context.Context, id string) ([]byte, error) {
-	var sealed []byte
-	err := o.db.QueryRowContext(ctx, `SELECT payload FROM outbox_payloads WHERE id = ?`, id).Scan(&sealed)
-	if errors.Is(err, sql.ErrNoRows) {
+	return o.AppendPayload(ctx, nil, id)
+}
+
+// AppendPayload appends the decrypted ZIP to dst, so the uploader can reuse
+// one buffer per worker: a bulk sync then allocates one copy per package
+// (the driver's) instead of three. ErrNotFound for an unknown or purged id.
+func (o *Outbox) AppendPayload(ctx context.Context, dst []byte, id string) ([]byte, error) {
+	rows, err := o.db.QueryContext(ctx, `SELECT payload FROM outbox_payloads WHERE id = ?`, id)
+	if err != nil {
+		return nil, fmt.Errorf("outbox: payload %s: %w", id, err)
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("outbox: payload %s: %w", id, err)
+		}
 		return nil, fmt.Errorf("payload %s: %w", id, ErrNotFound) // unknown, or purged after delivery
 	}
-	if err != nil {
+	// RawBytes: the driver's copy is read in place rather than cloned by
+	// database/sql (valid until rows.Close; decrypted into dst before that).
+	var sealed sql.RawBytes
+	if err := rows.Scan(&sealed); err != nil {
 		return nil, fmt.Errorf("outbox: payload %s: %w", id, err)
 	}
 	// GCM authenticates the sealed bytes and binds them to this id (AAD),
 	// and the digest was computed from the same bytes when they were sealed:
 	// hashing 500 KB again per upload would only cost time.
-	zip, err := o.open(sealed, id)
+	zip, err := o.open(dst, sealed, id)
 	if err != nil {
 		return nil, fmt.Errorf("outbox: payload %s does not decrypt: %w", id, ErrKey)
 	}

@@ -108,7 +108,7 @@ func (q *fakeQueue) Due(ctx context.Context, limit int) ([]Item, error) {
 	return out, nil
 }
 
-func (q *fakeQueue) Payload(ctx context.Context, id string) ([]byte, error) {
+func (q *fakeQueue) AppendPayload(ctx context.Context, dst []byte, id string) ([]byte, error) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if err := q.payErr[id]; err != nil {
@@ -118,7 +118,7 @@ func (q *fakeQueue) Payload(ctx context.Context, id string) ([]byte, error) {
 	if !ok {
 		return nil, fmt.Errorf("no package %s", id)
 	}
-	return it.zip, nil
+	return append(dst, it.zip...), nil
 }
 
 func (q *fakeQueue) MarkDelivered(ctx context.Context, ids ...string) error {

@@ -4,7 +4,6 @@
 package uploader
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"encoding/base64"
@@ -38,8 +37,8 @@ type Item struct {
 // fully marked.
 type Queue interface {
 	Due(ctx context.Context, limit int) ([]Item, error)
-	Payload(ctx context.Context, id string) ([]byte, error)
-	MarkDelivered(ctx context.Context, ids ...string) error // one transaction for all
+	AppendPayload(ctx context.Context, dst []byte, id string) ([]byte, error) // the ZIP appended to dst
+	MarkDelivered(ctx context.Context, ids ...string) error                   // one transaction for all
 	MarkFailed(ctx context.Context, id, lastErr string, next time.Time, dead bool) error
 	RecordSync(ctx context.Context, ok bool) error
 	LastSuccess(ctx context.Context) (time.Time, error)
@@ -246,18 +245,25 @@ type itemResult struct {
 }
 
 // uploadAll runs one batch through a pool of Concurrency workers sharing the
-// client, so connections are kept alive across packages.
+// client, so connections are kept alive across packages. Deliveries are
+// recorded by one marker goroutine in group commits while the workers go on
+// uploading; the batch ends when every mark is durable.
 func (u *Uploader) uploadAll(ctx context.Context, items []Item) []itemResult {
 	out := make([]itemResult, len(items))
 	next := make(chan int)
-	marks := make(chan markReq)
+	marks := make(chan int, len(items))
 	marked := make(chan struct{})
-	go func() { u.marker(marks); close(marked) }()
+	go func() { u.marker(ctx, items, out, marks); close(marked) }()
 	var wg sync.WaitGroup
 	for range min(u.cfg.Concurrency, len(items)) {
 		wg.Go(func() {
+			var buf *payloadBuf
 			for i := range next {
-				out[i] = u.handle(ctx, items[i], marks)
+				buf = buf.free()
+				out[i] = u.handle(ctx, items[i], buf)
+				if out[i].kind == delivered && out[i].err == nil {
+					marks <- i // after out[i] is written: the marker may overwrite it
+				}
 			}
 		})
 	}
@@ -279,54 +285,53 @@ feed:
 	return out
 }
 
-// markReq asks the marker to record one delivery; done gets the outcome
-// once it is durable.
-type markReq struct {
-	ctx  context.Context
-	id   string
-	done chan error
-}
-
 // maxMarkBatch bounds one group commit.
 const maxMarkBatch = 64
 
 // marker group-commits deliveries: it takes a waiting mark, adds every other
 // mark already waiting, and records them in one transaction (one fsync
 // instead of one each — with FULL sync the marks had serialised the
-// workers). Each worker still waits for its own mark to be durable.
-func (u *Uploader) marker(reqs <-chan markReq) {
-	for first := range reqs {
-		batch := []markReq{first}
+// workers). A mark that fails turns its item's result into that error. The
+// outcome is known, so marks are recorded even if the run is being
+// cancelled: head office's answer is not thrown away.
+func (u *Uploader) marker(ctx context.Context, items []Item, out []itemResult, marks <-chan int) {
+	for first := range marks {
+		batch := []int{first}
 	more:
 		for len(batch) < maxMarkBatch {
 			select {
-			case r, ok := <-reqs:
+			case i, ok := <-marks:
 				if !ok {
 					break more
 				}
-				batch = append(batch, r)
+				batch = append(batch, i)
 			default:
 				break more
 			}
 		}
 		ids := make([]string, len(batch))
-		for i, r := range batch {
-			ids[i] = r.id
+		for k, i := range batch {
+			ids[k] = items[i].ID
 		}
-		err := u.cfg.Queue.MarkDelivered(first.ctx, ids...)
-		for _, r := range batch {
-			r.done <- err
+		mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), markTimeout)
+		err := u.cfg.Queue.MarkDelivered(mctx, ids...)
+		cancel()
+		if err != nil {
+			for _, i := range batch {
+				out[i] = itemResult{result: result{kind: abandoned},
+					err: fmt.Errorf("sync: record outcome of %s: %w", items[i].ID, err)}
+			}
 		}
 	}
 }
 
-// handle uploads one item and records the outcome; deliveries go through
-// the marker.
-func (u *Uploader) handle(ctx context.Context, it Item, marks chan<- markReq) itemResult {
+// handle uploads one item and records the outcome, except deliveries, which
+// the caller hands to the marker.
+func (u *Uploader) handle(ctx context.Context, it Item, buf *payloadBuf) itemResult {
 	if ctx.Err() != nil {
 		return itemResult{result: result{kind: abandoned}}
 	}
-	r := u.upload(ctx, it)
+	r := u.upload(ctx, it, buf)
 	if r.kind == abandoned {
 		return itemResult{result: r}
 	}
@@ -338,9 +343,6 @@ func (u *Uploader) handle(ctx context.Context, it Item, marks chan<- markReq) it
 	var err error
 	switch r.kind {
 	case delivered:
-		done := make(chan error, 1)
-		marks <- markReq{ctx: mctx, id: it.ID, done: done}
-		err = <-done
 		log.Debug().Int64("bytes", r.bytes).Msg("delivered")
 	case dead:
 		err = u.cfg.Queue.MarkFailed(mctx, it.ID, r.msg, u.cfg.Now(), true)
@@ -376,13 +378,14 @@ const (
 	drainLimit = 1 << 20
 )
 
-// upload does the PUT and classifies the answer.
-func (u *Uploader) upload(ctx context.Context, it Item) result {
+// upload does the PUT and classifies the answer. The payload is read into
+// buf, which must be free (see payloadBuf).
+func (u *Uploader) upload(ctx context.Context, it Item, buf *payloadBuf) result {
 	sum, err := hex.DecodeString(it.Digest)
 	if err != nil || len(sum) != 32 {
 		return result{kind: dead, msg: "outbox holds a malformed digest"}
 	}
-	zip, err := u.cfg.Queue.Payload(ctx, it.ID)
+	zip, err := u.cfg.Queue.AppendPayload(ctx, buf.b[:0], it.ID)
 	if err != nil {
 		if ctx.Err() != nil {
 			return result{kind: abandoned}
@@ -391,16 +394,18 @@ func (u *Uploader) upload(ctx context.Context, it Item) result {
 		// row must not block every package queued behind it.
 		return result{kind: retry, unsettled: true, msg: fmt.Sprintf("read payload: %v", err)}
 	}
+	buf.b = zip
 	ictx, cancel := context.WithTimeout(ctx, u.cfg.Timeout)
 	defer cancel()
-	// bytes.Reader: NewRequest sets ContentLength and GetBody from it, so the
-	// transport can resend the body on a redirect or a retried stale connection.
 	req, err := http.NewRequestWithContext(ictx, http.MethodPut,
-		u.cfg.BaseURL+"/v1/packages/"+url.PathEscape(it.ID), bytes.NewReader(zip))
+		u.cfg.BaseURL+"/v1/packages/"+url.PathEscape(it.ID), buf.body(zip))
 	if err != nil {
 		return result{kind: dead, msg: fmt.Sprintf("build request: %v", err)}
 	}
+	// GetBody lets the transport resend the body on a redirect or a retried
+	// stale connection.
 	req.ContentLength = int64(len(zip))
+	req.GetBody = func() (io.ReadCloser, error) { return buf.body(zip), nil }
 	req.Header.Set("Content-Type", "application/zip")
 	req.Header.Set("Content-Digest", "sha-256=:"+base64.StdEncoding.EncodeToString(sum)+":")
 	resp, err := u.cfg.Client.Do(req)
