@@ -28,6 +28,8 @@ func stateErrCodes() []string {
 		// session.Err*
 		session.ErrCodeFormat, session.ErrResendTooSoon, session.ErrNoResends, session.ErrPasswordRule,
 		session.ErrPasswordConfirm, session.ErrNoFrames, session.ErrStoreFailed,
+		session.ErrNoFace, session.ErrManyFaces, session.ErrChallengeFailed, session.ErrNoCamera,
+		session.ErrCameraGone, session.ErrCameraBusy, session.ErrCameraFormat,
 		// biometric retry reasons
 		sim.ReasonNoMatch, provider.DecisionRetry,
 		// the UI's own

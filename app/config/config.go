@@ -67,9 +67,13 @@ type Session struct {
 
 // Camera picks the frame source.
 type Camera struct {
-	Source string `toml:"source"` // synthetic | folder (v4l2 arrives with the camera issue)
-	Folder string `toml:"folder"` // pictures to loop, for source = "folder"
-	FPS    int    `toml:"fps"`
+	Source    string `toml:"source"`     // v4l2 | synthetic | folder
+	Folder    string `toml:"folder"`     // pictures to loop, for source = "folder"
+	Device    string `toml:"device"`     // v4l2: a /dev/video* path; empty = the first capture device
+	BusInfo   string `toml:"bus_info"`   // v4l2: the USB port the camera is on (`signkiosk camera list`); wins over device
+	MaxWidth  int    `toml:"max_width"`  // v4l2: the largest frame asked for
+	MaxHeight int    `toml:"max_height"` // v4l2
+	FPS       int    `toml:"fps"`
 }
 
 // UI is the window.
@@ -119,7 +123,7 @@ func Default() Config {
 			BiometricAttempts: l.BiometricAttempts, Idle: l.Idle, IdleWarning: l.IdleWarning,
 			Absolute: l.Absolute, DoneHold: l.DoneHold,
 		},
-		Camera: Camera{Source: "synthetic", FPS: 15},
+		Camera: Camera{Source: "v4l2", MaxWidth: 1280, MaxHeight: 720, FPS: 15},
 		UI:     UI{Fullscreen: true, DefaultLang: "kk"},
 		Store:  Store{LinkBase: "https://files.almatel.kz/p/"},
 		Outbox: Outbox{Retention: 30 * 24 * time.Hour},
@@ -135,6 +139,7 @@ func Load(path string) (Config, error) {
 	if path == "" {
 		c.Demo = true
 		c.UI.Fullscreen = false
+		c.Camera.Source = "synthetic" // the demo's stand-in subscriber; a config file picks a real camera
 	} else {
 		md, err := toml.DecodeFile(path, &c)
 		if err != nil {
@@ -162,6 +167,7 @@ func Load(path string) (Config, error) {
 func LoadDemo(dataDir string) (Config, error) {
 	c := Default()
 	c.Demo, c.UI.Fullscreen, c.DataDir = true, false, dataDir
+	c.Camera.Source = "synthetic"
 	return c.finish("")
 }
 
@@ -215,13 +221,16 @@ func (c Config) validate() error {
 		bad("session durations must be positive")
 	}
 	switch c.Camera.Source {
-	case "synthetic":
+	case "synthetic", "v4l2":
 	case "folder":
 		if c.Camera.Folder == "" {
 			bad(`camera.folder is required when camera.source = "folder"`)
 		}
 	default:
-		bad("camera.source %q is not synthetic or folder", c.Camera.Source)
+		bad("camera.source %q is not v4l2, synthetic or folder", c.Camera.Source)
+	}
+	if c.Camera.MaxWidth < 160 || c.Camera.MaxHeight < 120 || c.Camera.MaxWidth > 4096 || c.Camera.MaxHeight > 2160 {
+		bad("camera.max_width × max_height must be between 160×120 and 4096×2160")
 	}
 	if c.Camera.FPS < 1 || c.Camera.FPS > 60 {
 		bad("camera.fps must be 1…60")

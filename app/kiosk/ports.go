@@ -28,6 +28,13 @@ type Capturer interface {
 	Capture(ctx context.Context, challenge string) ([][]byte, error)
 }
 
+// CaptureCoder is implemented by capture errors that name what went wrong
+// as one of session.CaptureCodes, so the subscriber sees why ("no face",
+// "camera unplugged") instead of a generic failure.
+type CaptureCoder interface {
+	CaptureCode() string
+}
+
 // TicketGate verifies a scanned ticket and marks it used.
 type TicketGate interface {
 	Admit(ctx context.Context, text string, now time.Time) (ticket.Payload, error)

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"time"
 
@@ -247,8 +248,9 @@ func (r *Runner) execute(ctx context.Context, e session.Effect) session.Event {
 func (r *Runner) biometrics(ctx context.Context, e session.DoBiometrics) session.Event {
 	frames, err := r.cfg.Camera.Capture(ctx, e.Challenge)
 	if err != nil || len(frames) == 0 {
-		r.cfg.Log.Warn().Err(err).Str("event", "capture_failed").Msg("no frames captured")
-		return session.Failed{Gen: e.Gen, Op: session.OpBiometrics, Code: provider.CodeBadRequest}
+		code := captureCode(err)
+		r.cfg.Log.Warn().Err(err).Str("event", "capture_failed").Str("code", code).Msg("no frames captured")
+		return session.Failed{Gen: e.Gen, Op: session.OpBiometrics, Code: code}
 	}
 	resp, err := r.cfg.Provider.Biometrics(ctx, e.SessionID, provider.BiometricsRequest{Challenge: e.Challenge, Frames: frames})
 	clear(frames) // frames live only as long as the call
@@ -311,4 +313,14 @@ func (r *Runner) audit(s session.State) {
 func (r *Runner) String() string {
 	s := r.State()
 	return fmt.Sprintf("runner{step=%s gen=%d}", s.Step, s.Gen)
+}
+
+// captureCode is the session code for a failed capture: the camera's own
+// (no face, camera gone, …) when its error carries one, else "no frames".
+func captureCode(err error) string {
+	var c CaptureCoder
+	if errors.As(err, &c) && slices.Contains(session.CaptureCodes, c.CaptureCode()) {
+		return c.CaptureCode()
+	}
+	return session.ErrNoFrames
 }

@@ -3,11 +3,16 @@ package kiosk_test
 import (
 	"archive/zip"
 	"bytes"
+	"context"
+	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -322,4 +327,56 @@ func TestIdleTimeoutEndsAndWipes(t *testing.T) {
 	if s.Reason != session.ReasonIdle || s.Ticket.TID != "" {
 		t.Fatalf("reason %q", s.Reason)
 	}
+}
+
+// codedErr is a capture error as the camera package makes them.
+type codedErr string
+
+func (e codedErr) Error() string       { return "capture: " + string(e) }
+func (e codedErr) CaptureCode() string { return string(e) }
+
+// failingCamera fails its first captures with the given errors, then
+// passes through.
+type failingCamera struct {
+	kiosk.Capturer
+	mu   sync.Mutex
+	errs []error
+}
+
+func (f *failingCamera) Capture(ctx context.Context, challenge string) ([][]byte, error) {
+	f.mu.Lock()
+	if len(f.errs) > 0 {
+		err := f.errs[0]
+		f.errs = f.errs[1:]
+		f.mu.Unlock()
+		return nil, err
+	}
+	f.mu.Unlock()
+	return f.Capturer.Capture(ctx, challenge)
+}
+
+// A camera that vanishes mid-capture, a capture without a face and an error
+// without a code: each shows its own message on the camera screen, spends
+// none of the five attempts, and the session goes on once capture works.
+func TestCaptureFailuresKeepSession(t *testing.T) {
+	errs := []error{
+		fmt.Errorf("capture: read frame: %w", codedErr(session.ErrCameraGone)),
+		codedErr(session.ErrNoFace),
+		errors.New("something unexpected"),
+	}
+	g := kiosktest.New(t, kiosktest.Options{Timeout: 5 * time.Second, WrapCamera: func(c kiosk.Capturer) kiosk.Capturer {
+		return &failingCamera{Capturer: c, errs: slices.Clone(errs)}
+	}})
+	r := &rig{Rig: g, t: t, runner: g.Runner, sim: g.Sim, log: g.Log, signed: g.SignedDir}
+	r.toCode(ticket.DemoOrder())
+	r.toBiometrics()
+	left := r.runner.State().BioAttemptsLeft
+	for _, want := range []string{session.ErrCameraGone, session.ErrNoFace, session.ErrNoFrames} {
+		r.runner.Dispatch(session.CaptureStart{})
+		s := r.wait(want, func(s session.State) bool { return s.Err == want && s.Busy == session.OpNone })
+		if s.Step != session.StepBiometrics || s.BioAttemptsLeft != left {
+			t.Fatalf("%s: step %v attempts %d (was %d)", want, s.Step, s.BioAttemptsLeft, left)
+		}
+	}
+	r.toPassword()
 }

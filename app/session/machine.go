@@ -1,6 +1,7 @@
 package session
 
 import (
+	"slices"
 	"time"
 
 	"almatel.kz/signkiosk/app/provider"
@@ -294,6 +295,10 @@ func (m Machine) failed(s State, f Failed, now time.Time) (State, []Effect) {
 	}
 	if f.Op == OpBiometrics && f.Code == provider.CodeBadRequest {
 		s.Err = ErrNoFrames // nothing usable captured: try again
+		return s, nil
+	}
+	if f.Op == OpBiometrics && slices.Contains(CaptureCodes, f.Code) {
+		s.Err = f.Code // a local capture failure: no attempt spent, try again
 		return s, nil
 	}
 	return m.end(s, ReasonProviderRefused, now)

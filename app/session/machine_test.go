@@ -291,6 +291,24 @@ func TestBiometricAttempts(t *testing.T) {
 	}
 }
 
+// A capture that fails on the kiosk (no face, camera gone, …) never reached
+// the provider: it shows its own message, spends no attempt, and the next
+// CaptureStart tries again.
+func TestCaptureFailureSpendsNoAttempt(t *testing.T) {
+	for _, code := range CaptureCodes {
+		r := newRun(t).toBiometrics()
+		left := r.s.BioAttemptsLeft
+		r.do(CaptureStart{Challenge: "turn_left"})
+		r.wantEffect(DoBiometrics{})
+		r.do(Failed{Gen: r.gen(), Op: OpBiometrics, Code: code}).want(StepBiometrics)
+		if r.s.Err != code || r.s.BioAttemptsLeft != left || r.s.Busy != OpNone {
+			t.Fatalf("%s: err %q left %d (was %d) busy %v", code, r.s.Err, r.s.BioAttemptsLeft, left, r.s.Busy)
+		}
+		r.do(CaptureStart{Challenge: "come_closer"})
+		r.wantEffect(DoBiometrics{})
+	}
+}
+
 func TestPasswordRules(t *testing.T) {
 	cases := []struct {
 		pw, confirm, err string

@@ -177,8 +177,20 @@ const (
 	ErrPasswordRule    = "password_rule"    // fails the rule
 	ErrPasswordConfirm = "password_confirm" // the two entries differ
 	ErrNoFrames        = "no_frames"        // capture gave nothing
-	ErrStoreFailed     = "store_failed"     // the signed package could not be written
+	// Capture failures: the attempt never reached the provider, so it costs
+	// no biometric attempt; the subscriber (or staff) fixes it and retries.
+	ErrNoFace          = "capture_no_face"    // no face found in time
+	ErrManyFaces       = "capture_many_faces" // more than one person in view
+	ErrChallengeFailed = "capture_challenge"  // the movement was not seen in time
+	ErrNoCamera        = "camera_none"        // no camera connected
+	ErrCameraGone      = "camera_gone"        // the camera vanished mid-capture
+	ErrCameraBusy      = "camera_busy"        // another program holds the camera
+	ErrCameraFormat    = "camera_format"      // the camera offers no usable format
+	ErrStoreFailed     = "store_failed"       // the signed package could not be written
 )
+
+// CaptureCodes are the local codes a failed capture may carry.
+var CaptureCodes = []string{ErrNoFrames, ErrNoFace, ErrManyFaces, ErrChallengeFailed, ErrNoCamera, ErrCameraGone, ErrCameraBusy, ErrCameraFormat}
 
 // HasPassword reports whether a password is held (for tests and the runner).
 func (s *State) HasPassword() bool { return len(s.password) > 0 }

@@ -57,6 +57,7 @@ type Options struct {
 	WrapProvider func(kiosk.Provider) kiosk.Provider
 	WrapDocs     func(kiosk.Documents) kiosk.Documents
 	WrapStore    func(kiosk.Store) kiosk.Store
+	WrapCamera   func(kiosk.Capturer) kiosk.Capturer
 }
 
 // Rig is a running kiosk core.
@@ -123,12 +124,16 @@ func New(t testing.TB, o Options) *Rig {
 	if o.WrapStore != nil {
 		st = o.WrapStore(st)
 	}
+	var cam kiosk.Capturer = camera.Capturer{Source: camera.NewSynthetic(160, 120, 60), Frames: 2}
+	if o.WrapCamera != nil {
+		cam = o.WrapCamera(cam)
+	}
 	r := kiosk.New(kiosk.Config{
 		Machine:  session.Machine{Limits: o.Limits},
 		Now:      time.Now,
 		Log:      log,
 		Provider: prov,
-		Camera:   camera.Capturer{Source: camera.NewSynthetic(160, 120, 60), Frames: 2},
+		Camera:   cam,
 		Tickets:  kiosk.Gate{Verifier: ticket.Verifier{PublicKey: pub, Office: Office, Skew: time.Minute}, Ledger: ledger},
 		Store:    st,
 		Docs:     docs,

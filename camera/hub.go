@@ -1,0 +1,114 @@
+package camera
+
+import (
+	"context"
+	"errors"
+	"image"
+	"sync"
+	"time"
+)
+
+// Hub owns one Source and shares it: a single goroutine reads the device
+// and every reader (the preview, the idle QR scanner, the biometric capture)
+// gets the newest frame at its own pace. Without it two readers of one
+// Source would each see only every other frame, and a slow reader would
+// hold the device back.
+//
+// Frames are shared, read-only: a Source must hand out a new image per
+// Read (the V4L2 and demo sources do).
+type Hub struct {
+	src   Source
+	retry time.Duration // pause after a failed read, so a dead device is not spun on
+
+	mu      sync.Mutex
+	seq     uint64 // events so far: frames and read errors
+	frame   image.Image
+	err     error
+	changed chan struct{} // closed and replaced at every event
+	closed  bool
+}
+
+// NewHub shares src. Call Run to start reading.
+func NewHub(src Source) *Hub {
+	return &Hub{src: src, retry: 200 * time.Millisecond, changed: make(chan struct{})}
+}
+
+// Run reads the source until ctx ends or the hub is closed. A failed read is
+// published to the readers as an error event (the device may come back: the
+// V4L2 source reopens it), then Run pauses briefly and reads again.
+func (h *Hub) Run(ctx context.Context) error {
+	for {
+		img, err := h.src.Read(ctx)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if errors.Is(err, ErrClosed) {
+			h.publish(nil, ErrClosed)
+			return nil
+		}
+		h.publish(img, err)
+		if err != nil {
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(h.retry):
+			}
+		}
+	}
+}
+
+func (h *Hub) publish(img image.Image, err error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed && err == nil {
+		return
+	}
+	h.seq++
+	h.frame, h.err = img, err
+	close(h.changed)
+	h.changed = make(chan struct{})
+}
+
+// Close closes the source; readers then get ErrClosed.
+func (h *Hub) Close() error {
+	h.mu.Lock()
+	h.closed = true
+	h.mu.Unlock()
+	err := h.src.Close()
+	h.publish(nil, ErrClosed)
+	return err
+}
+
+// Reader is a Source over the hub for one consumer: each Read returns the
+// next event (a newer frame, or the error of a failed device read) that
+// this reader has not seen yet, waiting for one if needed. Events between
+// two Reads are skipped, not queued: a slow reader always gets the newest.
+// Closing a Reader does not close the hub.
+func (h *Hub) Reader() Source { return &hubReader{h: h} }
+
+type hubReader struct {
+	h    *Hub
+	last uint64
+}
+
+func (r *hubReader) Read(ctx context.Context) (image.Image, error) {
+	for {
+		r.h.mu.Lock()
+		seq, img, err, changed, closed := r.h.seq, r.h.frame, r.h.err, r.h.changed, r.h.closed
+		r.h.mu.Unlock()
+		if closed {
+			return nil, ErrClosed
+		}
+		if seq > r.last {
+			r.last = seq
+			return img, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-changed:
+		}
+	}
+}
+
+func (r *hubReader) Close() error { return nil }
