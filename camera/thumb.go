@@ -1,0 +1,67 @@
+package camera
+
+import (
+	"image"
+	"image/color"
+)
+
+// Thumbnail scales src to fit within maxW×maxH (nearest neighbour, aspect
+// kept, never enlarged) into an RGBA the screen can draw as is, mirrored
+// when asked: a kiosk preview is a mirror, so a subscriber who moves left
+// sees themselves move left. It runs on the camera goroutine, so the UI
+// thread only uploads a small image. dst is reused when its size fits.
+func Thumbnail(dst *image.RGBA, src image.Image, maxW, maxH int, mirror bool) *image.RGBA {
+	b := src.Bounds()
+	w, h := b.Dx(), b.Dy()
+	if w == 0 || h == 0 {
+		return image.NewRGBA(image.Rect(0, 0, 0, 0))
+	}
+	tw, th := w, h
+	if tw > maxW {
+		tw, th = maxW, h*maxW/w
+	}
+	if th > maxH {
+		tw, th = tw*maxH/th, maxH
+	}
+	tw, th = max(tw, 1), max(th, 1)
+	if dst == nil || dst.Rect.Dx() != tw || dst.Rect.Dy() != th {
+		dst = image.NewRGBA(image.Rect(0, 0, tw, th))
+	}
+	// Source column for each output column, computed once per frame.
+	xs := make([]int, tw)
+	for x := range tw {
+		sx := x
+		if mirror {
+			sx = tw - 1 - x
+		}
+		xs[x] = b.Min.X + (2*sx+1)*w/(2*tw)
+	}
+	for y := range th {
+		sy := b.Min.Y + (2*y+1)*h/(2*th)
+		row := dst.Pix[y*dst.Stride : y*dst.Stride+4*tw]
+		switch s := src.(type) {
+		case *image.YCbCr:
+			for x, sx := range xs {
+				ci := s.COffset(sx, sy)
+				r, g, bl := color.YCbCrToRGB(s.Y[s.YOffset(sx, sy)], s.Cb[ci], s.Cr[ci])
+				row[4*x], row[4*x+1], row[4*x+2], row[4*x+3] = r, g, bl, 0xff
+			}
+		case *image.Gray:
+			for x, sx := range xs {
+				v := s.Pix[s.PixOffset(sx, sy)]
+				row[4*x], row[4*x+1], row[4*x+2], row[4*x+3] = v, v, v, 0xff
+			}
+		case *image.RGBA:
+			for x, sx := range xs {
+				i := s.PixOffset(sx, sy)
+				copy(row[4*x:4*x+4], s.Pix[i:i+4])
+			}
+		default:
+			for x, sx := range xs {
+				c := color.RGBAModel.Convert(src.At(sx, sy)).(color.RGBA)
+				row[4*x], row[4*x+1], row[4*x+2], row[4*x+3] = c.R, c.G, c.B, c.A
+			}
+		}
+	}
+	return dst
+}
