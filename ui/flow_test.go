@@ -78,12 +78,23 @@ func TestFlowToDone(t *testing.T) {
 	h.tap(kk.T("review.continue"))
 
 	h.settle(session.StepPrivacy)
+	if h.hasButton(kk.T("consent.agree")) || !h.shows(kk.T("consent.read_to_end")) {
+		t.Error("privacy: agree is enabled before the text was read to its end")
+	}
+	h.readToEnd()
+	if h.shows(kk.T("consent.read_to_end")) {
+		t.Error("privacy: the read-to-end hint stays after reading")
+	}
 	h.tap(kk.T("consent.agree"))
 
 	h.settle(session.StepBiometrics)
 	h.tap(kk.T("bio.start"))
 
 	h.settle(session.StepEDSRules)
+	if h.hasButton(kk.T("consent.agree")) {
+		t.Error("EDS rules: agree is enabled before the text was read to its end")
+	}
+	h.readToEnd()
 	h.tap(kk.T("consent.agree"))
 
 	h.settle(session.StepPassword)

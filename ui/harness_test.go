@@ -8,6 +8,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
@@ -163,6 +164,23 @@ func (h *harness) button(text string) *widget.Button {
 func (h *harness) tap(text string) {
 	h.t.Helper()
 	test.Tap(h.button(text))
+	h.q.drain()
+}
+
+// readToEnd scrolls every scrolled text on screen to its end, as a
+// subscriber reading a consent does.
+func (h *harness) readToEnd() {
+	h.t.Helper()
+	n := 0
+	for _, o := range h.objects() {
+		if sc, ok := o.(*container.Scroll); ok {
+			sc.ScrollToBottom()
+			n++
+		}
+	}
+	if n == 0 {
+		h.t.Fatal("no scrolled text on screen")
+	}
 	h.q.drain()
 }
 

@@ -17,6 +17,8 @@ type consentScreen struct {
 	obj    fyne.CanvasObject
 	errLbl *widget.Label
 	l      loc
+	gate   *readGate
+	scroll fyne.CanvasObject
 }
 
 func newConsentScreen(u *UI, s session.State, l loc, kind string) *consentScreen {
@@ -33,14 +35,19 @@ func newConsentScreen(u *UI, s session.State, l loc, kind string) *consentScreen
 	}
 	body := widget.NewRichTextFromMarkdown(string(text))
 	body.Wrapping = fyne.TextWrapWord
-	scroll := container.NewVScroll(body)
-	scroll.OnScrolled = func(fyne.Position) { u.touch() } // reading is activity
 	agree := button(l.T("consent.agree"), true, func() {
 		u.k.Dispatch(session.ConsentAccepted{Kind: kind, TextSHA256: sum})
 	})
+	agree.Disable()
+	readHint := para(l.T("consent.read_to_end"))
+	readHint.Importance = widget.WarningImportance
+	cs.gate, cs.scroll = newReadGate(body, u.touch, func() { // scrolling is activity
+		agree.Enable()
+		readHint.Hide()
+	})
 	top := container.NewVBox(title(l.T(kind+".title")), para(l.T(kind+".hint")))
-	bottom := container.NewVBox(cs.errLbl, container.NewBorder(nil, nil, nil, sized(agree, 360, 76)))
-	cs.obj = container.NewBorder(top, bottom, nil, nil, scroll)
+	bottom := container.NewVBox(cs.errLbl, container.NewBorder(nil, nil, nil, sized(agree, 360, 76), readHint))
+	cs.obj = container.NewBorder(top, bottom, nil, nil, cs.scroll)
 	cs.update(s)
 	return cs
 }
