@@ -155,6 +155,14 @@ func (d *screenDriver) shot(name string) error {
 	time.Sleep(700 * time.Millisecond) // let the new screen render
 	path := filepath.Join(d.out, name+".png")
 	d.count++
+	// A screen whose content needs more than the window is cut off at an
+	// edge: say so, so a layout that does not fit is caught here.
+	fyne.DoAndWait(func() {
+		c := d.win.Canvas()
+		if need, have := c.Content().MinSize(), c.Size(); need.Width > have.Width+1 || need.Height > have.Height+1 {
+			fmt.Fprintf(d.stderr, "screens: %s does not fit: needs %.0f×%.0f, window %.0f×%.0f\n", name, need.Width, need.Height, have.Width, have.Height)
+		}
+	})
 	if os.Getenv("DISPLAY") != "" {
 		if imp, err := exec.LookPath("import"); err == nil {
 			cmd := exec.Command(imp, "-window", "root", path)
