@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -26,6 +27,7 @@ import (
 	"almatel.kz/signkiosk/app/store"
 	"almatel.kz/signkiosk/app/ticket"
 	"almatel.kz/signkiosk/camera"
+	"almatel.kz/signkiosk/camera/face"
 	"almatel.kz/signkiosk/sync/outbox"
 	"almatel.kz/signkiosk/sync/pki"
 	"almatel.kz/signkiosk/sync/uploader"
@@ -67,7 +69,8 @@ func runKiosk(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 
 	a := app.NewWithID("kz.almatel.signkiosk")
 	w := a.NewWindow("AlmaTel signkiosk")
-	ui.New(w, ui.Options{Kiosk: k.runner, Camera: k.camera, Demo: k.demoUI, Log: k.log})
+	u := ui.New(w, ui.Options{Kiosk: k.runner, Camera: k.camera, Guide: k.guide, Demo: k.demoUI, Log: k.log, Staff: k.staff.options(func() { fyne.Do(a.Quit) })})
+	k.live.attach(u)
 	if cfg.UI.Fullscreen {
 		w.SetFullScreen(true)
 		w.SetCloseIntercept(func() {}) // the subscriber cannot close the kiosk
@@ -87,11 +90,14 @@ func runKiosk(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 type kioskParts struct {
 	log     zerolog.Logger
 	runner  *kiosk.Runner
-	camera  camera.Source
+	camera  *camera.Hub // the one camera, shared by preview, scanner and capture
+	live    *liveRelay  // capture analyses → the biometrics screen
+	guide   func(ctx context.Context, src camera.Source, on func(ui.Live))
 	demoUI  *ui.Demo
 	demo    *demo.Env // demo mode only
 	outbox  *outbox.Outbox
 	upload  *uploader.Uploader
+	staff   *staffOps // the staff menu's backend
 	closers []func()
 }
 
@@ -195,8 +201,24 @@ func assemble(cfg config.Config, stdout, stderr io.Writer, wrap func(kiosk.Provi
 	if err != nil {
 		return fail(err)
 	}
-	k.camera = src
-	k.closers = append(k.closers, func() { src.Close() })
+	analyzer, err := face.NewAnalyzer(face.DefaultConfig())
+	if err != nil {
+		src.Close()
+		return fail(err)
+	}
+	k.live = &liveRelay{}
+	k.guide = func(ctx context.Context, src camera.Source, on func(ui.Live)) {
+		err := camera.Guide(ctx, src, analyzer, 0, func(l camera.Live) { on(uiLive(l)) })
+		if err != nil && ctx.Err() == nil {
+			log.Warn().Err(err).Msg("face guidance stopped")
+		}
+	}
+	hub := camera.NewHub(src)
+	camCtx, camStop := context.WithCancel(context.Background())
+	camDone := make(chan struct{})
+	go func() { hub.Run(camCtx); close(camDone) }()
+	k.camera = hub
+	k.closers = append(k.closers, func() { camStop(); hub.Close(); <-camDone })
 
 	var prov kiosk.Provider = provider.NewClient(providerURL, apiKey, nil, cfg.Provider.Timeout)
 	if wrap != nil {
@@ -207,7 +229,7 @@ func assemble(cfg config.Config, stdout, stderr io.Writer, wrap func(kiosk.Provi
 		Now:      time.Now,
 		Log:      log,
 		Provider: prov,
-		Camera:   camera.Capturer{Source: src, Frames: 5},
+		Camera:   camera.Capturer{Source: hub.Reader(), Analyzer: analyzer, Now: time.Now, OnLive: k.live.show},
 		Tickets:  kiosk.Gate{Verifier: ticket.Verifier{PublicKey: pub, Office: cfg.Office, Skew: cfg.Ticket.ClockSkew}, Ledger: ledger},
 		Store: kiosk.PackageStore{KioskID: cfg.KioskID, Version: version, DeviceKey: deviceKey,
 			Sink: outboxSink{ob: ob, delivered: k.upload.Trigger}, Link: link},
@@ -215,7 +237,36 @@ func assemble(cfg config.Config, stdout, stderr io.Writer, wrap func(kiosk.Provi
 	})
 	k.runner.SetLang(cfg.UI.DefaultLang)
 	purgeTickets(ledger, log)
+	k.staff, err = newStaffOps(cfg, stdout, staffParts{
+		outbox: ob, upload: k.upload, camera: hub.Reader, setLang: k.runner.SetLang,
+		providerURL: providerURL, headOfficeURL: headURL, syncTLS: syncTLS,
+	})
+	if err != nil {
+		return fail(err)
+	}
 	return k, nil
+}
+
+// liveRelay hands the capture's analyses to the UI, which is made after
+// the runner that owns the capture.
+type liveRelay struct{ u atomic.Pointer[ui.UI] }
+
+func (r *liveRelay) attach(u *ui.UI) { r.u.Store(u) }
+
+func (r *liveRelay) show(l camera.Live) {
+	if u := r.u.Load(); u != nil {
+		u.ShowLive(uiLive(l))
+	}
+}
+
+// uiLive is what the screen draws of an analysed frame (not the frame: the
+// preview has its own).
+func uiLive(l camera.Live) ui.Live {
+	v := ui.Live{Face: l.Face, Guidance: l.Guidance, Challenge: l.Phase == camera.PhaseChallenge, Remaining: l.Remaining, Progress: l.Progress}
+	if l.Frame != nil {
+		v.Frame = l.Frame.Bounds()
+	}
+	return v
 }
 
 func openCamera(cfg config.Config) (camera.Source, error) {

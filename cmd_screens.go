@@ -71,7 +71,8 @@ func runScreens(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	go k.runner.Run(runCtx)
 	a := app.NewWithID("kz.almatel.signkiosk.screens")
 	win := a.NewWindow("AlmaTel signkiosk")
-	ui.New(win, ui.Options{Kiosk: k.runner, Camera: k.camera, Demo: k.demoUI, Log: k.log})
+	u := ui.New(win, ui.Options{Kiosk: k.runner, Camera: k.camera, Guide: k.guide, Demo: k.demoUI, Log: k.log})
+	k.live.attach(u)
 	win.Resize(fyne.NewSize(w, h))
 	win.SetFixedSize(true)
 

@@ -41,6 +41,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return runOutbox(ctx, args[1:], stdout, stderr)
 	case "selftest":
 		return runSelftest(ctx, args[1:], stdout, stderr)
+	case "staff-pin":
+		return runStaffPIN(ctx, args[1:], os.Stdin, stdout, stderr)
+	case "camera":
+		return runCamera(ctx, args[1:], stdout, stderr)
 	case "screens":
 		return runScreens(ctx, args[1:], stdout, stderr)
 	case "version":
@@ -72,6 +76,7 @@ usage:
   signkiosk selftest --out DIR        one synthetic session end to end; writes its package
   signkiosk outbox [list|requeue]     outbox counts, rows (no personal data), requeue dead letters
   signkiosk sync                      deliver due packages to head office now
+  signkiosk staff-pin < PIN           print the staff menu's pin_hash config line for a PIN on stdin
   signkiosk provider-sim --listen A   run the provider simulator
   signkiosk headoffice --data DIR     run the reference head-office receiver (mTLS)
   signkiosk version                   print the version

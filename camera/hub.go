@@ -14,6 +14,10 @@ import (
 // Source would each see only every other frame, and a slow reader would
 // hold the device back.
 //
+// The hub reads only while some reader is waiting for a frame: when no
+// screen shows the camera (the code, review and password steps) the device
+// is not read and no frame is decoded.
+//
 // Frames are shared, read-only: a Source must hand out a new image per
 // Read (the V4L2 and demo sources do).
 type Hub struct {
@@ -26,11 +30,13 @@ type Hub struct {
 	err     error
 	changed chan struct{} // closed and replaced at every event
 	closed  bool
+	waiting int           // readers blocked in Read
+	demand  chan struct{} // poked when a reader starts waiting
 }
 
 // NewHub shares src. Call Run to start reading.
 func NewHub(src Source) *Hub {
-	return &Hub{src: src, retry: 200 * time.Millisecond, changed: make(chan struct{})}
+	return &Hub{src: src, retry: 200 * time.Millisecond, changed: make(chan struct{}), demand: make(chan struct{}, 1)}
 }
 
 // Run reads the source until ctx ends or the hub is closed. A failed read is
@@ -38,6 +44,9 @@ func NewHub(src Source) *Hub {
 // V4L2 source reopens it), then Run pauses briefly and reads again.
 func (h *Hub) Run(ctx context.Context) error {
 	for {
+		if err := h.awaitDemand(ctx); err != nil {
+			return err
+		}
 		img, err := h.src.Read(ctx)
 		if ctx.Err() != nil {
 			return ctx.Err()
@@ -53,6 +62,26 @@ func (h *Hub) Run(ctx context.Context) error {
 				return ctx.Err()
 			case <-time.After(h.retry):
 			}
+		}
+	}
+}
+
+// awaitDemand returns once a reader waits for a frame.
+func (h *Hub) awaitDemand(ctx context.Context) error {
+	for {
+		h.mu.Lock()
+		n, closed := h.waiting, h.closed
+		h.mu.Unlock()
+		if closed {
+			return nil // Read then says ErrClosed
+		}
+		if n > 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-h.demand:
 		}
 	}
 }
@@ -74,6 +103,10 @@ func (h *Hub) Close() error {
 	h.mu.Lock()
 	h.closed = true
 	h.mu.Unlock()
+	select {
+	case h.demand <- struct{}{}: // wake an idle Run
+	default:
+	}
 	err := h.src.Close()
 	h.publish(nil, ErrClosed)
 	return err
@@ -81,10 +114,15 @@ func (h *Hub) Close() error {
 
 // Reader is a Source over the hub for one consumer: each Read returns the
 // next event (a newer frame, or the error of a failed device read) that
-// this reader has not seen yet, waiting for one if needed. Events between
-// two Reads are skipped, not queued: a slow reader always gets the newest.
-// Closing a Reader does not close the hub.
-func (h *Hub) Reader() Source { return &hubReader{h: h} }
+// this reader has not seen yet, waiting for one if needed; a new reader
+// starts with the next frame, never an old one. Events between two Reads
+// are skipped, not queued: a slow reader always gets the newest. Closing a
+// Reader does not close the hub.
+func (h *Hub) Reader() Source {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return &hubReader{h: h, last: h.seq}
+}
 
 type hubReader struct {
 	h    *Hub
@@ -93,22 +131,44 @@ type hubReader struct {
 
 func (r *hubReader) Read(ctx context.Context) (image.Image, error) {
 	for {
-		r.h.mu.Lock()
-		seq, img, err, changed, closed := r.h.seq, r.h.frame, r.h.err, r.h.changed, r.h.closed
-		r.h.mu.Unlock()
+		h := r.h
+		h.mu.Lock()
+		seq, img, err, changed, closed := h.seq, h.frame, h.err, h.changed, h.closed
 		if closed {
+			h.mu.Unlock()
 			return nil, ErrClosed
 		}
 		if seq > r.last {
+			h.mu.Unlock()
 			r.last = seq
 			return img, err
 		}
+		h.waiting++
+		h.mu.Unlock()
+		select {
+		case h.demand <- struct{}{}:
+		default:
+		}
 		select {
 		case <-ctx.Done():
-			return nil, ctx.Err()
 		case <-changed:
+		}
+		h.mu.Lock()
+		h.waiting--
+		h.mu.Unlock()
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
 		}
 	}
 }
 
 func (r *hubReader) Close() error { return nil }
+
+// Act passes a liveness challenge to the shared source when it acts them
+// out (the demo's synthetic subscriber; see Actor), so a capture reading
+// through the hub still drives it.
+func (r *hubReader) Act(challenge string) {
+	if a, ok := r.h.src.(Actor); ok {
+		a.Act(challenge)
+	}
+}

@@ -83,15 +83,20 @@ func TestHubSlowReaderSkipsToNewest(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go h.Run(ctx)
-	r := h.Reader()
-	if _, err := r.Read(ctx); err != nil {
+	slow, fast := h.Reader(), h.Reader()
+	if _, err := slow.Read(ctx); err != nil { // the first frame, then a pause
 		t.Fatal(err)
 	}
-	for src.n.Load() < 20 {
-		time.Sleep(time.Millisecond)
+	for {
+		img, err := fast.Read(ctx) // keeps the hub reading
+		if err != nil {
+			t.Fatal(err)
+		}
+		if img.Bounds().Dx() == 20 {
+			break
+		}
 	}
-	time.Sleep(10 * time.Millisecond)
-	img, err := r.Read(ctx)
+	img, err := slow.Read(ctx)
 	if err != nil || img.Bounds().Dx() != 20 {
 		t.Fatalf("slow reader got %v, %v; want the newest frame (20), not a queue", img.Bounds(), err)
 	}
@@ -147,5 +152,30 @@ func TestHubCloseEndsReaders(t *testing.T) {
 	}
 	if _, err := h.Reader().Read(ctx); !errors.Is(err, ErrClosed) {
 		t.Fatalf("new reader after Close got %v", err)
+	}
+}
+
+// With no reader waiting the hub does not read the device at all.
+func TestHubReadsOnlyOnDemand(t *testing.T) {
+	src := newScripted(make([]error, 1000)...)
+	h := NewHub(src)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go h.Run(ctx)
+	time.Sleep(50 * time.Millisecond)
+	if n := src.n.Load(); n != 0 {
+		t.Fatalf("%d reads with no reader", n)
+	}
+	r := h.Reader()
+	for range 3 {
+		if _, err := r.Read(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	time.Sleep(20 * time.Millisecond) // a read in flight may finish
+	before := src.n.Load()
+	time.Sleep(50 * time.Millisecond)
+	if after := src.n.Load(); after != before {
+		t.Fatalf("reads went on with nobody waiting: %d → %d", before, after)
 	}
 }

@@ -39,7 +39,7 @@ func TestFlowToDone(t *testing.T) {
 		return path, qrcode.WriteFile(text, qrcode.Medium, 1024, path)
 	}}
 
-	h := newHarness(t, Options{Kiosk: runner, Camera: camera.NewSynthetic(160, 120, 15), Demo: demo, Log: log})
+	h := newHarness(t, Options{Kiosk: runner, Camera: shared(t, camera.NewSynthetic(160, 120, 15)), Demo: demo, Log: log})
 	kk := h.u.cat.in("kk")
 
 	// Idle → welcome.

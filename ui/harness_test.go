@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"strings"
 	"sync"
 	"testing"
@@ -14,6 +15,7 @@ import (
 
 	"almatel.kz/signkiosk/app/session"
 	"almatel.kz/signkiosk/app/ticket"
+	"almatel.kz/signkiosk/camera"
 )
 
 // uiQueue stands in for Fyne's event loop in tests: fyne.Do on the test
@@ -273,4 +275,15 @@ func (f *fakeKiosk) sent(match func(session.Event) bool) bool {
 func (f *fakeKiosk) startSession() {
 	p := ticket.NewPayload(ticket.DemoOrder(), "ALM-001", "S-1", f.now, time.Hour)
 	f.Dispatch(session.TicketAccepted{Ticket: p})
+}
+
+// shared runs src through a camera.Hub for the test, as main does.
+func shared(t *testing.T, src camera.Source) Frames {
+	t.Helper()
+	h := camera.NewHub(src)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { h.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); h.Close(); <-done })
+	return h
 }

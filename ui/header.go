@@ -27,7 +27,8 @@ func newHeader(u *UI, s session.State, l loc) *header {
 	h.sep = widget.NewSeparator()
 	right.Add(h.sep)
 	right.Add(h.cancel)
-	h.obj = container.NewVBox(container.NewBorder(nil, nil, step, right), widget.NewSeparator())
+	// The staff gesture's corner lies over the step label, unseen.
+	h.obj = container.NewVBox(container.NewBorder(nil, nil, container.NewStack(step, newStaffCorner(u)), right), widget.NewSeparator())
 	return h
 }
 

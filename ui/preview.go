@@ -59,23 +59,51 @@ func (p *preview) offer(frame image.Image) {
 	})
 }
 
-// run reads src until ctx ends and shows what it reads. A failing camera is
-// retried every second (it may be replugged); a closed one ends the loop.
-func (p *preview) run(ctx context.Context, src camera.Source) {
+// Preview thumbnails: big enough for a kiosk screen's preview area, small
+// enough that the UI thread only uploads ~1 MB a frame.
+const previewMaxW, previewMaxH = 800, 600
+
+// run reads src until ctx ends and shows what it reads, mirrored and scaled
+// down on this goroutine (the UI thread only draws). A failing camera is
+// reported through lost (nil: logged only) and retried (it may be
+// replugged); a closed one ends the loop.
+func (p *preview) run(ctx context.Context, src camera.Source, lost func(bool)) {
+	down := false
 	for {
 		frame, err := src.Read(ctx)
 		switch {
 		case ctx.Err() != nil, errors.Is(err, camera.ErrClosed):
 			return
 		case err != nil:
-			p.u.log.Warn().Err(err).Msg("camera preview read failed")
-			if !sleep(ctx, time.Second) {
+			if !down {
+				p.u.log.Warn().Err(err).Msg("camera preview read failed")
+				down = true
+				if lost != nil {
+					lost(true)
+				}
+			}
+			if !sleep(ctx, 200*time.Millisecond) {
 				return
 			}
 		default:
-			p.offer(frame)
+			if down {
+				down = false
+				p.u.log.Info().Msg("camera preview back")
+				if lost != nil {
+					lost(false)
+				}
+			}
+			if p.due() {
+				p.offer(camera.Thumbnail(nil, frame, previewMaxW, previewMaxH, true))
+			}
 		}
 	}
+}
+
+// due reports whether a frame would be shown now (so the thumbnail is not
+// made for frames offer would drop).
+func (p *preview) due() bool {
+	return time.Now().UnixNano()-p.last.Load() >= int64(p.every) && !p.pending.Load()
 }
 
 // clear drops the last frame from the screen (frames are personal data).
@@ -84,20 +112,6 @@ func (p *preview) clear() {
 	p.stopped = true
 	p.img.Image = nil
 	p.img.Refresh()
-}
-
-// teeSource shows every frame another reader (the idle QR scanner) takes.
-type teeSource struct {
-	camera.Source
-	frame func(image.Image)
-}
-
-func (t teeSource) Read(ctx context.Context) (image.Image, error) {
-	img, err := t.Source.Read(ctx)
-	if err == nil {
-		t.frame(img)
-	}
-	return img, err
 }
 
 // sleep waits d or until ctx ends; false means ctx ended.

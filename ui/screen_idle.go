@@ -38,10 +38,11 @@ func newIdleScreen(u *UI, s session.State, l loc) *idleScreen {
 	is := &idleScreen{u: u, l: l, msg: errorLabel(), cancel: func() {}}
 	items := []fyne.CanvasObject{title(l.T("idle.title")), subtitle(l.T("idle.staff"))}
 	if u.cam != nil {
-		is.prev = newPreview(u, 400, 300, 10)
+		is.prev = newPreview(u, 400, 300, previewFPS)
 		items = append(items, container.NewCenter(is.prev.object()))
 		ctx, cancel := context.WithCancel(context.Background())
 		is.cancel = cancel
+		go is.prev.run(ctx, u.cam.Reader(), nil)
 		go is.scan(ctx)
 	} else {
 		items = append(items, para(l.T("idle.no_camera")))
@@ -58,7 +59,7 @@ func newIdleScreen(u *UI, s session.State, l loc) *idleScreen {
 	// The language buttons sit top right as on every other screen; the
 	// choice stays for the idle screen (a ticket's order language wins for
 	// its session).
-	langs := container.NewVBox(container.NewBorder(nil, nil, nil, container.NewHBox(langButtons(u, s.Lang, l)...)), widget.NewSeparator())
+	langs := container.NewVBox(container.NewBorder(nil, nil, newStaffCorner(u), container.NewHBox(langButtons(u, s.Lang, l)...)), widget.NewSeparator())
 	body := container.NewVBox(append([]fyne.CanvasObject{layout.NewSpacer()}, append(items, layout.NewSpacer())...)...)
 	is.obj = container.NewBorder(langs, nil, nil, nil, body)
 	is.update(s)
@@ -94,7 +95,7 @@ func (is *idleScreen) say(text string) {
 // scan runs the QR scanner on the camera, showing the frames it reads, and
 // restarts it after a camera failure until the screen goes.
 func (is *idleScreen) scan(ctx context.Context) {
-	src := teeSource{Source: is.u.cam, frame: is.prev.offer}
+	src := is.u.cam.Reader()
 	for {
 		err := camera.ScanLoop(ctx, src, scanEvery, scanRepeat, is.u.k.Scan)
 		if ctx.Err() != nil || errors.Is(err, camera.ErrClosed) {

@@ -71,7 +71,7 @@ func TestScreensRender(t *testing.T) {
 		for name, s := range sampleStates(lang, time.Now()) {
 			t.Run(lang+"/"+name, func(t *testing.T) {
 				k := newFakeKiosk()
-				h := newHarness(t, Options{Kiosk: k, Camera: camera.NewSynthetic(64, 48, 30), Demo: &Demo{}})
+				h := newHarness(t, Options{Kiosk: k, Camera: shared(t, camera.NewSynthetic(64, 48, 30)), Demo: &Demo{}})
 				k.set(s)
 				h.q.drain()
 				l := h.u.cat.in(lang)
@@ -272,7 +272,7 @@ func TestIdleScansOnlyWhileIdle(t *testing.T) {
 	}
 	src := &countingSource{Source: folder}
 	k := newFakeKiosk()
-	h := newHarness(t, Options{Kiosk: k, Camera: src})
+	h := newHarness(t, Options{Kiosk: k, Camera: shared(t, src)})
 
 	deadline := time.Now().Add(10 * time.Second)
 	for {

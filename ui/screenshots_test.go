@@ -26,7 +26,7 @@ func TestScreenshots(t *testing.T) {
 	for _, lang := range []string{"kk", "ru"} {
 		for name, s := range sampleStates(lang, time.Now()) {
 			k := newFakeKiosk()
-			h := newHarness(t, Options{Kiosk: k, Camera: camera.NewSynthetic(320, 240, 30), Demo: &Demo{}})
+			h := newHarness(t, Options{Kiosk: k, Camera: shared(t, camera.NewSynthetic(320, 240, 30)), Demo: &Demo{}})
 			k.set(s)
 			// Let a camera frame or two arrive for the previews.
 			for range 20 {

@@ -8,6 +8,7 @@
 package ui
 
 import (
+	"context"
 	"sync/atomic"
 	"time"
 
@@ -38,30 +39,44 @@ type Demo struct {
 	CodeHint string
 }
 
+// Frames shares the kiosk's one camera (a *camera.Hub): each preview,
+// scanner and capture takes its own reader and gets the newest frames.
+type Frames interface {
+	Reader() camera.Source
+}
+
 // Options wires a UI.
 type Options struct {
 	Kiosk  Kiosk
-	Camera camera.Source // may be nil: no preview, no idle scanning
-	Demo   *Demo
-	Log    zerolog.Logger
-	Now    func() time.Time // clock for countdowns; time.Now when nil
+	Camera Frames // may be nil: no preview, no idle scanning
+	// Guide runs the face guidance on src until ctx ends, calling on for
+	// each analysed frame; nil: the preview shows no guidance.
+	Guide func(ctx context.Context, src camera.Source, on func(Live))
+	Demo  *Demo
+	Log   zerolog.Logger
+	Now   func() time.Time // clock for countdowns; time.Now when nil
+	Staff *StaffOptions    // the hidden staff menu; nil leaves it out
 }
 
 // UI drives one kiosk window.
 type UI struct {
-	win  fyne.Window
-	k    Kiosk
-	cam  camera.Source
-	demo *Demo
-	log  zerolog.Logger
-	now  func() time.Time
-	cat  *catalog
+	win   fyne.Window
+	k     Kiosk
+	cam   Frames
+	guide func(ctx context.Context, src camera.Source, on func(Live))
+	demo  *Demo
+	log   zerolog.Logger
+	now   func() time.Time
+	cat   *catalog
 	// do runs UI work on Fyne's thread: fyne.Do in the app, a queue the
 	// test goroutine drains in tests (the test driver runs fyne.Do inline on
 	// the caller's goroutine, which would race with the test's taps).
 	do func(func())
 	// pending coalesces state notifications into one refresh.
 	pending atomic.Bool
+	// livePending drops camera analyses while one is on its way to the
+	// UI thread.
+	livePending atomic.Bool
 
 	// Below: touched on the UI thread only.
 	state     session.State
@@ -74,6 +89,7 @@ type UI struct {
 	still     overlay
 	confirm   overlay
 	lastTouch time.Time
+	staff     *staffMenu // nil without Options.Staff
 }
 
 // New builds the UI in win, applies the kiosk theme to the app and follows
@@ -93,11 +109,12 @@ func newUI(win fyne.Window, opts Options, do func(func())) *UI {
 		opts.Now = time.Now
 	}
 	u := &UI{
-		win: win, k: opts.Kiosk, cam: opts.Camera, demo: opts.Demo,
+		win: win, k: opts.Kiosk, cam: opts.Camera, guide: opts.Guide, demo: opts.Demo,
 		log: opts.Log.With().Str("component", "ui").Logger(), now: opts.Now,
 		cat: cat, do: do,
 	}
 	fyne.CurrentApp().Settings().SetTheme(NewTheme())
+	u.initStaff(opts.Staff)
 	u.k.Subscribe(func(session.State) {
 		if u.pending.CompareAndSwap(false, true) {
 			u.do(u.refresh)

@@ -14,6 +14,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"almatel.kz/signkiosk/app/session"
+	"almatel.kz/signkiosk/app/staffpin"
 )
 
 // EnvConfig names the config file when --config is not given.
@@ -34,6 +35,7 @@ type Config struct {
 	Store    Store    `toml:"store"`
 	Outbox   Outbox   `toml:"outbox"`
 	Sync     Sync     `toml:"sync"`
+	Staff    Staff    `toml:"staff"`
 
 	// Demo is set when no file was given: in-process simulator, demo keys.
 	Demo bool `toml:"-"`
@@ -109,6 +111,14 @@ type Sync struct {
 	Timeout       time.Duration `toml:"timeout"`        // per upload
 }
 
+// Staff guards the staff menu.
+type Staff struct {
+	PinHash        string        `toml:"pin_hash"`         // from `signkiosk staff-pin`; required outside demo mode (the demo makes and prints a PIN)
+	LockAfter      time.Duration `toml:"lock_after"`       // the menu closes after this long without a touch
+	MaxPinAttempts int           `toml:"max_pin_attempts"` // wrong PINs in a row before the lockout
+	Lockout        time.Duration `toml:"lockout"`          // no PIN is taken for this long after too many wrong ones
+}
+
 // Default is the configuration with every default filled in.
 func Default() Config {
 	l := session.DefaultLimits()
@@ -129,6 +139,7 @@ func Default() Config {
 		Outbox: Outbox{Retention: 30 * 24 * time.Hour},
 		Sync: Sync{WindowStart: "02:00", WindowEnd: "05:00", TimeZone: "Asia/Almaty", Concurrency: 4,
 			MaxAttempts: 10, MaxBackoff: time.Hour, CatchUp: 24 * time.Hour, Timeout: 2 * time.Minute},
+		Staff: Staff{LockAfter: 60 * time.Second, MaxPinAttempts: 5, Lockout: 5 * time.Minute},
 	}
 }
 
@@ -241,6 +252,9 @@ func (c Config) validate() error {
 	if err := c.Sync.validate(c.Demo); err != nil {
 		bad("%v", err)
 	}
+	if err := c.Staff.validate(); err != nil {
+		bad("%v", err)
+	}
 	switch c.UI.DefaultLang {
 	case "kk", "ru", "en":
 	default:
@@ -302,4 +316,46 @@ func (s Sync) validate(demo bool) error {
 		return errors.New(strings.Join(errs, "; "))
 	}
 	return nil
+}
+
+// validate checks the staff section's values. A missing pin_hash is not an
+// error here: the tools (sync, outbox) share the file and need no PIN; the
+// kiosk asks for it with PIN.
+func (s Staff) validate() error {
+	var errs []string
+	if s.PinHash != "" {
+		if _, err := staffpin.Parse(s.PinHash); err != nil {
+			errs = append(errs, err.Error())
+		}
+	}
+	if s.LockAfter <= 0 || s.Lockout <= 0 {
+		errs = append(errs, "staff durations must be positive")
+	}
+	if s.MaxPinAttempts < 1 {
+		errs = append(errs, "staff.max_pin_attempts must be at least 1")
+	}
+	if len(errs) > 0 {
+		return errors.New(strings.Join(errs, "; "))
+	}
+	return nil
+}
+
+// ErrNoStaffPIN is the kiosk's refusal to start without a staff PIN.
+var ErrNoStaffPIN = errors.New("config: staff.pin_hash is required outside demo mode (make one with `signkiosk staff-pin`)")
+
+// PIN is the parsed staff PIN hash; outside demo mode one is required.
+// In demo mode with none configured it returns ok = false: the caller makes
+// (and prints) a PIN of its own.
+func (s Staff) PIN(demo bool) (h staffpin.Hashed, ok bool, err error) {
+	if s.PinHash == "" {
+		if demo {
+			return h, false, nil
+		}
+		return h, false, ErrNoStaffPIN
+	}
+	h, err = staffpin.Parse(s.PinHash)
+	if err != nil {
+		return h, false, fmt.Errorf("config: %w", err)
+	}
+	return h, true, nil
 }

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -32,6 +33,8 @@ headoffice_url = "https://ho.example.kz"
 ca_cert = "ca.pem"
 client_cert = "k.pem"
 client_key = "k.key"
+[staff]
+pin_hash = "pbkdf2-sha256$10000$c2FsdHNhbHRzYWx0$Jv8lcDWd5F7NzOOl0M1Z9h4y3T9rJw8bCv1qJzq8pE0"
 `
 
 func TestLoadGood(t *testing.T) {
@@ -71,6 +74,10 @@ func TestLoadBad(t *testing.T) {
 		"bad zone":      strings.Replace(good, "[sync]", "[sync]\ntime_zone = \"Mars/Olympus\"", 1),
 		"no mtls":       strings.Replace(good, "client_key = \"k.key\"", "", 1),
 		"bad level":     strings.Replace(good, `office = "ALM-002"`, "office = \"A\"\nlog_level = \"loud\"", 1),
+		"bad pin hash":  strings.Replace(good, "pbkdf2-sha256$10000$", "pbkdf2-sha256$x$", 1),
+		"plain pin":     strings.Replace(good, `pin_hash = "pbkdf2`, `pin_hash = "1234" # pbkdf2`, 1),
+		"zero lock":     good + "lock_after = \"0s\"\n",
+		"no attempts":   good + "max_pin_attempts = 0\n",
 	}
 	for name, body := range cases {
 		_, err := Load(write(t, body))
@@ -96,7 +103,32 @@ func TestExampleConfigLoads(t *testing.T) {
 	d := Default()
 	d.Sync.HeadOfficeURL, d.Sync.CACert, d.Sync.ClientCert, d.Sync.ClientKey = c.Sync.HeadOfficeURL, c.Sync.CACert, c.Sync.ClientCert, c.Sync.ClientKey
 	if c.Session != d.Session || c.Camera != d.Camera || c.UI != d.UI || c.Ticket.ClockSkew != d.Ticket.ClockSkew ||
-		c.Sync != d.Sync || c.Outbox.Retention != d.Outbox.Retention {
+		c.Sync != d.Sync || c.Outbox.Retention != d.Outbox.Retention ||
+		c.Staff.LockAfter != d.Staff.LockAfter || c.Staff.MaxPinAttempts != d.Staff.MaxPinAttempts || c.Staff.Lockout != d.Staff.Lockout {
 		t.Fatalf("example differs from the defaults:\n%+v\n%+v", c, d)
+	}
+}
+
+func TestStaffPIN(t *testing.T) {
+	c, err := Load(write(t, good))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Staff.LockAfter != time.Minute || c.Staff.MaxPinAttempts != 5 || c.Staff.Lockout != 5*time.Minute {
+		t.Fatalf("staff defaults: %+v", c.Staff)
+	}
+	if _, ok, err := c.Staff.PIN(false); !ok || err != nil {
+		t.Fatalf("configured hash: ok=%v err=%v", ok, err)
+	}
+	// The tools share the file and need no PIN; the kiosk refuses to start.
+	c, err = Load(write(t, strings.Replace(good, "pin_hash", "# pin_hash", 1)))
+	if err != nil {
+		t.Fatalf("no pin_hash refused by Load: %v", err)
+	}
+	if _, _, err := c.Staff.PIN(c.Demo); !errors.Is(err, ErrNoStaffPIN) || strings.Contains(err.Error(), "\n") {
+		t.Fatalf("no pin_hash outside demo: %v", err)
+	}
+	if _, ok, err := (Staff{}).PIN(true); ok || err != nil {
+		t.Fatalf("demo without a hash: ok=%v err=%v", ok, err)
 	}
 }

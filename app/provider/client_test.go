@@ -10,8 +10,6 @@ import (
 	"encoding/hex"
 	"encoding/pem"
 	"errors"
-	"image"
-	"image/jpeg"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -22,6 +20,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"almatel.kz/signkiosk/app/cms"
+	"almatel.kz/signkiosk/app/pack/packtest"
 	"almatel.kz/signkiosk/app/provider"
 	"almatel.kz/signkiosk/app/provider/sim"
 )
@@ -44,19 +43,6 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
-}
-
-func testJPEG(t *testing.T) []byte {
-	t.Helper()
-	img := image.NewGray(image.Rect(0, 0, 32, 32))
-	for i := range img.Pix {
-		img.Pix[i] = uint8(i * 3)
-	}
-	var buf bytes.Buffer
-	if err := jpeg.Encode(&buf, img, nil); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
 }
 
 func TestHappyPath(t *testing.T) {
@@ -103,7 +89,7 @@ func TestHappyPath(t *testing.T) {
 			t.Fatalf("Consent %s: %v", kind, err)
 		}
 	}
-	bio, err := c.Biometrics(ctx, sess.SessionID, provider.BiometricsRequest{Challenge: "turn_left", Frames: [][]byte{testJPEG(t)}})
+	bio, err := c.Biometrics(ctx, sess.SessionID, provider.BiometricsRequest{Challenge: "turn_left", Frames: packtest.FaceJPEGs(t, 2)})
 	if err != nil || bio.Decision != provider.DecisionPass || bio.DecisionID == "" {
 		t.Fatalf("Biometrics: %+v %v", bio, err)
 	}

@@ -9,7 +9,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"image"
 	"image/jpeg"
 	"net/http/httptest"
 	"testing"
@@ -20,6 +19,7 @@ import (
 	"almatel.kz/signkiosk/app/pack"
 	"almatel.kz/signkiosk/app/provider"
 	"almatel.kz/signkiosk/app/provider/sim"
+	"almatel.kz/signkiosk/camera"
 )
 
 const apiKey = "packtest-key"
@@ -87,7 +87,7 @@ func (e *Env) Sign(t testing.TB, iin string, pdf []byte) Signed {
 		return provider.ConsentRequest{Kind: kind, TextSHA256: hex.EncodeToString(textSum[:]), Lang: "kk", AcceptedAt: Now()}
 	}
 	must(e.Client.Consent(ctx, sess.SessionID, consent(provider.ConsentPrivacy)))
-	_, err = e.Client.Biometrics(ctx, sess.SessionID, provider.BiometricsRequest{Challenge: "turn_left", Frames: [][]byte{testJPEG(t)}})
+	_, err = e.Client.Biometrics(ctx, sess.SessionID, provider.BiometricsRequest{Challenge: "turn_left", Frames: FaceJPEGs(t, 2)})
 	must(err)
 	must(e.Client.Consent(ctx, sess.SessionID, consent(provider.ConsentEDSRules)))
 	certs, err := e.Client.Certificate(ctx, sess.SessionID, password)
@@ -136,14 +136,24 @@ func (e *Env) Build(t testing.TB, f pack.Files) []byte {
 // DevicePub is the env's device public key.
 func (e *Env) DevicePub() ed25519.PublicKey { return e.Key.Public().(ed25519.PublicKey) }
 
-func testJPEG(t testing.TB) []byte {
-	img := image.NewGray(image.Rect(0, 0, 32, 32))
-	for i := range img.Pix {
-		img.Pix[i] = uint8(i * 3)
+// FaceJPEGs are n frames of the demo's synthetic subscriber, JPEG-encoded
+// as the kiosk sends them: the simulator judges biometric frames with the
+// real face analysis, so test sessions need a face.
+func FaceJPEGs(t testing.TB, n int) [][]byte {
+	t.Helper()
+	src := camera.NewSynthetic(320, 240, 60)
+	defer src.Close()
+	out := make([][]byte, 0, n)
+	for range n {
+		img, err := src.Read(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 85}); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, buf.Bytes())
 	}
-	var buf bytes.Buffer
-	if err := jpeg.Encode(&buf, img, nil); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
+	return out
 }

@@ -3,12 +3,14 @@ package sim
 import (
 	"bytes"
 	"crypto/sha256"
+	"image"
 	"image/jpeg"
 	"net/http"
 
 	"github.com/google/uuid"
 
 	"almatel.kz/signkiosk/app/provider"
+	"almatel.kz/signkiosk/camera/face"
 )
 
 const maxFrames = 32
@@ -38,15 +40,28 @@ func (s *Simulator) handleBiometrics(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusRequestEntityTooLarge, provider.CodeBadRequest, "frames exceed 8 MiB", nil)
 		return
 	}
-	// Stand-in judgement: any set of decodable JPEG frames is a live face
-	// that matches. Issue 5 replaces this with the pigo face analysis.
+	imgs := make([]image.Image, 0, len(req.Frames))
 	for _, f := range req.Frames {
-		if _, err := jpeg.Decode(bytes.NewReader(f)); err != nil {
+		img, err := jpeg.Decode(bytes.NewReader(f))
+		if err != nil {
 			writeError(w, http.StatusBadRequest, provider.CodeBadRequest, "a frame is not a JPEG image", nil)
 			return
 		}
+		imgs = append(imgs, img)
 	}
-	noMatch := ss.iin == TriggerIINNoMatch
+	// Liveness is judged with the kiosk's own face analysis: one face in
+	// every frame, one continuous subject. The match is simulated: every
+	// live face matches except for the no-match trigger IIN.
+	a, err := face.NewAnalyzer(face.Config{})
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, provider.CodeInternal, "face analysis unavailable", nil)
+		return
+	}
+	reason := judgeFrames(a, imgs)
+	clear(imgs) // frames live only as long as the judgement
+	if reason == "" && ss.iin == TriggerIINNoMatch {
+		reason = ReasonNoMatch
+	}
 
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
@@ -75,14 +90,20 @@ func (s *Simulator) handleBiometrics(w http.ResponseWriter, r *http.Request) {
 		Match:        0.90 + float64(sum[1]%10)/100,
 		AttemptsLeft: s.cfg.BiometricAttempts - ss.bioAttempts,
 	}
+	if reason != "" {
+		resp.Reason, resp.Match = reason, 0.10+float64(sum[1]%20)/100
+		if reason != ReasonNoMatch {
+			resp.Liveness, resp.Match = 0.05+float64(sum[0]%20)/100, 0
+		}
+	}
 	switch {
-	case !noMatch:
+	case reason == "":
 		ss.bioPass = &resp
 		ss.pendingKey = startKeygen() // ready by the time the password comes
 	case resp.AttemptsLeft > 0:
-		resp.Decision, resp.Reason, resp.Match = provider.DecisionRetry, ReasonNoMatch, 0.10+float64(sum[1]%20)/100
+		resp.Decision = provider.DecisionRetry
 	default:
-		resp.Decision, resp.Reason, resp.Match = provider.DecisionFail, ReasonNoMatch, 0.10+float64(sum[1]%20)/100
+		resp.Decision = provider.DecisionFail
 		ss.bioFailed = true
 	}
 	s.log.Info().Str("sim_session", ss.id).Str("decision_id", resp.DecisionID).Str("decision", resp.Decision).

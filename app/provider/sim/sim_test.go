@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"image"
-	"image/color"
 	"image/jpeg"
 	"net/http"
 	"net/http/httptest"
@@ -19,6 +18,7 @@ import (
 
 	"almatel.kz/signkiosk/app/provider"
 	"almatel.kz/signkiosk/app/provider/sim"
+	"almatel.kz/signkiosk/camera"
 )
 
 const (
@@ -106,16 +106,22 @@ func consent(kind string) provider.ConsentRequest {
 
 func frames(t *testing.T) provider.BiometricsRequest {
 	t.Helper()
-	img := image.NewGray(image.Rect(0, 0, 64, 48))
-	for i := range img.Pix {
-		img.Pix[i] = uint8(i)
+	// the demo camera's face: what a kiosk in demo mode sends
+	src := camera.NewSynthetic(160, 120, 1000)
+	defer src.Close()
+	req := provider.BiometricsRequest{Challenge: "turn_left"}
+	for range 2 {
+		img, err := src.Read(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 85}); err != nil {
+			t.Fatal(err)
+		}
+		req.Frames = append(req.Frames, buf.Bytes())
 	}
-	img.SetGray(1, 1, color.Gray{Y: 7})
-	var buf bytes.Buffer
-	if err := jpeg.Encode(&buf, img, nil); err != nil {
-		t.Fatal(err)
-	}
-	return provider.BiometricsRequest{Challenge: "turn_left", Frames: [][]byte{buf.Bytes(), buf.Bytes()}}
+	return req
 }
 
 // toCertificate walks a session up to (not including) the certificate call.
@@ -512,5 +518,37 @@ func TestMalformedBody(t *testing.T) {
 		if resp.StatusCode != http.StatusBadRequest && resp.StatusCode != http.StatusRequestEntityTooLarge {
 			t.Errorf("body %.20q: status %d", body, resp.StatusCode)
 		}
+	}
+}
+
+// Frames without a face are judged, not refused: a retry with the reason,
+// and the attempt counts, as with a real provider.
+func TestBiometricsJudgesFaces(t *testing.T) {
+	e := newEnv(t, nil)
+	ctx := context.Background()
+	id := e.create(t, testIIN)
+	e.openDoc(t, id)
+	must(t, e.client.Consent(ctx, id, consent(provider.ConsentPrivacy)))
+
+	var blank bytes.Buffer
+	if err := jpeg.Encode(&blank, image.NewGray(image.Rect(0, 0, 160, 120)), nil); err != nil {
+		t.Fatal(err)
+	}
+	bio, err := e.client.Biometrics(ctx, id, provider.BiometricsRequest{Challenge: "turn_left", Frames: [][]byte{blank.Bytes(), blank.Bytes()}})
+	must(t, err)
+	if bio.Decision != provider.DecisionRetry || bio.Reason != sim.ReasonNoFace || bio.AttemptsLeft != 4 || bio.Liveness > 0.5 {
+		t.Fatalf("blank frames: %+v", bio)
+	}
+	one := frames(t)
+	one.Frames = one.Frames[:1]
+	bio, err = e.client.Biometrics(ctx, id, one)
+	must(t, err)
+	if bio.Decision != provider.DecisionRetry || bio.Reason != sim.ReasonNotLive || bio.AttemptsLeft != 3 {
+		t.Fatalf("one frame: %+v", bio)
+	}
+	bio, err = e.client.Biometrics(ctx, id, frames(t))
+	must(t, err)
+	if bio.Decision != provider.DecisionPass || bio.AttemptsLeft != 2 {
+		t.Fatalf("demo face: %+v", bio)
 	}
 }

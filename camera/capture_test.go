@@ -1,0 +1,248 @@
+package camera
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"image"
+	"image/jpeg"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"almatel.kz/signkiosk/app/session"
+	"almatel.kz/signkiosk/camera/face"
+	"almatel.kz/signkiosk/camera/face/facetest"
+)
+
+// script is a Source over prepared frames on a fake clock: each Read moves
+// the clock one frame period; past the end it repeats the last frame (the
+// subscriber holds still), or fails with err when set.
+type script struct {
+	mu     sync.Mutex
+	frames []image.Image
+	i      int
+	now    time.Time
+	err    error
+}
+
+func newScript(frames ...image.Image) *script {
+	return &script{frames: frames, now: time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)}
+}
+
+func (s *script) Read(ctx context.Context) (image.Image, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.now = s.now.Add(66 * time.Millisecond)
+	if s.i >= len(s.frames) && s.err != nil {
+		return nil, s.err
+	}
+	img := s.frames[min(s.i, len(s.frames)-1)]
+	s.i++
+	return img, nil
+}
+
+func (s *script) Close() error { return nil }
+
+func (s *script) clock() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.now
+}
+
+// at is the sample face in a 640×480 frame, as the camera's YCbCr.
+func at(t *testing.T, s *image.Gray, x, w int) image.Image {
+	g := facetest.Scene(s, 640, 480, x, 240, w)
+	y := image.NewYCbCr(g.Rect, image.YCbCrSubsampleRatio420)
+	copy(y.Y, g.Pix)
+	for i := range y.Cb {
+		y.Cb[i], y.Cr[i] = 128, 128
+	}
+	return y
+}
+
+func moves(t *testing.T, s *image.Gray, from, to, w, n int) []image.Image {
+	var out []image.Image
+	for i := range n + 1 {
+		out = append(out, at(t, s, from+(to-from)*i/n, w))
+	}
+	return out
+}
+
+func capturer(t *testing.T, src *script) (Capturer, *[]Live) {
+	a, err := face.NewAnalyzer(face.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lives []Live
+	return Capturer{Source: src, Analyzer: a, Now: src.clock, FaceWait: 2 * time.Second, Limit: 2500 * time.Millisecond,
+		OnLive: func(l Live) { lives = append(lives, l) }}, &lives
+}
+
+func wantCode(t *testing.T, err error, target error, code string) {
+	t.Helper()
+	var cc interface{ CaptureCode() string }
+	if !errors.Is(err, target) || !errors.As(err, &cc) || cc.CaptureCode() != code {
+		t.Fatalf("error %v, want %v with code %s", err, target, code)
+	}
+	if !slices.Contains(session.CaptureCodes, code) {
+		t.Fatalf("code %s is not one of the session's capture codes", code)
+	}
+}
+
+// A subscriber who first stands too far, then steps up and turns to their
+// left: three JPEG frames, each one face, and the live feed goes through
+// every phase with guidance and progress.
+func TestCaptureTurn(t *testing.T) {
+	s := facetest.Sample(t)
+	seq := append(moves(t, s, 320, 320, 120, 3), moves(t, s, 320, 320, 260, 5)...)
+	seq = append(seq, moves(t, s, 320, 400, 260, 8)...)
+	src := newScript(seq...)
+	c, lives := capturer(t, src)
+	frames, err := c.Capture(context.Background(), "turn_left")
+	if err != nil || len(frames) != 3 {
+		t.Fatalf("%d frames, %v", len(frames), err)
+	}
+	for i, f := range frames {
+		img, err := jpeg.Decode(bytes.NewReader(f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if an := c.Analyzer.Analyze(Luma(img)); an.Faces != 1 {
+			t.Fatalf("frame %d: %d faces", i, an.Faces)
+		}
+	}
+	l := *lives
+	if l[0].Phase != PhaseWaiting || l[0].Guidance != face.ComeCloser || l[0].Face.Empty() || l[0].Remaining <= 0 {
+		t.Fatalf("first live: %+v", l[0])
+	}
+	last := l[len(l)-1]
+	if last.Phase != PhaseDone || last.Progress != 1 || last.Challenge != "turn_left" {
+		t.Fatalf("last live: %+v", last)
+	}
+	if !slices.ContainsFunc(l, func(x Live) bool { return x.Phase == PhaseChallenge && x.Progress > 0 && x.Progress < 1 }) {
+		t.Fatal("no challenge progress reported")
+	}
+}
+
+// The capture fails with the kiosk's codes: no face, two faces, a still
+// face, a wrong turn, a swap to another face, and a camera that goes away.
+func TestCaptureFailures(t *testing.T) {
+	s := facetest.Sample(t)
+	good := moves(t, s, 320, 320, 260, 4)
+	two := facetest.Scene(s, 640, 480, 170, 240, 220)
+	facetest.Place(two, s, 470, 240, 220)
+	for _, c := range []struct {
+		name   string
+		frames []image.Image
+		target error
+		code   string
+	}{
+		{"nobody", []image.Image{facetest.Backdrop(640, 480, 1)}, ErrNoFace, "capture_no_face"},
+		{"too dark", []image.Image{facetest.Scale(facetest.Scene(s, 640, 480, 320, 240, 260), 0.35)}, ErrNoFace, "capture_no_face"},
+		{"two people", []image.Image{two}, ErrManyFaces, "capture_many_faces"},
+		{"still", good, ErrChallengeTimeout, "capture_challenge"},
+		{"wrong way", slices.Concat(good, moves(t, s, 320, 240, 260, 8)), ErrChallengeTimeout, "capture_challenge"},
+		{"swapped", slices.Concat(good, []image.Image{at(t, s, 320, 260), at(t, s, 500, 200)}), ErrChallengeFailed, "capture_challenge"},
+		{"second person joins", slices.Concat(good, []image.Image{two, two}), ErrManyFaces, "capture_many_faces"},
+	} {
+		src := newScript(c.frames...)
+		cp, _ := capturer(t, src)
+		frames, err := cp.Capture(context.Background(), "turn_left")
+		if frames != nil {
+			t.Fatalf("%s: frames returned", c.name)
+		}
+		t.Run(c.name, func(t *testing.T) { wantCode(t, err, c.target, c.code) })
+	}
+
+	src := newScript(good...)
+	src.err = ErrDisconnected
+	cp, _ := capturer(t, src)
+	_, err := cp.Capture(context.Background(), "come_closer")
+	wantCode(t, err, ErrDisconnected, "camera_gone")
+
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := cp.Capture(ctx, "turn_left"); !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled: %v", err)
+	}
+}
+
+// The demo's synthetic subscriber acts every challenge out and passes, in
+// real time, as in a demo kiosk session.
+func TestCaptureDemoSubscriber(t *testing.T) {
+	for _, ch := range []string{"turn_left", "turn_right", "come_closer"} {
+		src := NewSynthetic(320, 240, 60)
+		start := time.Now()
+		frames, err := Capturer{Source: src}.Capture(context.Background(), ch)
+		if err != nil || len(frames) != 3 {
+			t.Fatalf("%s: %d frames, %v", ch, len(frames), err)
+		}
+		if el := time.Since(start); el > 3*time.Second {
+			t.Fatalf("%s took %v", ch, el)
+		}
+	}
+}
+
+func TestGuide(t *testing.T) {
+	s := facetest.Sample(t)
+	a, err := face.NewAnalyzer(face.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := newScript(at(t, s, 320, 120), at(t, s, 320, 260))
+	ctx, cancel := context.WithCancel(context.Background())
+	var got []string
+	err = Guide(ctx, src, a, time.Millisecond, func(l Live) {
+		got = append(got, l.Guidance)
+		if len(got) == 3 {
+			cancel()
+		}
+	})
+	if !errors.Is(err, context.Canceled) || !slices.Equal(got, []string{face.ComeCloser, face.OK, face.OK}) {
+		t.Fatalf("%v, %v", got, err)
+	}
+	src = newScript(at(t, s, 320, 260))
+	src.err = ErrDisconnected
+	if err := Guide(context.Background(), src, a, time.Millisecond, func(Live) {}); !errors.Is(err, ErrDisconnected) {
+		t.Fatalf("disconnected: %v", err)
+	}
+}
+
+// BenchmarkAnalyze is one kiosk frame's analysis at 1280×720, from the
+// decoded camera frame (YCbCr: Luma is a view of its Y plane) to guidance.
+// Run with -cpu 1: the kiosk analyses on one core beside the UI.
+func BenchmarkAnalyze(b *testing.B) {
+	s := facetest.Sample(b)
+	a, err := face.NewAnalyzer(face.Config{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ycc := func(g *image.Gray) *image.YCbCr {
+		y := image.NewYCbCr(g.Rect, image.YCbCrSubsampleRatio420)
+		copy(y.Y, g.Pix)
+		return y
+	}
+	for _, c := range []struct {
+		name  string
+		frame image.Image
+		faces int
+	}{
+		{"face", ycc(facetest.Scene(s, 1280, 720, 640, 360, 420)), 1},
+		{"noface", ycc(facetest.Noise(1280, 720, 1)), 0},
+		{"synthetic_rgba", NewSynthetic(1280, 720, 30).draw(0, time.Now()), 1},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if an := a.Analyze(Luma(c.frame)); an.Faces != c.faces {
+					b.Fatalf("%d faces", an.Faces)
+				}
+			}
+		})
+	}
+}

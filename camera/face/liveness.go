@@ -1,0 +1,223 @@
+package face
+
+import (
+	"errors"
+	"math"
+	"time"
+)
+
+// Challenges a Check knows. Left and right are the subscriber's own: with
+// the camera facing them (image not mirrored), turning to their left moves
+// their face and pupils toward the image's right (+x).
+const (
+	ChallengeTurnLeft   = "turn_left"
+	ChallengeTurnRight  = "turn_right"
+	ChallengeComeCloser = "come_closer"
+)
+
+// Why a check fails, for errors.Is.
+var (
+	ErrUnknownChallenge = errors.New("unknown liveness challenge")
+	ErrTimeout          = errors.New("challenge not performed in time")
+	ErrFaceLost         = errors.New("face lost during the challenge")
+	ErrSecondFace       = errors.New("a second face appeared during the challenge")
+	ErrTrackJump        = errors.New("the face jumped: not one continuous track")
+)
+
+// Status of a Check.
+type Status int
+
+// A Check is Pending until it Passes or Fails.
+const (
+	Pending Status = iota
+	Passed
+	Failed
+)
+
+// Liveness thresholds, in units of the face's own width at the baseline so
+// they mean the same near and far.
+const (
+	baselineFrames = 3    // frames averaged for the starting pose
+	turnBy         = 0.15 // pupil-midpoint (or box-centre) shift that counts as a turn
+	closerBy       = 0.20 // growth of the face width that counts as coming closer
+	holdFrames     = 2    // consecutive frames past the mark, so one jittery box cannot pass
+	maxStep        = 0.5  // largest centre move between analysed frames, in face widths
+	maxGrow        = 1.5  // largest width change between analysed frames (either way)
+	secondFaces    = 2    // consecutive frames with two faces that fail the check
+)
+
+// Check follows one face through a challenge. Feed it every analysed frame
+// in order; it is not safe for concurrent use.
+//
+// Coming closer is measured as the growth of the pupils' distance (of the
+// box width when the pupils are not found). A turn is measured as the shift of the pupils' midpoint (the box centre
+// when the pupils are not found in this frame or the baseline) from the
+// baseline, over the baseline face width: turning the head carries the eyes
+// toward the turn in the image, and pigo's box, which follows the features,
+// moves with them. A sideways step moves them too; the challenge asks for a
+// movement the subscriber makes on request, and the continuity rules below
+// reject a swap to another face or a picture pulled across.
+//
+// There is no blink challenge: pigo's puploc always answers a position
+// (closed or covered eyes still get "pupils" at the lid or a band's edge),
+// and a pupil-contrast test that rejected covered eyes also rejected real
+// open ones in the sample frames, so a blink could not be told reliably.
+type Check struct {
+	challenge string
+	deadline  time.Time
+	lostFor   time.Duration
+
+	base       [baselineFrames]Analysis
+	nBase      int
+	baseX      float64 // baseline pupil midpoint (or box centre) x
+	baseEyes   bool
+	baseW      float64
+	baseSpan   float64  // baseline pupil distance, when baseEyes
+	last       Analysis // last frame with one face
+	lastSeen   time.Time
+	many, hold int
+	progress   float64
+	status     Status
+	err        error
+}
+
+// NewCheck starts challenge at start; it fails at start+limit, or when no
+// face is seen for lostFor (1 s when 0).
+func NewCheck(challenge string, start time.Time, limit, lostFor time.Duration) *Check {
+	c := &Check{challenge: challenge, deadline: start.Add(limit), lostFor: lostFor, lastSeen: start}
+	if c.lostFor <= 0 {
+		c.lostFor = time.Second
+	}
+	switch challenge {
+	case ChallengeTurnLeft, ChallengeTurnRight, ChallengeComeCloser:
+	default:
+		c.fail(ErrUnknownChallenge)
+	}
+	return c
+}
+
+// Challenge returns the challenge checked.
+func (c *Check) Challenge() string { return c.challenge }
+
+// Status returns the outcome so far, its progress toward passing (0..1) and,
+// when Failed, why.
+func (c *Check) Status() (Status, float64, error) { return c.status, c.progress, c.err }
+
+func (c *Check) fail(err error) (Status, float64, error) {
+	c.status, c.err = Failed, err
+	return c.Status()
+}
+
+// Update feeds the analysis of the frame taken at now.
+func (c *Check) Update(an Analysis, now time.Time) (Status, float64, error) {
+	if c.status != Pending {
+		return c.Status()
+	}
+	switch {
+	case an.Faces > 1:
+		if c.many++; c.many >= secondFaces {
+			return c.fail(ErrSecondFace)
+		}
+	case an.Faces == 0:
+		c.many = 0
+		if now.Sub(c.lastSeen) > c.lostFor {
+			return c.fail(ErrFaceLost)
+		}
+	default:
+		c.many = 0
+		if c.nBase > 0 && !continuous(c.last, an) {
+			return c.fail(ErrTrackJump)
+		}
+		c.last, c.lastSeen = an, now
+		if c.nBase < baselineFrames {
+			c.base[c.nBase] = an
+			c.nBase++
+			if c.nBase == baselineFrames {
+				c.setBaseline()
+			}
+		} else if c.measure(an) >= 1 {
+			if c.hold++; c.hold >= holdFrames {
+				c.status, c.progress = Passed, 1
+				return c.Status()
+			}
+		} else {
+			c.hold = 0
+		}
+	}
+	if !now.Before(c.deadline) {
+		return c.fail(ErrTimeout)
+	}
+	return c.Status()
+}
+
+func (c *Check) setBaseline() {
+	c.baseEyes = true
+	for _, b := range c.base {
+		c.baseEyes = c.baseEyes && b.Eyes
+	}
+	for _, b := range c.base {
+		c.baseX += pointX(b, c.baseEyes) / baselineFrames
+		c.baseW += float64(b.Box.Dx()) / baselineFrames
+		c.baseSpan += span(b) / baselineFrames
+	}
+}
+
+// measure returns how far the face has gone toward passing (1 = there) and
+// records it as progress.
+func (c *Check) measure(an Analysis) float64 {
+	var v float64
+	switch c.challenge {
+	case ChallengeComeCloser:
+		// the pupils' distance when both frames have them: pigo's box
+		// width moves in its 1.2× scale steps, the pupils do not
+		grow := float64(an.Box.Dx()) / c.baseW
+		if c.baseEyes && an.Eyes {
+			grow = span(an) / c.baseSpan
+		}
+		v = (grow - 1) / closerBy
+	default:
+		d := (pointX(an, c.baseEyes && an.Eyes) - c.baseXFor(an)) / c.baseW
+		if c.challenge == ChallengeTurnRight {
+			d = -d
+		}
+		v = d / turnBy
+	}
+	c.progress = math.Min(math.Max(v, 0), 1)
+	if v >= 1 {
+		c.progress = 0.99 // 1 only once held
+	}
+	return v
+}
+
+// baseXFor is the baseline x comparable with an: the pupils' when both have
+// pupils, else the box centre's.
+func (c *Check) baseXFor(an Analysis) float64 {
+	if c.baseEyes && an.Eyes {
+		return c.baseX
+	}
+	var x float64
+	for _, b := range c.base {
+		x += pointX(b, false) / baselineFrames
+	}
+	return x
+}
+
+func span(an Analysis) float64 { return float64(an.Pupils[1].X - an.Pupils[0].X) }
+
+func pointX(an Analysis, eyes bool) float64 {
+	if eyes {
+		return float64(an.Pupils[0].X+an.Pupils[1].X) / 2
+	}
+	return float64(an.Box.Min.X+an.Box.Max.X) / 2
+}
+
+// continuous reports whether b can be the same face as a, one analysed
+// frame later: near where it was and about as large.
+func continuous(a, b Analysis) bool {
+	w0, w1 := float64(a.Box.Dx()), float64(b.Box.Dx())
+	if w0 <= 0 || w1 <= 0 || w1/w0 > maxGrow || w0/w1 > maxGrow {
+		return false
+	}
+	ca, cb := centre(a.Box), centre(b.Box)
+	return math.Hypot(cb.X-ca.X, cb.Y-ca.Y) <= maxStep*w0
+}

@@ -1,0 +1,355 @@
+package ui
+
+import (
+	"context"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+)
+
+// staffMenu is the PIN pad and the staff menu: one full-screen modal layer
+// whose view is rebuilt from the fields below at every change. Its fields
+// are touched on the UI thread only; blocking calls run on goroutines and
+// come back through u.do.
+type staffMenu struct {
+	u    *UI
+	opts StaffOptions
+
+	// Kept across openings for the whole run: closing the pad must not
+	// reset the count of wrong PINs.
+	fails       int
+	lockedUntil time.Time
+
+	pop       *widget.PopUp
+	root      *fyne.Container
+	ctx       context.Context
+	cancel    context.CancelFunc // ends the lock ticker and running actions
+	gen       int                // bumped at each close: late results are dropped
+	lastTouch time.Time
+
+	unlocked bool   // PIN accepted: the menu, not the pad
+	pin      []rune // typed digits (wiped at every close)
+	pinMsg   string
+	checking bool
+	// shownLocked is whether the pad on screen shows the lockout, so the
+	// ticker can bring the keypad back when it ends.
+	shownLocked bool
+	confirm     string // "requeue" | "exit" while asking
+	busy        string // the action running
+	status      *OutboxStatus
+	result      string         // the last action's outcome
+	conns       []Connectivity // the last connection check
+}
+
+// initStaff turns the staff menu on when opts ask for it.
+func (u *UI) initStaff(opts *StaffOptions) {
+	if opts == nil || opts.Staff == nil {
+		return
+	}
+	o := *opts
+	if o.LockAfter <= 0 {
+		o.LockAfter = 60 * time.Second
+	}
+	if o.MaxAttempts < 1 {
+		o.MaxAttempts = 5
+	}
+	if o.Lockout <= 0 {
+		o.Lockout = 5 * time.Minute
+	}
+	u.staff = &staffMenu{u: u, opts: o}
+}
+
+// openStaff answers the gesture; without a staff menu it does nothing.
+func (u *UI) openStaff() {
+	if u.staff != nil {
+		u.staff.open()
+	}
+}
+
+func (m *staffMenu) open() {
+	if m.pop != nil {
+		return
+	}
+	m.gen++
+	m.ctx, m.cancel = context.WithCancel(context.Background())
+	m.lastTouch = m.u.now()
+	m.root = container.NewStack()
+	c := m.u.win.Canvas()
+	m.pop = widget.NewModalPopUp(m.root, c)
+	m.render()
+	m.pop.Resize(c.Size())
+	m.pop.Show()
+	go m.tick(m.ctx)
+}
+
+// close locks the menu: the next opening asks for the PIN again.
+func (m *staffMenu) close() {
+	if m.pop == nil {
+		return
+	}
+	m.cancel()
+	m.pop.Hide()
+	m.pop, m.root = nil, nil
+	m.gen++
+	clear(m.pin)
+	m.pin, m.pinMsg, m.checking, m.unlocked = nil, "", false, false
+	m.confirm, m.busy, m.status, m.result, m.conns = "", "", nil, "", nil
+}
+
+// shown reports whether the PIN pad or the menu is up (for tests).
+func (m *staffMenu) shown() bool { return m != nil && m.pop != nil }
+
+// tick checks the auto-lock once a second while the menu is up.
+func (m *staffMenu) tick(ctx context.Context) {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			m.u.do(m.checkLock)
+		}
+	}
+}
+
+// checkLock closes the menu after LockAfter without a touch. A running
+// action counts as a touch: staff are waiting for its result.
+func (m *staffMenu) checkLock() {
+	if m.pop == nil || m.busy != "" || m.checking {
+		return
+	}
+	if m.u.now().Sub(m.lastTouch) >= m.opts.LockAfter {
+		m.u.log.Info().Msg("staff menu locked after inactivity")
+		m.close()
+		return
+	}
+	if !m.unlocked && m.shownLocked && !m.locked() {
+		m.render()
+	}
+}
+
+// poke records a touch on the menu.
+func (m *staffMenu) poke() { m.lastTouch = m.u.now() }
+
+// locked reports whether wrong PINs have locked the pad now.
+func (m *staffMenu) locked() bool { return m.u.now().Before(m.lockedUntil) }
+
+func (m *staffMenu) digit(r rune) {
+	m.poke()
+	if len(m.pin) < staffPINMax && !m.checking && !m.locked() {
+		m.pin = append(m.pin, r)
+		m.render()
+	}
+}
+
+func (m *staffMenu) back() {
+	m.poke()
+	if n := len(m.pin); n > 0 && !m.checking {
+		m.pin[n-1] = 0
+		m.pin = m.pin[:n-1]
+		m.render()
+	}
+}
+
+func (m *staffMenu) clearPIN() {
+	m.poke()
+	if !m.checking {
+		clear(m.pin)
+		m.pin = m.pin[:0]
+		m.render()
+	}
+}
+
+// submit checks the typed PIN off the UI thread (the hash is slow on
+// purpose). The PIN is never logged.
+func (m *staffMenu) submit() {
+	m.poke()
+	if len(m.pin) == 0 || m.checking || m.locked() {
+		return
+	}
+	pin := string(m.pin)
+	clear(m.pin)
+	m.pin = m.pin[:0]
+	m.checking = true
+	m.render()
+	gen, staff := m.gen, m.opts.Staff
+	go func() {
+		ok := staff.VerifyPIN(pin)
+		m.u.do(func() {
+			if gen != m.gen {
+				return
+			}
+			m.checking = false
+			m.verified(ok)
+		})
+	}()
+}
+
+func (m *staffMenu) verified(ok bool) {
+	m.poke()
+	l := m.u.loc()
+	if ok {
+		m.fails, m.unlocked, m.pinMsg = 0, true, ""
+		m.u.log.Info().Msg("staff menu opened")
+		m.render()
+		m.refreshStatus()
+		return
+	}
+	m.fails++
+	left := m.opts.MaxAttempts - m.fails
+	m.u.log.Warn().Int("attempts_left", max(left, 0)).Msg("staff PIN wrong")
+	if left <= 0 {
+		m.fails = 0
+		m.lockedUntil = m.u.now().Add(m.opts.Lockout)
+		m.u.log.Warn().Time("until", m.lockedUntil).Msg("staff PIN locked out")
+	} else {
+		m.pinMsg = l.T("staff.pin_wrong", "N", left)
+	}
+	m.render()
+}
+
+// run does one menu action off the UI thread: work runs on a goroutine and
+// returns what to apply on the UI thread when it is done.
+func (m *staffMenu) run(action string, work func(ctx context.Context) func()) {
+	m.poke()
+	if m.busy != "" {
+		return
+	}
+	m.busy, m.confirm, m.result = action, "", ""
+	m.render()
+	ctx, gen := m.ctx, m.gen
+	go func() {
+		apply := work(ctx)
+		m.u.do(func() {
+			if gen != m.gen {
+				return
+			}
+			m.busy = ""
+			m.poke()
+			apply()
+			m.render()
+		})
+	}()
+}
+
+// refreshStatus reads the outbox counts.
+func (m *staffMenu) refreshStatus() {
+	staff := m.opts.Staff
+	m.run("status", func(ctx context.Context) func() {
+		st, err := staff.Outbox(ctx)
+		return func() { m.setStatus(st, err) }
+	})
+}
+
+func (m *staffMenu) setStatus(st OutboxStatus, err error) {
+	if err != nil {
+		m.status = nil
+		m.result = m.u.loc().T("staff.status_error", "Err", err.Error())
+		return
+	}
+	m.status = &st
+}
+
+func (m *staffMenu) syncNow() {
+	staff := m.opts.Staff
+	m.u.log.Info().Msg("staff: sync now")
+	m.run("sync", func(ctx context.Context) func() {
+		delivered, failed, dead, err := staff.SyncNow(ctx)
+		st, stErr := staff.Outbox(ctx)
+		return func() {
+			l := m.u.loc()
+			if err != nil {
+				m.result = l.T("staff.sync_failed", "Err", err.Error())
+			} else {
+				m.result = l.T("staff.sync_done", "Delivered", delivered, "Failed", failed, "Dead", dead)
+			}
+			if stErr == nil {
+				m.status = &st
+			}
+		}
+	})
+}
+
+func (m *staffMenu) requeue() {
+	staff := m.opts.Staff
+	m.u.log.Info().Msg("staff: requeue dead letters")
+	m.run("requeue", func(ctx context.Context) func() {
+		n, err := staff.RequeueDead(ctx)
+		st, stErr := staff.Outbox(ctx)
+		return func() {
+			l := m.u.loc()
+			if err != nil {
+				m.result = l.T("staff.requeue_failed", "Err", err.Error())
+			} else {
+				m.result = l.T("staff.requeue_done", "N", n)
+			}
+			if stErr == nil {
+				m.status = &st
+			}
+		}
+	})
+}
+
+func (m *staffMenu) cameraTest() {
+	staff := m.opts.Staff
+	m.run("camera", func(ctx context.Context) func() {
+		r := staff.CameraTest(ctx, staffCameraTest)
+		return func() {
+			l := m.u.loc()
+			switch {
+			case r.Err != nil:
+				m.result = l.T("staff.camera_failed", "Err", r.Err.Error())
+			case r.Frames == 0:
+				m.result = l.T("staff.camera_none")
+			default:
+				m.result = l.T("staff.camera_ok", "FPS", formatFPS(r.FPS), "W", r.Width, "H", r.Height, "N", r.Frames)
+			}
+		}
+	})
+}
+
+func (m *staffMenu) check() {
+	staff := m.opts.Staff
+	m.run("check", func(ctx context.Context) func() {
+		conns := staff.Check(ctx)
+		return func() { m.conns = conns }
+	})
+}
+
+func (m *staffMenu) setLang(lang string) {
+	m.poke()
+	m.opts.Staff.SetDefaultLang(lang)
+	m.u.log.Info().Str("lang", lang).Msg("staff: default language")
+	l := m.u.loc()
+	m.result = l.T("staff.lang_set", "Lang", l.T("lang."+lang))
+	m.render()
+}
+
+func (m *staffMenu) ask(what string) {
+	m.poke()
+	if m.busy == "" {
+		m.confirm = what
+		m.render()
+	}
+}
+
+func (m *staffMenu) answer(yes bool) {
+	m.poke()
+	what := m.confirm
+	m.confirm = ""
+	if !yes {
+		m.render()
+		return
+	}
+	switch what {
+	case "requeue":
+		m.requeue()
+	case "exit":
+		m.u.log.Info().Msg("staff: exit kiosk")
+		m.close()
+		m.opts.Staff.Exit()
+	}
+}
