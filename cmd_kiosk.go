@@ -197,7 +197,7 @@ func assemble(cfg config.Config, stdout, stderr io.Writer, wrap func(kiosk.Provi
 		Concurrency: cfg.Sync.Concurrency, MaxAttempts: cfg.Sync.MaxAttempts, MaxBackoff: cfg.Sync.MaxBackoff,
 		Timeout: cfg.Sync.Timeout, Now: time.Now, Log: log.With().Str("component", "sync").Logger(),
 	})
-	src, err := openCamera(cfg)
+	src, err := openCamera(cfg, log)
 	if err != nil {
 		return fail(err)
 	}
@@ -269,9 +269,31 @@ func uiLive(l camera.Live) ui.Live {
 	return v
 }
 
-func openCamera(cfg config.Config) (camera.Source, error) {
-	if cfg.Camera.Source == "folder" {
+// openCamera opens the configured frame source. A webcam that is missing or
+// busy at start does not stop the kiosk: the screens say so (and staff can
+// load a ticket picture) until it appears.
+func openCamera(cfg config.Config, log zerolog.Logger) (camera.Source, error) {
+	switch cfg.Camera.Source {
+	case "folder":
 		return camera.NewFolder(cfg.Camera.Folder, cfg.Camera.FPS)
+	case "v4l2":
+		c := cfg.Camera
+		vc := camera.V4L2Config{Device: c.Device, BusInfo: c.BusInfo, MaxWidth: c.MaxWidth, MaxHeight: c.MaxHeight, FPS: c.FPS,
+			Log: log.With().Str("component", "camera").Logger()}
+		warned := false
+		return camera.NewReopening(func(ctx context.Context) (camera.Source, error) {
+			v, err := camera.OpenV4L2(ctx, vc)
+			if err != nil {
+				if !warned {
+					log.Error().Err(err).Str("event", "camera_unavailable").Msg("camera not available; retrying (staff: check the USB cable, `signkiosk camera list`)")
+					warned = true
+				}
+				return nil, err
+			}
+			st := v.Stats()
+			log.Info().Str("event", "camera_open").Str("device", st.Device).Str("bus", st.BusInfo).Stringer("format", st.Format).Msg("camera opened")
+			return v, nil
+		}, 2*time.Second), nil
 	}
 	return camera.NewSynthetic(640, 480, cfg.Camera.FPS), nil
 }

@@ -2,14 +2,18 @@ package main
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
+	"path/filepath"
 	"testing"
 	"time"
 
 	"almatel.kz/signkiosk/app/config"
 	"almatel.kz/signkiosk/app/kiosk"
 	"almatel.kz/signkiosk/app/pack"
+	"almatel.kz/signkiosk/app/session"
+	"almatel.kz/signkiosk/camera"
 )
 
 // The demo kiosk end to end: a session signed through the kiosk's parts goes
@@ -77,5 +81,35 @@ func TestDemoSignDeliverDownload(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode == http.StatusOK {
 		t.Fatal("a tampered link downloaded the package")
+	}
+}
+
+// A kiosk configured for a webcam that is not there starts anyway: the
+// camera readers say "no camera", and a biometric attempt fails with the
+// camera_none code (translated, no attempt spent) instead of a hang.
+func TestKioskStartsWithoutWebcam(t *testing.T) {
+	if devs, _ := filepath.Glob("/dev/video*"); len(devs) > 0 {
+		t.Skip("this machine has a camera")
+	}
+	cfg, err := config.LoadDemo(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Camera.Source = "v4l2"
+	k, err := assemble(cfg, io.Discard, io.Discard, nil)
+	if err != nil {
+		t.Fatalf("kiosk refused to start without its webcam: %v", err)
+	}
+	defer k.close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := k.camera.Reader().Read(ctx); !errors.Is(err, camera.ErrNoCamera) {
+		t.Fatalf("camera read: %v, want ErrNoCamera", err)
+	}
+	capt := camera.Capturer{Source: k.camera.Reader(), FaceWait: 3 * time.Second}
+	_, err = capt.Capture(ctx, "turn_left")
+	var coded kiosk.CaptureCoder
+	if !errors.As(err, &coded) || coded.CaptureCode() != session.ErrNoCamera {
+		t.Fatalf("capture: %v, want code %s", err, session.ErrNoCamera)
 	}
 }

@@ -7,11 +7,13 @@ import (
 	"image/color"
 	_ "image/jpeg" // DecodeQRFile reads JPEG
 	_ "image/png"  // and PNG
+	"math"
 	"os"
 
 	"github.com/makiuchi-d/gozxing"
 	multiqr "github.com/makiuchi-d/gozxing/multi/qrcode"
-	"github.com/makiuchi-d/gozxing/qrcode"
+	"github.com/makiuchi-d/gozxing/qrcode/decoder"
+	"github.com/makiuchi-d/gozxing/qrcode/detector"
 )
 
 // ErrNoQR means no QR code could be read from the image.
@@ -28,23 +30,35 @@ const qrMaxUpscaleSide = 2048
 // DecodeQR returns the text of the QR code in img, or ErrNoQR.
 //
 // gozxing alone reads few codes whose modules are a fractional 2.2–3.6 px
-// wide (DESIGN.md, ground facts). Measured on 270 synthetic 1280×720 MJPEG
-// frames of a demo ticket (2.0–4.5 px/module, ±15° rotation, perspective,
-// blur, noise, low contrast): its default pass read 37%, zbarimg 89%, and
-// the pass sequence below 85%. Each pass costs ~3–6 ms at 720p, the 2×
-// ones ~25 ms; a frame with a code usually stops early, a frame without
-// one pays for all (~65 ms on the 2-core VM), so scan at a few fps.
+// wide or that are turned away from the camera (DESIGN.md, ground facts).
+// On the issue-5 set (qrset_test.go, docs/BENCHMARKS.md) the passes below
+// read every frame: the 1× passes nearly all, the 2× ones the smallest
+// codes. The 2× passes (~40 ms) run only when a 1× pass saw a finder-like
+// pattern, so a frame without a code usually costs ~10 ms, which idle
+// scanning pays every tick.
 func DecodeQR(img image.Image) (string, error) {
+	text, _, err := decodeQR(img)
+	return text, err
+}
+
+// decodeQR also says whether the frame holds something QR-like (a finder
+// pattern), so the scanner can look again soon.
+func decodeQR(img image.Image) (text string, seen bool, err error) {
 	if img == nil || img.Bounds().Dx() < 21 || img.Bounds().Dy() < 21 {
-		return "", ErrNoQR
+		return "", false, ErrNoQR
 	}
 	gray := qrGray(img)
 	for _, p := range qrPassesFor(gray) {
-		if text, ok := p.decode(gray); ok {
-			return text, nil
+		if p.ifSeen && !seen {
+			continue
 		}
+		text, ok, s := p.decode(gray)
+		if ok {
+			return text, true, nil
+		}
+		seen = seen || s
 	}
-	return "", ErrNoQR
+	return "", seen, ErrNoQR
 }
 
 // DecodeQRFile reads a PNG or JPEG file and decodes the QR code in it.
@@ -69,6 +83,7 @@ type qrPass struct {
 	prepare func(*image.Gray) *image.Gray // nil: the frame as is
 	global  bool                          // gozxing's global histogram binariser instead of the hybrid one
 	multi   bool                          // try several finder-pattern triples (a wrong third pattern)
+	ifSeen  bool                          // only when an earlier pass saw a finder pattern
 }
 
 var (
@@ -76,8 +91,8 @@ var (
 		{},             // zxing's default: local thresholds, copes with uneven light
 		{global: true}, // one histogram threshold: cheap, reads soft codes the local one breaks up
 		{prepare: qrOtsu},
-		{prepare: qrUpscale2x},
-		{prepare: func(g *image.Gray) *image.Gray { return qrOtsu(qrUpscale2x(g)) }, multi: true},
+		{prepare: qrUpscale2x, ifSeen: true},
+		{prepare: func(g *image.Gray) *image.Gray { return qrOtsu(qrUpscale2x(g)) }, multi: true, ifSeen: true},
 	}
 	qrPassesPhoto = []qrPass{
 		{},
@@ -95,9 +110,10 @@ func qrPassesFor(g *image.Gray) []qrPass {
 	return qrPassesFrame
 }
 
-// decode runs the pass on g (which it does not modify). A panic inside
-// gozxing on a strange frame must not take the kiosk down: it is a miss.
-func (p qrPass) decode(g *image.Gray) (text string, ok bool) {
+// decode runs the pass on g (which it does not modify); seen reports a
+// finder-like pattern. A panic inside gozxing on a strange frame must not
+// take the kiosk down: it is a miss.
+func (p qrPass) decode(g *image.Gray) (text string, ok, seen bool) {
 	defer func() {
 		if recover() != nil {
 			text, ok = "", false
@@ -111,7 +127,7 @@ func (p qrPass) decode(g *image.Gray) (text string, ok bool) {
 	// g.Pix directly instead of calling image.Image.At per pixel.
 	src, err := gozxing.NewPlanarYUVLuminanceSource(g.Pix, g.Stride, h, 0, 0, w, h, false)
 	if err != nil {
-		return "", false
+		return "", false, false
 	}
 	var bin gozxing.Binarizer
 	if p.global {
@@ -121,16 +137,199 @@ func (p qrPass) decode(g *image.Gray) (text string, ok bool) {
 	}
 	bmp, err := gozxing.NewBinaryBitmap(bin)
 	if err != nil {
-		return "", false
+		return "", false, false
 	}
 	if p.multi {
 		rs, err := multiqr.NewQRCodeMultiReader().DecodeMultiple(bmp, qrHints)
 		if err != nil || len(rs) == 0 {
-			return "", false
+			return "", false, false
 		}
-		return rs[0].GetText(), true
+		return rs[0].GetText(), true, true
 	}
-	res, err := qrcode.NewQRCodeReader().Decode(bmp, qrHints)
+	return qrDecodeBitmap(bmp)
+}
+
+// qrDecodeBitmap is gozxing's QR reader with one change: gozxing derives
+// the version (grid size) from the finder patterns' spacing over their
+// module size, and a code turned away from the camera (keystone) skews
+// that by ±4–8 modules on a ticket's version-19 grid, so the sampled grid
+// is wrong and nothing reads. It tries the neighbouring sizes too.
+func qrDecodeBitmap(bmp *gozxing.BinaryBitmap) (text string, ok, seen bool) {
+	bits, err := bmp.GetBlackMatrix()
+	if err != nil {
+		return "", false, false
+	}
+	finder := detector.NewFinderPatternFinder(bits, nil)
+	info, err := finder.Find(qrHints)
+	if err != nil {
+		return "", false, len(finder.GetPossibleCenters()) > 0
+	}
+	tl, tr, bl := info.GetTopLeft(), info.GetTopRight(), info.GetBottomLeft()
+	ms := (tl.GetEstimatedModuleSize() + tr.GetEstimatedModuleSize() + bl.GetEstimatedModuleSize()) / 3
+	if ms < 1 {
+		return "", false, true
+	}
+	// The finder's module size comes from horizontal and vertical runs,
+	// which a code rotated by φ crosses 1/cos φ too long (√2 at 45°).
+	phi := math.Mod(math.Abs(math.Atan2(tr.GetY()-tl.GetY(), tr.GetX()-tl.GetX())), math.Pi/2)
+	ms *= math.Cos(min(phi, math.Pi/2-phi))
+	across := (gozxing.ResultPoint_Distance(tl, tr)+gozxing.ResultPoint_Distance(tl, bl))/(2*ms) + 7
+	dim := 4*int(math.Round((across-17)/4)) + 17 // nearest valid size
+	dec := decoder.NewDecoder()
+	// gozxing's way first: its alignment-pattern search, cheap and right
+	// for a code facing the camera.
+	if text, ok := qrSampleDecode(dec, bits, info, qrFindAlignment(bits, info, ms, dim), dim); ok {
+		return text, true, true
+	}
+	// Otherwise fit the grid: under keystone the alignment pattern is ~10
+	// modules from where a parallelogram puts it, and gozxing's search
+	// then takes a look-alike in the data. Try the grid sizes around the
+	// estimate and the bottom-right point that makes the most fixed
+	// modules (timing, alignment and version patterns) come out right.
+	best, bestScore, bestDim := (*detector.AlignmentPattern)(nil), -1.0, 0
+	for _, d := range []int{dim, dim + 4, dim - 4} {
+		if a, score := qrFitAlignment(bits, info, ms, d); score > bestScore {
+			best, bestScore, bestDim = a, score, d
+		}
+	}
+	if best != nil && bestScore > 0.7 {
+		text, ok := qrSampleDecode(dec, bits, info, best, bestDim)
+		return text, ok, true
+	}
+	return "", false, true
+}
+
+// qrAlignEstimate is where gozxing expects the bottom-right alignment
+// pattern: 3 modules in from a fourth finder completing the parallelogram.
+func qrAlignEstimate(info *detector.FinderPatternInfo, dim int) (x, y float64) {
+	tl, tr, bl := info.GetTopLeft(), info.GetTopRight(), info.GetBottomLeft()
+	c := 1 - 3/float64(dim-7)
+	return tl.GetX() + c*(tr.GetX()-tl.GetX()+bl.GetX()-tl.GetX()),
+		tl.GetY() + c*(tr.GetY()-tl.GetY()+bl.GetY()-tl.GetY())
+}
+
+// qrFindAlignment searches as gozxing does; nil when not found or when the
+// version has no alignment pattern.
+func qrFindAlignment(bits *gozxing.BitMatrix, info *detector.FinderPatternInfo, ms float64, dim int) *detector.AlignmentPattern {
+	ver, err := decoder.Version_GetProvisionalVersionForDimension(dim)
+	if err != nil || len(ver.GetAlignmentPatternCenters()) == 0 {
+		return nil
+	}
+	ex, ey := qrAlignEstimate(info, dim)
+	for f := 4.0; f <= 16; f *= 2 {
+		r := int(f * ms)
+		x0, y0 := max(0, int(ex)-r), max(0, int(ey)-r)
+		x1, y1 := min(bits.GetWidth()-1, int(ex)+r), min(bits.GetHeight()-1, int(ey)+r)
+		if float64(x1-x0) < 3*ms || float64(y1-y0) < 3*ms {
+			return nil
+		}
+		if a, err := detector.NewAlignmentPatternFinder(bits, x0, y0, x1-x0, y1-y0, ms, nil).Find(); err == nil {
+			return a
+		}
+	}
+	return nil
+}
+
+// qrFitAlignment searches around the parallelogram estimate, coarse to
+// fine, for the bottom-right alignment point whose grid best matches the
+// version's fixed modules; it returns that point and the matching fraction.
+func qrFitAlignment(bits *gozxing.BitMatrix, info *detector.FinderPatternInfo, ms float64, dim int) (*detector.AlignmentPattern, float64) {
+	ver, err := decoder.Version_GetProvisionalVersionForDimension(dim)
+	if err != nil || len(ver.GetAlignmentPatternCenters()) == 0 {
+		return nil, -1
+	}
+	fixed, dark := qrFixedModules(ver, dim)
+	pts := make([]float64, len(fixed))
+	tl, tr, bl := info.GetTopLeft(), info.GetTopRight(), info.GetBottomLeft()
+	w, h := bits.GetWidth(), bits.GetHeight()
+	score := func(x, y float64) float64 {
+		tf := detector.Detector_createTransform(tl, tr, bl, detector.NewAlignmentPattern(x, y, ms), dim)
+		copy(pts, fixed)
+		tf.TransformPoints(pts)
+		n := 0
+		for i := 0; i < len(pts); i += 2 {
+			px, py := int(pts[i]), int(pts[i+1])
+			if px >= 0 && py >= 0 && px < w && py < h && bits.Get(px, py) == dark[i/2] {
+				n++
+			}
+		}
+		return float64(n) / float64(len(dark))
+	}
+	cx, cy := qrAlignEstimate(info, dim)
+	best := score(cx, cy)
+	for _, st := range []struct{ step, span float64 }{{1.5, 12}, {0.5, 1.5}, {0.25, 0.5}} {
+		bx, by := cx, cy
+		for dy := -st.span; dy <= st.span; dy += st.step {
+			for dx := -st.span; dx <= st.span; dx += st.step {
+				if v := score(bx+dx*ms, by+dy*ms); v > best {
+					best, cx, cy = v, bx+dx*ms, by+dy*ms
+				}
+			}
+		}
+	}
+	return detector.NewAlignmentPattern(cx, cy, ms), best
+}
+
+// qrFixedModules returns the centres (x, y pairs, in modules) and colours
+// of the modules every code of ver has apart from the finder patterns.
+func qrFixedModules(ver *decoder.Version, dim int) (pts []float64, dark []bool) {
+	add := func(x, y int, d bool) {
+		pts = append(pts, float64(x)+0.5, float64(y)+0.5)
+		dark = append(dark, d)
+	}
+	for i := 8; i < dim-8; i++ { // timing patterns
+		add(i, 6, i%2 == 0)
+		add(6, i, i%2 == 0)
+	}
+	cs := ver.GetAlignmentPatternCenters()
+	last := len(cs) - 1
+	for yi, y := range cs {
+		for xi, x := range cs {
+			if (xi == 0 && yi == 0) || (xi == 0 && yi == last) || (xi == last && yi == 0) {
+				continue // under a finder pattern
+			}
+			for dy := -2; dy <= 2; dy++ {
+				for dx := -2; dx <= 2; dx++ {
+					add(x+dx, y+dy, max(abs(dx), abs(dy)) != 1)
+				}
+			}
+		}
+	}
+	if v := ver.GetVersionNumber(); v >= 7 {
+		// The 18 version bits, read as gozxing's BitMatrixParser reads them.
+		bitsV := decoder.VERSION_DECODE_INFO[v-7]
+		k := 17
+		for j := 5; j >= 0; j-- {
+			for i := dim - 9; i >= dim-11; i-- {
+				d := bitsV>>k&1 == 1
+				add(i, j, d)
+				add(j, i, d)
+				k--
+			}
+		}
+	}
+	return pts, dark
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+// qrSampleDecode samples bits as a dim×dim code on the three finder
+// patterns and the bottom-right alignment point (a parallelogram without
+// one), and decodes it.
+func qrSampleDecode(dec *decoder.Decoder, bits *gozxing.BitMatrix, info *detector.FinderPatternInfo, align *detector.AlignmentPattern, dim int) (string, bool) {
+	if _, err := decoder.Version_GetProvisionalVersionForDimension(dim); err != nil {
+		return "", false
+	}
+	grid, err := detector.Detector_sampleGrid(bits, detector.Detector_createTransform(info.GetTopLeft(), info.GetTopRight(), info.GetBottomLeft(), align, dim), dim)
+	if err != nil {
+		return "", false
+	}
+	res, err := dec.Decode(grid, nil)
 	if err != nil {
 		return "", false
 	}

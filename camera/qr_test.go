@@ -120,7 +120,7 @@ func TestDecodeQRFractionalModules(t *testing.T) {
 		{3.1, 2}, {3.3, -9}, {3.4, 12}, {3.6, 0}, {4.2, 5},
 	} {
 		img := renderQR(t, q, 640, 480, tc.modulePx, tc.degrees)
-		if _, ok := (qrPass{}).decode(qrGray(img)); !ok {
+		if _, ok, _ := (qrPass{}).decode(qrGray(img)); !ok {
 			firstMissed++
 		}
 		got, err := DecodeQR(img)

@@ -1,0 +1,85 @@
+package camera
+
+import (
+	"context"
+	"image"
+	"sync"
+	"time"
+)
+
+// Reopening is a Source for a camera that may not be there yet: a kiosk
+// started before its webcam was plugged in, or while another program held
+// it. Until open succeeds, each Read makes one attempt (at most one per
+// every, waiting for the next one) and answers with open's error, so the
+// screens say "no camera" and recover by themselves once staff plug it in.
+// After that it reads the opened source (the V4L2 source follows a camera
+// that is unplugged later by its bus info).
+type Reopening struct {
+	open  func(ctx context.Context) (Source, error)
+	every time.Duration
+
+	mu     sync.Mutex
+	src    Source
+	next   time.Time // earliest next attempt
+	closed bool
+}
+
+// NewReopening tries open now and then on demand.
+func NewReopening(open func(ctx context.Context) (Source, error), every time.Duration) *Reopening {
+	return &Reopening{open: open, every: every}
+}
+
+// Read implements Source.
+func (r *Reopening) Read(ctx context.Context) (image.Image, error) {
+	r.mu.Lock()
+	if r.closed {
+		r.mu.Unlock()
+		return nil, ErrClosed
+	}
+	if src := r.src; src != nil {
+		r.mu.Unlock()
+		return src.Read(ctx)
+	}
+	wait := time.Until(r.next)
+	r.mu.Unlock()
+	if wait > 0 {
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, ctx.Err()
+		case <-t.C:
+		}
+	}
+	src, err := r.open(ctx)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.next = time.Now().Add(r.every)
+	if err != nil {
+		return nil, err
+	}
+	if r.closed {
+		src.Close()
+		return nil, ErrClosed
+	}
+	r.src = src
+	return src.Read(ctx)
+}
+
+// Opened reports whether the camera has been opened.
+func (r *Reopening) Opened() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.src != nil
+}
+
+// Close implements Source.
+func (r *Reopening) Close() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.closed = true
+	if r.src != nil {
+		return r.src.Close()
+	}
+	return nil
+}

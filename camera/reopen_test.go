@@ -1,0 +1,54 @@
+package camera
+
+import (
+	"context"
+	"errors"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+func TestReopeningWaitsForTheCamera(t *testing.T) {
+	var tries atomic.Int32
+	open := func(context.Context) (Source, error) {
+		if tries.Add(1) < 3 {
+			return nil, ErrNoCamera
+		}
+		return NewSynthetic(64, 48, 100), nil
+	}
+	r := NewReopening(open, 20*time.Millisecond)
+	defer r.Close()
+	ctx := context.Background()
+	start := time.Now()
+	for i := range 2 {
+		if _, err := r.Read(ctx); !errors.Is(err, ErrNoCamera) {
+			t.Fatalf("read %d: %v, want ErrNoCamera while absent", i, err)
+		}
+	}
+	if time.Since(start) < 20*time.Millisecond {
+		t.Fatal("second attempt did not wait: a missing camera would be polled in a busy loop")
+	}
+	img, err := r.Read(ctx)
+	if err != nil || img == nil || !r.Opened() {
+		t.Fatalf("after the camera appeared: %v, opened %v", err, r.Opened())
+	}
+	if n := tries.Load(); n != 3 {
+		t.Fatalf("%d open attempts, want 3", n)
+	}
+	r.Close()
+	if _, err := r.Read(ctx); !errors.Is(err, ErrClosed) {
+		t.Fatalf("after Close: %v", err)
+	}
+}
+
+func TestReopeningHonoursContext(t *testing.T) {
+	r := NewReopening(func(context.Context) (Source, error) { return nil, ErrBusy }, time.Hour)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
+	defer cancel()
+	if _, err := r.Read(ctx); !errors.Is(err, ErrBusy) {
+		t.Fatalf("first read: %v", err)
+	}
+	if _, err := r.Read(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("waiting read: %v, want the context's end", err)
+	}
+}
