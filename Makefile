@@ -57,7 +57,7 @@ fuzz: deps
 
 # screenshots runs the kiosk under Xvfb and saves every screen (docs/screens).
 screenshots: build
-	./scripts/screenshots.sh
+	PORTRAIT=1 ./scripts/screenshots.sh
 
 clean:
 	rm -rf bin

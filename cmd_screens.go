@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -33,6 +34,7 @@ func runScreens(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	size := fs.String("size", "1920x1080", "window size WxH")
 	langs := fs.String("langs", "kk,ru", "languages, comma-separated")
 	suffix := fs.String("suffix", "", "added to each file name (e.g. -portrait)")
+	probe := fs.Duration("probe", 0, "on the camera screen, measure the preview's frame rate and the UI thread's longest stall for this long")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -76,7 +78,7 @@ func runScreens(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	win.Resize(fyne.NewSize(w, h))
 	win.SetFixedSize(true)
 
-	d := &screenDriver{k: k, win: win, out: *out, suffix: *suffix, stderr: stderr, signGate: signGate}
+	d := &screenDriver{k: k, win: win, out: *out, suffix: *suffix, stderr: stderr, stdout: stdout, signGate: signGate, ui: u, probe: *probe}
 	go func() {
 		err := d.walk(runCtx, strings.Split(*langs, ","))
 		if err != nil {
@@ -100,9 +102,12 @@ type screenDriver struct {
 	out      string
 	suffix   string
 	stderr   io.Writer
+	stdout   io.Writer
 	signGate chan struct{}
 	count    int
 	failed   bool
+	ui       *ui.UI
+	probe    time.Duration
 }
 
 func (d *screenDriver) walk(ctx context.Context, langs []string) error {
@@ -141,6 +146,9 @@ func (d *screenDriver) walk(ctx context.Context, langs []string) error {
 			}
 			if err := d.shot(lang + "-" + st.name + d.suffix); err != nil {
 				return err
+			}
+			if st.want == session.StepBiometrics && d.probe > 0 {
+				d.measure(lang)
 			}
 		}
 		r.Dispatch(session.Finish{})
@@ -186,4 +194,25 @@ func (d *screenDriver) shot(name string) error {
 		img <- png.Encode(f, pic)
 	})
 	return <-img
+}
+
+// measure watches the camera screen for d.probe: how many preview frames
+// reach the screen a second, and how long UI work waits for Fyne's thread
+// (a no-op posted every 10 ms; its delay is the stall it met).
+func (d *screenDriver) measure(lang string) {
+	start, frames0 := time.Now(), d.ui.PreviewFrames()
+	var delays []time.Duration
+	for time.Since(start) < d.probe {
+		t0 := time.Now()
+		fyne.DoAndWait(func() {})
+		delays = append(delays, time.Since(t0))
+		time.Sleep(10 * time.Millisecond)
+	}
+	took := time.Since(start)
+	fps := float64(d.ui.PreviewFrames()-frames0) / took.Seconds()
+	slices.Sort(delays)
+	p99 := delays[len(delays)*99/100]
+	fmt.Fprintf(d.stdout, "probe %s: preview %.1f fps over %v; UI thread answered %d probes, longest wait %v, p99 %v, median %v\n",
+		lang, fps, took.Round(time.Millisecond), len(delays), delays[len(delays)-1].Round(time.Microsecond),
+		p99.Round(time.Microsecond), delays[len(delays)/2].Round(time.Microsecond))
 }

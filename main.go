@@ -77,6 +77,8 @@ usage:
   signkiosk outbox [list|requeue]     outbox counts, rows (no personal data), requeue dead letters
   signkiosk sync                      deliver due packages to head office now
   signkiosk staff-pin < PIN           print the staff menu's pin_hash config line for a PIN on stdin
+  signkiosk camera list               webcams: path, card, driver, bus info, formats and sizes
+  signkiosk camera test [--seconds N] read the configured camera for N s: resolution, format, fps, dropped frames
   signkiosk provider-sim --listen A   run the provider simulator
   signkiosk headoffice --data DIR     run the reference head-office receiver (mTLS)
   signkiosk version                   print the version

@@ -3,6 +3,7 @@
 package camera
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -104,15 +105,15 @@ type V4L2Stats struct {
 	Device, BusInfo, Card string
 	Format                Format
 	Connected             bool
-	Frames                uint64  // decoded frames
+	Frames                uint64  // frames received from the device
 	Delivered             uint64  // frames returned by Read (a slow reader skips some)
-	Dropped               uint64  // frames that failed to decode
+	Dropped               uint64  // frames read that failed to decode (and were skipped)
 	Reconnects            uint64  // reopens after an unplug
-	FPS                   float64 // decoded frames a second, over the last second or so
+	FPS                   float64 // frames received a second, over the last second or so
 }
 
 // V4L2 is a Source over a V4L2 webcam. One goroutine owns the device: it
-// dequeues, decodes and publishes the newest frame, and on unplug closes
+// dequeues and publishes the newest frame (decoded when read), and on unplug closes
 // the device and reopens the same camera (same bus info) when it returns.
 // Read hands out the newest frame not yet read, a new image each time.
 type V4L2 struct {
@@ -129,11 +130,14 @@ type V4L2 struct {
 	badFor       time.Duration // every frame failing to decode this long: ErrBadFrames
 
 	mu      sync.Mutex
-	seq     uint64 // events: frames and errors
-	read    uint64 // last event Read returned
-	frame   image.Image
+	seq     uint64    // events: frames and errors
+	read    uint64    // last event Read returned
+	raw     []byte    // the newest frame as the device sent it (decoded by Read)
+	rawFmt  Format    // its format
+	rawAt   time.Time // when it arrived
 	err     error
-	down    error // non-nil while disconnected
+	badFrom time.Time // first of a run of frames that failed to decode (Read's side)
+	down    error     // non-nil while disconnected
 	changed chan struct{}
 	closed  bool
 	stats   V4L2Stats
@@ -395,7 +399,7 @@ func (v *V4L2) run(dev v4l2Device) {
 		v.mu.Lock()
 		bus := v.stats.BusInfo
 		v.mu.Unlock()
-		v.publish(nil, fmt.Errorf("%w: waiting for the camera at bus %q: %w", ErrDisconnected, bus, err))
+		v.publish(false, fmt.Errorf("%w: waiting for the camera at bus %q: %w", ErrDisconnected, bus, err))
 	}
 }
 
@@ -407,7 +411,7 @@ func (v *V4L2) disconnected(err error) {
 	down := v.down
 	v.mu.Unlock()
 	v.log.Warn().Err(err).Str("device", path).Str("bus", bus).Msg("camera: lost, reopening by bus info")
-	v.publish(nil, down)
+	v.publish(false, down)
 }
 
 // capture reads frames until the source is stopped (nil) or the device
@@ -417,7 +421,6 @@ func (v *V4L2) capture(dev v4l2Device) error {
 	f := v.stats.Format
 	v.mu.Unlock()
 	lastFrame := time.Now()
-	var badSince time.Time
 	for {
 		select {
 		case <-v.stop:
@@ -441,23 +444,14 @@ func (v *V4L2) capture(dev v4l2Device) error {
 			return fmt.Errorf("v4l2 dqbuf: %w", err)
 		}
 		lastFrame = time.Now()
-		img, derr := decodeFrame(f, buf)
+		// Copied, not decoded: decoding (8–12 ms for 720p MJPEG) happens in
+		// Read, only for frames someone reads, so a kiosk on a screen
+		// without the camera spends nothing on it.
+		raw := bytes.Clone(buf)
 		if err := dev.Release(index); err != nil {
 			return fmt.Errorf("v4l2 qbuf: %w", err)
 		}
-		if derr == nil {
-			badSince = time.Time{}
-			v.publish(img, nil)
-			continue
-		}
-		v.mu.Lock()
-		v.stats.Dropped++
-		v.mu.Unlock()
-		if badSince.IsZero() {
-			badSince = lastFrame
-		} else if lastFrame.Sub(badSince) >= v.badFor {
-			v.publish(nil, fmt.Errorf("%w for %v: %w", ErrBadFrames, v.badFor, derr))
-		}
+		v.publishRaw(raw, f, lastFrame)
 	}
 }
 
@@ -470,13 +464,22 @@ func decodeFrame(f Format, buf []byte) (image.Image, error) {
 	return DecodeMJPEG(buf)
 }
 
-func (v *V4L2) publish(img image.Image, err error) {
+// publishRaw makes a frame from the device the newest.
+func (v *V4L2) publishRaw(raw []byte, f Format, at time.Time) {
+	v.mu.Lock()
+	v.raw, v.rawFmt, v.rawAt = raw, f, at
+	v.mu.Unlock()
+	v.publish(true, nil)
+}
+
+// publish records an event: a frame (its bytes already in raw) or an error.
+func (v *V4L2) publish(frame bool, err error) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	if v.closed {
 		return
 	}
-	if img != nil {
+	if frame {
 		v.stats.Frames++
 		now := time.Now()
 		if v.fpsFrom.IsZero() {
@@ -487,7 +490,10 @@ func (v *V4L2) publish(img image.Image, err error) {
 		}
 	}
 	v.seq++
-	v.frame, v.err = img, err
+	if !frame {
+		v.raw = nil
+	}
+	v.err = err
 	close(v.changed)
 	v.changed = make(chan struct{})
 }
@@ -506,12 +512,31 @@ func (v *V4L2) Read(ctx context.Context) (image.Image, error) {
 		}
 		if v.seq > v.read {
 			v.read = v.seq
-			img, err := v.frame, v.err
-			if err == nil {
-				v.stats.Delivered++
-			}
+			raw, f, at, err := v.raw, v.rawFmt, v.rawAt, v.err
 			v.mu.Unlock()
-			return img, err
+			if err != nil {
+				return nil, err
+			}
+			img, derr := decodeFrame(f, raw)
+			v.mu.Lock()
+			if derr == nil {
+				v.badFrom = time.Time{}
+				v.stats.Delivered++
+				v.mu.Unlock()
+				return img, nil
+			}
+			// A frame that does not decode is dropped; only a run of them
+			// lasting badFor is the camera's failure.
+			v.stats.Dropped++
+			if v.badFrom.IsZero() {
+				v.badFrom = at
+			}
+			bad := at.Sub(v.badFrom) >= v.badFor
+			v.mu.Unlock()
+			if bad {
+				return nil, fmt.Errorf("%w for %v: %w", ErrBadFrames, v.badFor, derr)
+			}
+			continue
 		}
 		changed, down := v.changed, v.down
 		v.mu.Unlock()

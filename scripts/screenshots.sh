@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Screenshots of every screen in kk and ru, from the real kiosk window under
 # Xvfb, at 1920×1080: docs/screens/<lang>-<screen>.png. PORTRAIT=1 adds
-# 1080×1920 (<lang>-<screen>-portrait.png); portrait layouts are not finished yet.
+# 1080×1920 (<lang>-<screen>-portrait.png). PROBE=5s measures the camera screen
+# (preview fps, longest UI-thread stall).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=${BIN:-bin/signkiosk}
@@ -11,7 +12,7 @@ shoot() { # size suffix
   Xvfb "$disp" -screen 0 "${w}x${h}x24" -nolisten tcp >/dev/null 2>&1 &
   local xpid=$!
   sleep 1
-  DISPLAY=$disp "$bin" screens --out "$out" --size "$1" --suffix "$2" || { kill $xpid; exit 1; }
+  DISPLAY=$disp "$bin" screens --out "$out" --size "$1" --suffix "$2" ${PROBE:+--probe "$PROBE"} || { kill $xpid; exit 1; }
   kill $xpid
 }
 shoot 1920x1080 ""

@@ -15,11 +15,19 @@ import (
 type sideBySide struct {
 	weights []float32 // per object in a row; missing ones weigh 1
 	grow    int       // index of the object that takes spare height in a column; -1 for none
+	wide    bool      // a row only when the space is also wider than tall (a camera preview wants width)
 }
 
 // row builds a sideBySide container; weights may be nil.
 func row(weights []float32, grow int, objs ...fyne.CanvasObject) *fyne.Container {
 	return container.New(&sideBySide{weights: weights, grow: grow}, objs...)
+}
+
+// wideRow is row, but stacks in a space taller than wide even when the
+// objects would fit side by side (the camera screen on a portrait kiosk:
+// the preview on top, full width).
+func wideRow(weights []float32, grow int, objs ...fyne.CanvasObject) *fyne.Container {
+	return container.New(&sideBySide{weights: weights, grow: grow, wide: true}, objs...)
 }
 
 func (s *sideBySide) visible(objs []fyne.CanvasObject) []int {
@@ -55,7 +63,7 @@ func (s *sideBySide) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 		return
 	}
 	pad := theme.Padding()
-	if s.fits(objs, vis, size.Width) {
+	if s.fits(objs, vis, size.Width) && (!s.wide || size.Width >= size.Height) {
 		spare := size.Width - pad*float32(len(vis)-1)
 		var total float32
 		for _, i := range vis {

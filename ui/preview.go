@@ -45,7 +45,7 @@ func (p *preview) object(extra ...fyne.CanvasObject) fyne.CanvasObject {
 // offer may be called from any goroutine.
 func (p *preview) offer(frame image.Image) {
 	now := time.Now().UnixNano()
-	if now-p.last.Load() < int64(p.every) || !p.pending.CompareAndSwap(false, true) {
+	if now-p.last.Load() < p.gap() || !p.pending.CompareAndSwap(false, true) {
 		return
 	}
 	p.last.Store(now)
@@ -56,6 +56,7 @@ func (p *preview) offer(frame image.Image) {
 		}
 		p.img.Image = frame
 		p.img.Refresh()
+		p.u.previewFrames.Add(1)
 	})
 }
 
@@ -103,8 +104,13 @@ func (p *preview) run(ctx context.Context, src camera.Source, lost func(bool)) {
 // due reports whether a frame would be shown now (so the thumbnail is not
 // made for frames offer would drop).
 func (p *preview) due() bool {
-	return time.Now().UnixNano()-p.last.Load() >= int64(p.every) && !p.pending.Load()
+	return time.Now().UnixNano()-p.last.Load() >= p.gap() && !p.pending.Load()
 }
+
+// gap is the least time between two shown frames: three quarters of the
+// frame interval, because frames come with jitter at about the camera's
+// own rate, and a strict interval at that rate would drop every other one.
+func (p *preview) gap() int64 { return int64(p.every) * 3 / 4 }
 
 // clear drops the last frame from the screen (frames are personal data).
 // UI thread only.

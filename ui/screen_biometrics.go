@@ -94,7 +94,7 @@ func newBiometricsScreen(u *UI, s session.State, l loc) *biometricsScreen {
 	// Landscape: preview left, instructions right; portrait: preview on
 	// top, instructions below.
 	bs.obj = container.NewBorder(nil, task, nil, nil,
-		row([]float32{3, 2}, 0, container.NewBorder(nil, bs.lost, nil, nil, cam), container.NewVScroll(side)))
+		wideRow([]float32{3, 2}, 0, container.NewBorder(nil, bs.lost, nil, nil, cam), side))
 	bs.update(s)
 	return bs
 }

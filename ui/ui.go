@@ -77,6 +77,8 @@ type UI struct {
 	// livePending drops camera analyses while one is on its way to the
 	// UI thread.
 	livePending atomic.Bool
+	// previewFrames counts camera frames put on screen (PreviewFrames).
+	previewFrames atomic.Uint64
 
 	// Below: touched on the UI thread only.
 	state     session.State
@@ -187,3 +189,7 @@ func (u *UI) stop() {
 		u.screen.stop()
 	}
 }
+
+// PreviewFrames is how many camera frames the previews have put on screen,
+// for measuring the preview's frame rate.
+func (u *UI) PreviewFrames() uint64 { return u.previewFrames.Load() }
