@@ -108,6 +108,7 @@ type screenDriver struct {
 	failed   bool
 	ui       *ui.UI
 	probe    time.Duration
+	changes  []time.Duration // screen changes seen (LastScreenChange)
 }
 
 func (d *screenDriver) walk(ctx context.Context, langs []string) error {
@@ -147,6 +148,9 @@ func (d *screenDriver) walk(ctx context.Context, langs []string) error {
 			if err := d.shot(lang + "-" + st.name + d.suffix); err != nil {
 				return err
 			}
+			if st.want != session.StepIdle {
+				d.changes = append(d.changes, d.ui.LastScreenChange()) // the shot waited for it to draw
+			}
 			if st.want == session.StepBiometrics && d.probe > 0 {
 				d.measure(lang)
 			}
@@ -155,6 +159,12 @@ func (d *screenDriver) walk(ctx context.Context, langs []string) error {
 		if err := drv.waitStep(ctx, session.StepIdle, false); err != nil {
 			return err
 		}
+	}
+	if d.probe > 0 && len(d.changes) > 0 {
+		c := slices.Clone(d.changes)
+		slices.Sort(c)
+		fmt.Fprintf(d.stdout, "probe: %d screen changes, state published → new screen set: median %v, max %v\n",
+			len(c), c[len(c)/2].Round(time.Microsecond), c[len(c)-1].Round(time.Microsecond))
 	}
 	return nil
 }

@@ -79,6 +79,9 @@ type UI struct {
 	livePending atomic.Bool
 	// previewFrames counts camera frames put on screen (PreviewFrames).
 	previewFrames atomic.Uint64
+	// notified is when the runner last published a state (unix ns);
+	// lastChange how long the last screen change took (LastScreenChange).
+	notified, lastChange atomic.Int64
 
 	// Below: touched on the UI thread only.
 	state     session.State
@@ -119,6 +122,7 @@ func newUI(win fyne.Window, opts Options, do func(func())) *UI {
 	u.initStaff(opts.Staff)
 	u.k.Subscribe(func(session.State) {
 		if u.pending.CompareAndSwap(false, true) {
+			u.notified.Store(time.Now().UnixNano())
 			u.do(u.refresh)
 		}
 	})
@@ -131,8 +135,18 @@ func newUI(win fyne.Window, opts Options, do func(func())) *UI {
 // put an older state back on screen.
 func (u *UI) refresh() {
 	u.pending.Store(false)
+	at := u.notified.Load()
+	before := u.screen
 	u.apply(u.k.State())
+	if u.screen != before && at != 0 {
+		u.lastChange.Store(time.Now().UnixNano() - at)
+	}
 }
+
+// LastScreenChange is how long the last change of screen took, from the
+// runner publishing the new state to the new screen set in the window (its
+// wait for the UI thread included; drawing it follows in the same frame).
+func (u *UI) LastScreenChange() time.Duration { return time.Duration(u.lastChange.Load()) }
 
 // apply brings the window in line with s.
 func (u *UI) apply(s session.State) {
