@@ -3,7 +3,6 @@ package ui
 import (
 	"context"
 	"math"
-	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -64,7 +63,7 @@ func newCodeScreen(u *UI, s session.State, l loc) *codeScreen {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	cs.cancel = cancel
-	go cs.countdown(ctx)
+	go u.everySecond(ctx, cs.tick) // the resend countdown
 	cs.update(s)
 	return cs
 }
@@ -90,19 +89,6 @@ func (cs *codeScreen) stop() {
 	}
 }
 
-// countdown refreshes the resend button every second while on screen.
-func (cs *codeScreen) countdown(ctx context.Context) {
-	t := time.NewTicker(time.Second)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			cs.u.do(cs.tick)
-		}
-	}
-}
 
 // tick shows the resend state: a countdown until ResendAt, then the button.
 func (cs *codeScreen) tick() {

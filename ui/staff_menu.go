@@ -81,7 +81,7 @@ func (m *staffMenu) open() {
 	m.render()
 	m.pop.Resize(c.Size())
 	m.pop.Show()
-	go m.tick(m.ctx)
+	go m.u.everySecond(m.ctx, m.checkLock) // the auto-lock
 }
 
 // close locks the menu: the next opening asks for the PIN again.
@@ -101,19 +101,6 @@ func (m *staffMenu) close() {
 // shown reports whether the PIN pad or the menu is up (for tests).
 func (m *staffMenu) shown() bool { return m != nil && m.pop != nil }
 
-// tick checks the auto-lock once a second while the menu is up.
-func (m *staffMenu) tick(ctx context.Context) {
-	t := time.NewTicker(time.Second)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			m.u.do(m.checkLock)
-		}
-	}
-}
 
 // checkLock closes the menu after LockAfter without a touch. A running
 // action counts as a touch: staff are waiting for its result.

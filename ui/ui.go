@@ -207,3 +207,18 @@ func (u *UI) stop() {
 // PreviewFrames is how many camera frames the previews have put on screen,
 // for measuring the preview's frame rate.
 func (u *UI) PreviewFrames() uint64 { return u.previewFrames.Load() }
+
+// everySecond runs fn on the UI thread once a second until ctx ends: the
+// screens' countdowns and the staff menu's lock.
+func (u *UI) everySecond(ctx context.Context, fn func()) {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			u.do(fn)
+		}
+	}
+}

@@ -2,9 +2,9 @@ package sim
 
 import (
 	"image"
-	"image/draw"
 	"math"
 
+	"almatel.kz/signkiosk/camera"
 	"almatel.kz/signkiosk/camera/face"
 )
 
@@ -35,7 +35,7 @@ func judgeFrames(a *face.Analyzer, frames []image.Image) string {
 	cfg := a.Config()
 	var first image.Rectangle
 	for i, img := range frames {
-		an := a.Analyze(luma(img))
+		an := a.Analyze(camera.Luma(img))
 		switch {
 		case an.Faces == 0:
 			return ReasonNoFace
@@ -58,17 +58,3 @@ func judgeFrames(a *face.Analyzer, frames []image.Image) string {
 	return ""
 }
 
-// luma views a decoded JPEG's Y plane without a copy (a baseline JPEG
-// decodes to *image.YCbCr or *image.Gray); anything else is converted.
-func luma(img image.Image) *image.Gray {
-	b := img.Bounds()
-	switch m := img.(type) {
-	case *image.Gray:
-		return m
-	case *image.YCbCr:
-		return &image.Gray{Pix: m.Y[m.YOffset(b.Min.X, b.Min.Y):], Stride: m.YStride, Rect: b}
-	}
-	g := image.NewGray(b)
-	draw.Draw(g, b, img, b.Min, draw.Src)
-	return g
-}

@@ -16,9 +16,9 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"almatel.kz/signkiosk/app/pack/packtest"
 	"almatel.kz/signkiosk/app/provider"
 	"almatel.kz/signkiosk/app/provider/sim"
-	"almatel.kz/signkiosk/camera"
 )
 
 const (
@@ -104,24 +104,10 @@ func consent(kind string) provider.ConsentRequest {
 		AcceptedAt: time.Date(2026, 3, 1, 10, 1, 0, 0, time.UTC)}
 }
 
+// frames are the demo camera's face: what a kiosk in demo mode sends.
 func frames(t *testing.T) provider.BiometricsRequest {
 	t.Helper()
-	// the demo camera's face: what a kiosk in demo mode sends
-	src := camera.NewSynthetic(160, 120, 1000)
-	defer src.Close()
-	req := provider.BiometricsRequest{Challenge: "turn_left"}
-	for range 2 {
-		img, err := src.Read(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		var buf bytes.Buffer
-		if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 85}); err != nil {
-			t.Fatal(err)
-		}
-		req.Frames = append(req.Frames, buf.Bytes())
-	}
-	return req
+	return provider.BiometricsRequest{Challenge: "turn_left", Frames: packtest.FaceJPEGs(t, 2)}
 }
 
 // toCertificate walks a session up to (not including) the certificate call.
