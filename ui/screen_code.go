@@ -89,7 +89,6 @@ func (cs *codeScreen) stop() {
 	}
 }
 
-
 // tick shows the resend state: a countdown until ResendAt, then the button.
 func (cs *codeScreen) tick() {
 	s := cs.s

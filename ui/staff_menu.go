@@ -101,7 +101,6 @@ func (m *staffMenu) close() {
 // shown reports whether the PIN pad or the menu is up (for tests).
 func (m *staffMenu) shown() bool { return m != nil && m.pop != nil }
 
-
 // checkLock closes the menu after LockAfter without a touch. A running
 // action counts as a touch: staff are waiting for its result.
 func (m *staffMenu) checkLock() {

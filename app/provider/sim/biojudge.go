@@ -57,4 +57,3 @@ func judgeFrames(a *face.Analyzer, frames []image.Image) string {
 	}
 	return ""
 }
-
