@@ -253,6 +253,13 @@ func (f *fakeKiosk) set(s session.State) {
 }
 
 // advance moves the fake clock.
+// clock is the fake kiosk's time, for the UI's countdowns.
+func (f *fakeKiosk) clock() time.Time {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.now
+}
+
 func (f *fakeKiosk) advance(d time.Duration) {
 	f.mu.Lock()
 	f.now = f.now.Add(d)

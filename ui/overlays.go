@@ -1,6 +1,9 @@
 package ui
 
 import (
+	"context"
+	"time"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
@@ -92,7 +95,18 @@ func (u *UI) overlays(s session.State) {
 			u.lastTouch = u.now()
 			u.k.Dispatch(session.Activity{})
 		})
-		return box(l.T("still.title"), l.T("still.body"), sized(yes, 0, 72)), nil
+		// The countdown ticks on its own: the state only changes when the
+		// session ends or someone taps.
+		left := para("")
+		left.TextStyle.Bold = true
+		show := func() {
+			secs := int((u.state.IdleEnds.Sub(u.now()) + time.Second - 1) / time.Second)
+			left.SetText(l.T("still.countdown", "N", max(secs, 0)))
+		}
+		show()
+		ctx, stop := context.WithCancel(context.Background())
+		go u.everySecond(ctx, show)
+		return box(l.T("still.title"), l.T("still.body"), container.NewVBox(left, sized(yes, 0, 72))), stop
 	})
 
 	if !cancellable(s) {

@@ -51,7 +51,7 @@ func sampleStates(lang string, now time.Time) map[string]session.State {
 		"eds rules":     with(session.StepEDSRules, nil),
 		"password":      with(session.StepPassword, func(s *session.State) { s.Err = session.ErrPasswordConfirm }),
 		"signing":       with(session.StepSigning, func(s *session.State) { s.Busy = session.OpCertificate }),
-		"still there":   with(session.StepReview, func(s *session.State) { s.IdleAsked = true }),
+		"still there":   with(session.StepReview, func(s *session.State) { s.IdleAsked, s.IdleEnds = true, now.Add(15*time.Second) }),
 		"done": with(session.StepDone, func(s *session.State) {
 			s.Receipt = &session.Receipt{PackageID: "pkg-42", DownloadURL: "https://example.test/p/pkg-42"}
 		}),
@@ -216,7 +216,7 @@ func TestCancelNeedsConfirmation(t *testing.T) {
 // there?"; Yes keeps the session, silence ends it.
 func TestIdlePrompt(t *testing.T) {
 	k := newFakeKiosk()
-	h := newHarness(t, Options{Kiosk: k})
+	h := newHarness(t, Options{Kiosk: k, Now: k.clock})
 	k.startSession()
 	h.q.drain()
 	l := h.u.cat.in("kk")
@@ -230,6 +230,10 @@ func TestIdlePrompt(t *testing.T) {
 	}
 	if !h.shows(l.T("still.title")) {
 		t.Error("idle prompt text missing")
+	}
+	// 91 s after the last touch, 105 s until the end: 14 s left.
+	if want := l.T("still.countdown", "N", 14); !h.shows(want) {
+		t.Errorf("no countdown %q: %q", want, h.texts())
 	}
 	h.tap(l.T("still.yes"))
 	if h.u.state.IdleAsked || h.u.still.shown() {

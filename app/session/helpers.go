@@ -27,7 +27,7 @@ func (s *State) active() bool { return s.Step > StepIdle && s.Step < StepDone }
 
 func (s *State) touch(now time.Time) {
 	s.LastActivity = now
-	s.IdleAsked = false
+	s.IdleAsked, s.IdleEnds = false, time.Time{}
 }
 
 func (s *State) mark(st Step, now time.Time) { s.Marks = append(s.Marks, Mark{Step: st, At: now}) }

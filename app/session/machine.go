@@ -358,6 +358,7 @@ func (m Machine) tick(s State, now time.Time) (State, []Effect) {
 		return m.end(s, ReasonIdle, now)
 	case idleFor >= m.Limits.Idle:
 		s.IdleAsked = true
+		s.IdleEnds = s.LastActivity.Add(m.Limits.Idle + m.Limits.IdleWarning)
 	}
 	return s, nil
 }

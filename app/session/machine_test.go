@@ -194,9 +194,12 @@ func TestIdleTimeoutAtEveryStep(t *testing.T) {
 			if !r.s.IdleAsked {
 				t.Fatal("not asked at 90 s")
 			}
+			if want := r.now.Add(15 * time.Second); !r.s.IdleEnds.Equal(want) {
+				t.Fatalf("countdown ends %v, want %v (15 s after asking)", r.s.IdleEnds, want)
+			}
 			r.do(Activity{})
-			if r.s.IdleAsked {
-				t.Fatal("activity did not dismiss the question")
+			if r.s.IdleAsked || !r.s.IdleEnds.IsZero() {
+				t.Fatal("activity did not dismiss the question and its countdown")
 			}
 			r.after(104 * time.Second).do(Tick{}).want(tc.step)
 			r.after(time.Second).do(Tick{}).want(StepEnded)

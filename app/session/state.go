@@ -131,10 +131,11 @@ type State struct {
 	ProviderExpires time.Time
 	Doc             *provider.IDDocument // PII, from the eGov code
 
-	Busy      Op     // call in flight; the UI shows a waiting screen
-	Retry     Op     // a call that failed for transport reasons; the UI offers retry
-	Err       string // last error code to show (provider.Code*, or Err* below)
-	IdleAsked bool   // "are you still there?" is showing
+	Busy      Op        // call in flight; the UI shows a waiting screen
+	Retry     Op        // a call that failed for transport reasons; the UI offers retry
+	Err       string    // last error code to show (provider.Code*, or Err* below)
+	IdleAsked bool      // "are you still there?" is showing
+	IdleEnds  time.Time // while IdleAsked: when the session ends without a touch (the UI's countdown)
 
 	CodeAttemptsLeft int
 	ResendsLeft      int
