@@ -93,8 +93,8 @@ func Build(lang string, order ticket.Order, doc *provider.IDDocument, date time.
 	}
 }
 
-// Text renders the application as UTF-8 text. STAND-IN: the signed file is
-// this text until the PDF rendering of the package issue replaces it.
+// Text renders the application as plain UTF-8 text: the same model the PDF
+// and the review screen show, in a form tests can compare line by line.
 func (a Application) Text() []byte {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s\n%s\n%s %s    %s: %s\n\n", a.Title, a.Company, Label(a.Lang, "number"), a.Number, Label(a.Lang, "date"), a.Date)
