@@ -215,9 +215,22 @@ func assemble(cfg config.Config, stdout, stderr io.Writer, wrap func(kiosk.Provi
 	}
 	k.live = &liveRelay{}
 	k.guide = func(ctx context.Context, src camera.Source, on func(ui.Live)) {
-		err := camera.Guide(ctx, src, analyzer, 0, func(l camera.Live) { on(uiLive(l)) })
-		if err != nil && ctx.Err() == nil {
-			log.Warn().Err(err).Msg("face guidance stopped")
+		// A camera failure stops one guidance run; the camera screen keeps
+		// guiding once the camera is back (the preview says it is lost).
+		for warned := false; ; {
+			err := camera.Guide(ctx, src, analyzer, 0, func(l camera.Live) { on(uiLive(l)) })
+			if ctx.Err() != nil {
+				return
+			}
+			if !warned {
+				log.Warn().Err(err).Msg("face guidance interrupted; retrying")
+				warned = true
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(time.Second):
+			}
 		}
 	}
 	hub := camera.NewHub(src)
