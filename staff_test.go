@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -79,11 +80,11 @@ func newStaffFixture(t *testing.T, providerURL, headURL string) *staffFixture {
 }
 
 // headOffice answers health and takes every package.
-func headOffice(t *testing.T, puts *int) *httptest.Server {
+func headOffice(t *testing.T, puts *atomic.Int32) *httptest.Server {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /v1/health", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte(`{"status":"ok"}`)) })
 	mux.HandleFunc("PUT /v1/packages/{id}", func(w http.ResponseWriter, _ *http.Request) {
-		*puts++
+		puts.Add(1) // the uploader PUTs concurrently
 		w.WriteHeader(http.StatusCreated)
 	})
 	srv := httptest.NewServer(mux)
@@ -101,7 +102,7 @@ func downURL(t *testing.T) string {
 
 func TestStaffOutboxRequeueSync(t *testing.T) {
 	ctx := context.Background()
-	var puts int
+	var puts atomic.Int32
 	ho := headOffice(t, &puts)
 	f := newStaffFixture(t, ho.URL, ho.URL)
 	st, err := f.ops.Outbox(ctx)
@@ -116,8 +117,8 @@ func TestStaffOutboxRequeueSync(t *testing.T) {
 		t.Fatalf("requeue: %d, %v", n, err)
 	}
 	delivered, failed, dead, err := f.ops.SyncNow(ctx)
-	if err != nil || delivered != 2 || failed != 0 || dead != 0 || puts != 2 {
-		t.Fatalf("sync: %d delivered, %d failed, %d dead, %d PUTs, %v", delivered, failed, dead, puts, err)
+	if err != nil || delivered != 2 || failed != 0 || dead != 0 || puts.Load() != 2 {
+		t.Fatalf("sync: %d delivered, %d failed, %d dead, %d PUTs, %v", delivered, failed, dead, puts.Load(), err)
 	}
 	st, err = f.ops.Outbox(ctx)
 	if err != nil || st.Pending != 0 || st.Delivered != 2 || st.LastSuccess.IsZero() {
@@ -126,7 +127,7 @@ func TestStaffOutboxRequeueSync(t *testing.T) {
 }
 
 func TestStaffConnectivity(t *testing.T) {
-	var puts int
+	var puts atomic.Int32
 	ho := headOffice(t, &puts)
 	provider := httptest.NewServer(http.NotFoundHandler()) // the API has no root: any answer means reachable
 	defer provider.Close()
