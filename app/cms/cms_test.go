@@ -148,11 +148,11 @@ func TestSignedAttributesSortedAndComplete(t *testing.T) {
 func rewrite(t *testing.T, der []byte, edit func(*signedData)) []byte {
 	t.Helper()
 	var ci contentInfo
-	if err := unmarshalAll(der, &ci); err != nil {
+	if err := UnmarshalAll(der, &ci); err != nil {
 		t.Fatal(err)
 	}
 	var sd signedData
-	if err := unmarshalAll(ci.Content.Bytes, &sd); err != nil {
+	if err := UnmarshalAll(ci.Content.Bytes, &sd); err != nil {
 		t.Fatal(err)
 	}
 	edit(&sd)

@@ -35,14 +35,14 @@ func Verify(cmsDER, content []byte, roots *x509.CertPool) (*x509.Certificate, er
 		return nil, fmt.Errorf("%w: %d bytes", ErrMalformed, len(cmsDER))
 	}
 	var ci contentInfo
-	if err := unmarshalAll(cmsDER, &ci); err != nil {
+	if err := UnmarshalAll(cmsDER, &ci); err != nil {
 		return nil, fmt.Errorf("%w: content info: %v", ErrMalformed, err)
 	}
 	if !ci.ContentType.Equal(oidSignedData) {
 		return nil, fmt.Errorf("%w: content type %v is not signed-data", ErrUnsupported, ci.ContentType)
 	}
 	var sd signedData
-	if err := unmarshalAll(ci.Content.Bytes, &sd); err != nil {
+	if err := UnmarshalAll(ci.Content.Bytes, &sd); err != nil {
 		return nil, fmt.Errorf("%w: signed data: %v", ErrMalformed, err)
 	}
 	if !sd.EncapContentInfo.EContentType.Equal(oidData) || len(sd.EncapContentInfo.EContent.FullBytes) != 0 {
@@ -99,8 +99,9 @@ func Verify(cmsDER, content []byte, roots *x509.CertPool) (*x509.Certificate, er
 	return signer, nil
 }
 
-// unmarshalAll parses b into v and refuses trailing bytes.
-func unmarshalAll(b []byte, v any) error {
+// UnmarshalAll parses DER b into v and refuses trailing bytes (the
+// simulator's key vault parses its PKCS#8 blobs with it too).
+func UnmarshalAll(b []byte, v any) error {
 	rest, err := asn1.Unmarshal(b, v)
 	if err != nil {
 		return err
@@ -170,21 +171,21 @@ func parseSignedAttrs(raw asn1.RawValue) (*signedAttrs, error) {
 		return nil, err
 	}
 	var ct asn1.ObjectIdentifier
-	if err := unmarshalAll(b, &ct); err != nil || !ct.Equal(oidData) {
+	if err := UnmarshalAll(b, &ct); err != nil || !ct.Equal(oidData) {
 		return nil, fmt.Errorf("%w: content-type attribute is not id-data", ErrMalformed)
 	}
 
 	if b, err = get(oidMessageDigest); err != nil {
 		return nil, err
 	}
-	if err := unmarshalAll(b, &out.digest); err != nil {
+	if err := UnmarshalAll(b, &out.digest); err != nil {
 		return nil, fmt.Errorf("%w: message-digest: %v", ErrMalformed, err)
 	}
 
 	if b, err = get(oidSigningTime); err != nil {
 		return nil, err
 	}
-	if err := unmarshalAll(b, &out.signingTime); err != nil {
+	if err := UnmarshalAll(b, &out.signingTime); err != nil {
 		return nil, fmt.Errorf("%w: signing-time: %v", ErrMalformed, err)
 	}
 
@@ -192,7 +193,7 @@ func parseSignedAttrs(raw asn1.RawValue) (*signedAttrs, error) {
 		return nil, err
 	}
 	var sc signingCertificateV2
-	if err := unmarshalAll(b, &sc); err != nil || len(sc.Certs) == 0 {
+	if err := UnmarshalAll(b, &sc); err != nil || len(sc.Certs) == 0 {
 		return nil, fmt.Errorf("%w: signing-certificate-v2: %v", ErrMalformed, err)
 	}
 	id := sc.Certs[0]

@@ -10,7 +10,6 @@ import (
 	"github.com/google/uuid"
 
 	"almatel.kz/signkiosk/app/provider"
-	"almatel.kz/signkiosk/camera/face"
 )
 
 const maxFrames = 32
@@ -52,12 +51,7 @@ func (s *Simulator) handleBiometrics(w http.ResponseWriter, r *http.Request) {
 	// Liveness is judged with the kiosk's own face analysis: one face in
 	// every frame, one continuous subject. The match is simulated: every
 	// live face matches except for the no-match trigger IIN.
-	a, err := face.NewAnalyzer(face.Config{})
-	if err != nil {
-		writeError(w, http.StatusInternalServerError, provider.CodeInternal, "face analysis unavailable", nil)
-		return
-	}
-	reason := judgeFrames(a, imgs)
+	reason := judgeFrames(s.faces, imgs)
 	clear(imgs) // frames live only as long as the judgement
 	if reason == "" && ss.iin == TriggerIINNoMatch {
 		reason = ReasonNoMatch

@@ -13,6 +13,8 @@ import (
 	"encoding/asn1"
 	"errors"
 	"fmt"
+
+	"almatel.kz/signkiosk/app/cms"
 )
 
 // The subscriber's key rests in memory only as an encrypted PKCS#8 blob
@@ -111,15 +113,15 @@ func decryptKey(blob []byte, password string) (*rsa.PrivateKey, error) {
 	var kdf pbkdf2Params
 	var iv []byte
 	switch {
-	case unmarshalAll(blob, &info) != nil,
+	case cms.UnmarshalAll(blob, &info) != nil,
 		!info.Algorithm.Algorithm.Equal(oidPBES2),
-		unmarshalAll(info.Algorithm.Parameters.FullBytes, &params) != nil,
+		cms.UnmarshalAll(info.Algorithm.Parameters.FullBytes, &params) != nil,
 		!params.KeyDerivationFunc.Algorithm.Equal(oidPBKDF2),
 		!params.EncryptionScheme.Algorithm.Equal(oidAES256CBC),
-		unmarshalAll(params.KeyDerivationFunc.Parameters.FullBytes, &kdf) != nil,
+		cms.UnmarshalAll(params.KeyDerivationFunc.Parameters.FullBytes, &kdf) != nil,
 		!kdf.PRF.Algorithm.Equal(oidHMACSHA256),
 		kdf.IterationCount < 1 || kdf.IterationCount > 10*pbkdf2Iterations,
-		unmarshalAll(params.EncryptionScheme.Parameters.FullBytes, &iv) != nil,
+		cms.UnmarshalAll(params.EncryptionScheme.Parameters.FullBytes, &iv) != nil,
 		len(iv) != aes.BlockSize,
 		len(info.EncryptedData) == 0 || len(info.EncryptedData)%aes.BlockSize != 0:
 		return nil, errors.New("decrypt key: not a PBES2/PBKDF2-SHA256/AES-256-CBC blob")
@@ -150,15 +152,4 @@ func decryptKey(blob []byte, password string) (*rsa.PrivateKey, error) {
 		return nil, errWrongPassword
 	}
 	return key, nil
-}
-
-func unmarshalAll(b []byte, v any) error {
-	rest, err := asn1.Unmarshal(b, v)
-	if err != nil {
-		return err
-	}
-	if len(rest) != 0 {
-		return errors.New("trailing data")
-	}
-	return nil
 }

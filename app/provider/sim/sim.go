@@ -15,6 +15,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"almatel.kz/signkiosk/app/provider"
+	"almatel.kz/signkiosk/camera/face"
 )
 
 // Config configures a Simulator; zero fields take the defaults noted.
@@ -70,6 +71,7 @@ type Simulator struct {
 	mux   *http.ServeMux
 	ca    *demoCA
 	photo []byte // the made-up document photo, JPEG
+	faces *face.Analyzer
 
 	mu       sync.Mutex
 	sessions map[string]*session
@@ -88,11 +90,18 @@ func New(cfg Config) (*Simulator, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sim: %w", err)
 	}
+	// One analyzer for every request: it is safe for concurrent use, and
+	// parsing the cascades per attempt would be work done again each time.
+	faces, err := face.NewAnalyzer(face.DefaultConfig())
+	if err != nil {
+		return nil, fmt.Errorf("sim: %w", err)
+	}
 	s := &Simulator{
 		cfg:      cfg,
 		log:      cfg.Log.With().Str("component", "provider-sim").Logger(),
 		ca:       ca,
 		photo:    photo,
+		faces:    faces,
 		sessions: make(map[string]*session),
 	}
 	s.mux = http.NewServeMux()
