@@ -9,33 +9,15 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"almatel.kz/signkiosk/app/logging/logtest"
 	"almatel.kz/signkiosk/app/pack"
 	"almatel.kz/signkiosk/app/pack/packtest"
 	"almatel.kz/signkiosk/sync/headoffice"
 	"almatel.kz/signkiosk/sync/pki"
 )
-
-// syncBuffer is written by the command's goroutines and read by the test.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 func TestHeadOfficeCommandBadFlags(t *testing.T) {
 	dir := t.TempDir()
@@ -75,7 +57,7 @@ func TestHeadOfficeCommandServes(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var out, errOut syncBuffer
+	var out, errOut logtest.Buffer
 	done := make(chan int, 1)
 	go func() {
 		done <- runHeadOffice(ctx, []string{"--listen", "127.0.0.1:0", "--download-listen", "127.0.0.1:0",

@@ -13,13 +13,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/rs/zerolog"
 
 	"almatel.kz/signkiosk/app/cms"
+	"almatel.kz/signkiosk/app/logging/logtest"
 	"almatel.kz/signkiosk/app/pack/packtest"
 	"almatel.kz/signkiosk/app/provider"
 	"almatel.kz/signkiosk/app/provider/sim"
@@ -27,26 +27,8 @@ import (
 
 const testKey = "test-kiosk-key"
 
-// syncBuffer collects log output written from server goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 func TestHappyPath(t *testing.T) {
-	var logs syncBuffer
+	var logs logtest.Buffer
 	now := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
 	s, err := sim.New(sim.Config{APIKey: testKey, Log: zerolog.New(&logs), Now: func() time.Time { return now }})
 	if err != nil {

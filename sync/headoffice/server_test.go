@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"almatel.kz/signkiosk/app/logging"
+	"almatel.kz/signkiosk/app/logging/logtest"
 	"almatel.kz/signkiosk/app/pack"
 	"almatel.kz/signkiosk/app/pack/packtest"
 	"almatel.kz/signkiosk/sync/pki"
@@ -38,24 +39,6 @@ const (
 	packageID = "0b7f3c2e-5a61-4d8e-9c1a-2f3e4d5c6b7a"
 )
 
-// lockedBuffer collects log lines written from handler goroutines.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 type fixture struct {
 	t      *testing.T
 	srv    *Server
@@ -67,7 +50,7 @@ type fixture struct {
 	pki    *pki.PKI
 	dir    string
 	now    atomic.Int64 // unix nanoseconds
-	logs   *lockedBuffer
+	logs   *logtest.Buffer
 }
 
 type options struct {
@@ -78,7 +61,7 @@ type options struct {
 
 func newFixture(t *testing.T, o options) *fixture {
 	t.Helper()
-	f := &fixture{t: t, dir: t.TempDir(), logs: &lockedBuffer{}}
+	f := &fixture{t: t, dir: t.TempDir(), logs: &logtest.Buffer{}}
 	f.now.Store(time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC).UnixNano())
 	ctx := context.Background()
 	var err error

@@ -1,7 +1,6 @@
 package uploader
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"crypto/tls"
@@ -20,6 +19,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"almatel.kz/signkiosk/app/logging/logtest"
 	"almatel.kz/signkiosk/sync/pki"
 )
 
@@ -112,22 +112,10 @@ type env struct {
 	rc  *receiver
 	srv *httptest.Server
 	u   *Uploader
-	log *syncBuffer
+	log *logtest.Buffer
 	// conns counts TCP connections to head office: keep-alive keeps it low.
 	conns atomic.Int32
 }
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
 // newEnv runs against the real SQLite outbox.
 func newEnv(t *testing.T, mod func(*Config)) *env { return newEnvQueue(t, false, mod) }
@@ -137,7 +125,7 @@ func newFakeEnv(t *testing.T, mod func(*Config)) *env { return newEnvQueue(t, tr
 
 func newEnvQueue(t *testing.T, fake bool, mod func(*Config)) *env {
 	t.Helper()
-	e := &env{t: t, clk: &clock{t: time.Date(2026, 11, 24, 2, 30, 0, 0, time.UTC)}, rc: newReceiver(), log: &syncBuffer{}}
+	e := &env{t: t, clk: &clock{t: time.Date(2026, 11, 24, 2, 30, 0, 0, time.UTC)}, rc: newReceiver(), log: &logtest.Buffer{}}
 	if fake {
 		e.q = newFakeQueue(e.clk.Now)
 	} else {

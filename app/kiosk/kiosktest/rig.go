@@ -4,12 +4,10 @@
 package kiosktest
 
 import (
-	"bytes"
 	"context"
 	"crypto/ed25519"
 	"net/http/httptest"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,6 +15,7 @@ import (
 
 	"almatel.kz/signkiosk/app/kiosk"
 	"almatel.kz/signkiosk/app/logging"
+	"almatel.kz/signkiosk/app/logging/logtest"
 	"almatel.kz/signkiosk/app/provider"
 	"almatel.kz/signkiosk/app/provider/sim"
 	"almatel.kz/signkiosk/app/session"
@@ -25,26 +24,11 @@ import (
 	"almatel.kz/signkiosk/camera"
 )
 
+// LogBuffer is a log sink safe for the runner's goroutines.
+type LogBuffer = logtest.Buffer
+
 // Office is the rig's office code.
 const Office = "ALM-001"
-
-// LogBuffer is a log sink safe for the runner's goroutines.
-type LogBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *LogBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *LogBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // Options tune a rig; zero values take the defaults noted.
 type Options struct {
