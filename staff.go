@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"almatel.kz/signkiosk/app/config"
+	"almatel.kz/signkiosk/app/session"
 	"almatel.kz/signkiosk/app/staffpin"
 	"almatel.kz/signkiosk/camera"
 	"almatel.kz/signkiosk/sync/outbox"
@@ -152,7 +153,7 @@ func (s *staffOps) CameraTest(ctx context.Context, d time.Duration) ui.CameraRep
 	var r ui.CameraReport
 	src := s.camera()
 	if src == nil {
-		r.Err = errors.New("no camera configured")
+		r.Err, r.Code = errors.New("no camera configured"), session.ErrNoCamera
 		return r
 	}
 	tctx, cancel := context.WithTimeout(ctx, d)
@@ -163,9 +164,9 @@ func (s *staffOps) CameraTest(ctx context.Context, d time.Duration) ui.CameraRep
 		if err != nil {
 			if tctx.Err() == nil || ctx.Err() != nil {
 				// The camera failed, or the menu went away.
-				r.Err = err
+				r.Err, r.Code = err, camera.ErrorCode(err)
 				if ctx.Err() != nil {
-					r.Err = ctx.Err()
+					r.Err, r.Code = ctx.Err(), ""
 				}
 				return r
 			}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"almatel.kz/signkiosk/app/config"
+	"almatel.kz/signkiosk/app/session"
 	"almatel.kz/signkiosk/app/staffpin"
 	"almatel.kz/signkiosk/app/store"
 	"almatel.kz/signkiosk/camera"
@@ -176,8 +177,8 @@ func TestStaffCameraTest(t *testing.T) {
 	src := camera.NewSynthetic(320, 240, 30)
 	src.Close()
 	f.ops.camera = func() camera.Source { return src }
-	if r := f.ops.CameraTest(context.Background(), time.Second); !errors.Is(r.Err, camera.ErrClosed) {
-		t.Fatalf("closed camera: %+v", r)
+	if r := f.ops.CameraTest(context.Background(), time.Second); !errors.Is(r.Err, camera.ErrClosed) || r.Code != session.ErrCameraGone {
+		t.Fatalf("closed camera: %+v, want ErrClosed with code %s (shown translated)", r, session.ErrCameraGone)
 	}
 }
 

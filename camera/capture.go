@@ -84,16 +84,26 @@ func (e sourceError) Unwrap() error       { return e.err }
 func (e sourceError) CaptureCode() string { return e.code }
 
 func wrapSource(err error) error {
+	if code := ErrorCode(err); code != "" {
+		return sourceError{err, code}
+	}
+	return err
+}
+
+// ErrorCode is the session's code for a camera failure (camera_none,
+// camera_gone, camera_busy, camera_format), so every screen that reports one
+// shows the same translated message; "" for other errors.
+func ErrorCode(err error) string {
 	for _, m := range []struct {
 		err  error
 		code string
 	}{{ErrNoCamera, "camera_none"}, {ErrDisconnected, "camera_gone"}, {ErrClosed, "camera_gone"},
 		{ErrBusy, "camera_busy"}, {ErrUnsupportedFormat, "camera_format"}} {
 		if errors.Is(err, m.err) {
-			return sourceError{err, m.code}
+			return m.code
 		}
 	}
-	return err
+	return ""
 }
 
 // shot is an analysed frame kept as a candidate.

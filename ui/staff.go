@@ -41,6 +41,7 @@ type CameraReport struct {
 	FPS           float64
 	Width, Height int
 	Err           error
+	Code          string // the camera failure's session code (camera_gone, …), translated like the subscriber's; "" if none
 }
 
 // Connectivity is one peer's reachability.

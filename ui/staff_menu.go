@@ -286,6 +286,8 @@ func (m *staffMenu) cameraTest() {
 		return func() {
 			l := m.u.loc()
 			switch {
+			case r.Code != "":
+				m.result = l.Err(r.Code)
 			case r.Err != nil:
 				m.result = l.T("staff.camera_failed", "Err", r.Err.Error())
 			case r.Frames == 0:
