@@ -89,7 +89,7 @@ func wantCode(t *testing.T, err error, target error, code string) {
 	if !errors.Is(err, target) || !errors.As(err, &cc) || cc.CaptureCode() != code {
 		t.Fatalf("error %v, want %v with code %s", err, target, code)
 	}
-	if !slices.Contains(session.CaptureCodes, code) {
+	if !slices.Contains(session.CaptureCodes(), code) {
 		t.Fatalf("code %s is not one of the session's capture codes", code)
 	}
 }

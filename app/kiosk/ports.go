@@ -29,7 +29,7 @@ type Capturer interface {
 }
 
 // CaptureCoder is implemented by capture errors that name what went wrong
-// as one of session.CaptureCodes, so the subscriber sees why ("no face",
+// as one of session.CaptureCodes(), so the subscriber sees why ("no face",
 // "camera unplugged") instead of a generic failure.
 type CaptureCoder interface {
 	CaptureCode() string

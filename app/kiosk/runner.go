@@ -319,7 +319,7 @@ func (r *Runner) String() string {
 // (no face, camera gone, …) when its error carries one, else "no frames".
 func captureCode(err error) string {
 	var c CaptureCoder
-	if errors.As(err, &c) && slices.Contains(session.CaptureCodes, c.CaptureCode()) {
+	if errors.As(err, &c) && slices.Contains(session.CaptureCodes(), c.CaptureCode()) {
 		return c.CaptureCode()
 	}
 	return session.ErrNoFrames

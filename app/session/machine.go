@@ -297,7 +297,7 @@ func (m Machine) failed(s State, f Failed, now time.Time) (State, []Effect) {
 		s.Err = ErrNoFrames // nothing usable captured: try again
 		return s, nil
 	}
-	if f.Op == OpBiometrics && slices.Contains(CaptureCodes, f.Code) {
+	if f.Op == OpBiometrics && slices.Contains(CaptureCodes(), f.Code) {
 		s.Err = f.Code // a local capture failure: no attempt spent, try again
 		return s, nil
 	}

@@ -298,7 +298,7 @@ func TestBiometricAttempts(t *testing.T) {
 // the provider: it shows its own message, spends no attempt, and the next
 // CaptureStart tries again.
 func TestCaptureFailureSpendsNoAttempt(t *testing.T) {
-	for _, code := range CaptureCodes {
+	for _, code := range CaptureCodes() {
 		r := newRun(t).toBiometrics()
 		left := r.s.BioAttemptsLeft
 		r.do(CaptureStart{Challenge: "turn_left"})

@@ -190,8 +190,11 @@ const (
 	ErrStoreFailed     = "store_failed"       // the signed package could not be written
 )
 
-// CaptureCodes are the local codes a failed capture may carry.
-var CaptureCodes = []string{ErrNoFrames, ErrNoFace, ErrManyFaces, ErrChallengeFailed, ErrNoCamera, ErrCameraGone, ErrCameraBusy, ErrCameraFormat}
+// CaptureCodes are the local codes a failed capture may carry (a new slice
+// each call: callers cannot change the set).
+func CaptureCodes() []string {
+	return []string{ErrNoFrames, ErrNoFace, ErrManyFaces, ErrChallengeFailed, ErrNoCamera, ErrCameraGone, ErrCameraBusy, ErrCameraFormat}
+}
 
 // HasPassword reports whether a password is held (for tests and the runner).
 func (s *State) HasPassword() bool { return len(s.password) > 0 }
