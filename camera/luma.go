@@ -19,18 +19,20 @@ func Luma(img image.Image) *image.Gray {
 	}
 	out := image.NewGray(b)
 	w := b.Dx()
+	// RGBA and NRGBA share a layout; alpha is ignored (camera frames are
+	// opaque).
+	var pix []uint8
+	var off func(x, y int) int
 	switch src := img.(type) {
 	case *image.RGBA:
-		for y := b.Min.Y; y < b.Max.Y; y++ {
-			row := src.Pix[src.PixOffset(b.Min.X, y):]
-			dst := out.Pix[out.PixOffset(b.Min.X, y):]
-			for x := range w {
-				dst[x] = luma601(row[4*x], row[4*x+1], row[4*x+2])
-			}
-		}
+		pix, off = src.Pix, src.PixOffset
 	case *image.NRGBA:
+		pix, off = src.Pix, src.PixOffset
+	}
+	switch {
+	case pix != nil:
 		for y := b.Min.Y; y < b.Max.Y; y++ {
-			row := src.Pix[src.PixOffset(b.Min.X, y):]
+			row := pix[off(b.Min.X, y):]
 			dst := out.Pix[out.PixOffset(b.Min.X, y):]
 			for x := range w {
 				dst[x] = luma601(row[4*x], row[4*x+1], row[4*x+2])

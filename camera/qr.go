@@ -358,7 +358,7 @@ func qrGray(img image.Image) *image.Gray {
 			row := src.Pix[src.PixOffset(b.Min.X, b.Min.Y+y):]
 			dst := out.Pix[y*out.Stride:]
 			for x := 0; x < w; x++ {
-				dst[x] = qrLuma(row[4*x], row[4*x+1], row[4*x+2])
+				dst[x] = luma601(row[4*x], row[4*x+1], row[4*x+2])
 			}
 		}
 	case *image.NRGBA:
@@ -368,7 +368,7 @@ func qrGray(img image.Image) *image.Gray {
 			for x := 0; x < w; x++ {
 				// Transparent counts as white paper, as a viewer shows it.
 				a := uint32(row[4*x+3])
-				l := uint32(qrLuma(row[4*x], row[4*x+1], row[4*x+2]))
+				l := uint32(luma601(row[4*x], row[4*x+1], row[4*x+2]))
 				dst[x] = uint8((l*a + 255*(255-a)) / 255)
 			}
 		}
@@ -384,11 +384,6 @@ func qrGray(img image.Image) *image.Gray {
 		}
 	}
 	return out
-}
-
-// qrLuma is BT.601 luma, computed as image/color does.
-func qrLuma(r, g, b uint8) uint8 {
-	return uint8((19595*uint32(r) + 38470*uint32(g) + 7471*uint32(b) + 1<<15) >> 16)
 }
 
 // qrUpscale2x doubles g with bilinear interpolation: modules of a fractional
