@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"strings"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
@@ -33,7 +35,13 @@ func newConsentScreen(u *UI, s session.State, l loc, kind string) *consentScreen
 		cs.obj = container.NewVBox(title(l.T(kind+".title")), para(l.T("consent.error")))
 		return cs
 	}
-	body := widget.NewRichTextFromMarkdown(string(text))
+	// The text's own first heading is the screen's title, so it is not
+	// shown twice; every other line is in the scrolled body.
+	heading, rest := splitTitle(string(text))
+	if heading == "" {
+		heading = l.T(kind + ".title")
+	}
+	body := widget.NewRichTextFromMarkdown(rest)
 	body.Wrapping = fyne.TextWrapWord
 	agree := button(l.T("consent.agree"), true, func() {
 		u.k.Dispatch(session.ConsentAccepted{Kind: kind, TextSHA256: sum})
@@ -45,7 +53,7 @@ func newConsentScreen(u *UI, s session.State, l loc, kind string) *consentScreen
 		agree.Enable()
 		readHint.Hide()
 	})
-	top := container.NewVBox(title(l.T(kind+".title")), para(l.T(kind+".hint")))
+	top := container.NewVBox(title(heading), para(l.T(kind+".hint")))
 	bottom := container.NewVBox(cs.errLbl, container.NewBorder(nil, nil, nil, sized(agree, 360, 76), readHint))
 	cs.obj = container.NewBorder(top, bottom, nil, nil, cs.scroll)
 	cs.update(s)
@@ -55,3 +63,25 @@ func newConsentScreen(u *UI, s session.State, l loc, kind string) *consentScreen
 func (cs *consentScreen) object() fyne.CanvasObject { return cs.obj }
 func (cs *consentScreen) update(s session.State)    { setText(cs.errLbl, cs.l.Err(s.Err)) }
 func (cs *consentScreen) stop()                     {}
+
+// splitTitle takes the first level-1 heading ("# …") out of a markdown text:
+// it returns the heading's words and the text without that line. A text
+// without one comes back whole with an empty heading.
+func splitTitle(md string) (heading, rest string) {
+	start := 0
+	for start < len(md) {
+		end := strings.IndexByte(md[start:], '\n')
+		if end < 0 {
+			end = len(md)
+		} else {
+			end += start
+		}
+		line := strings.TrimRight(md[start:end], "\r")
+		if h, ok := strings.CutPrefix(line, "# "); ok {
+			next := min(end+1, len(md))
+			return strings.TrimSpace(h), md[:start] + md[next:]
+		}
+		start = end + 1
+	}
+	return "", md
+}
