@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -10,6 +11,10 @@ import (
 
 	"almatel.kz/signkiosk/app/session"
 )
+
+// busySlowAfter is how long a call may keep the subscriber waiting before
+// the waiting overlay offers Cancel (the provider's own timeout is longer).
+const busySlowAfter = 8 * time.Second
 
 // overlay is one modal layer (waiting, retry, "still there?", cancel
 // confirmation). key names what it shows; setting the same key again keeps
@@ -66,12 +71,29 @@ func (u *UI) overlays(s session.State) {
 	// The signing and biometrics screens show their own progress: the
 	// subscriber must keep seeing the camera or the waiting text.
 	busyKey := ""
+	if s.Busy != u.busyOp {
+		u.busyOp, u.busySince = s.Busy, u.now()
+	}
 	if s.Busy != session.OpNone && s.Step != session.StepSigning && s.Step != session.StepBiometrics {
 		busyKey = "busy:" + s.Busy.String() + ":" + s.Lang
+		if u.now().Sub(u.busySince) >= busySlowAfter && cancellable(s) {
+			busyKey += ":slow"
+		}
 	}
 	u.busy.set(c, busyKey, func() (fyne.CanvasObject, func()) {
 		bar := widget.NewProgressBarInfinite()
-		return box(l.T("busy.wait"), l.Busy(s.Busy), bar), bar.Stop
+		if strings.HasSuffix(busyKey, ":slow") {
+			// A call that takes this long may be stuck: the subscriber
+			// can give up (with the usual confirmation) instead of
+			// waiting for the provider's timeout.
+			cancel := button(l.T("cancel.button"), false, u.askCancel)
+			return box(l.T("busy.wait"), l.Busy(s.Busy)+"\n"+l.T("busy.slow"),
+				container.NewVBox(bar, sized(cancel, 0, 64))), bar.Stop
+		}
+		// Look again every second: the call may turn slow.
+		ctx, stop := context.WithCancel(context.Background())
+		go u.everySecond(ctx, func() { u.overlays(u.state) })
+		return box(l.T("busy.wait"), l.Busy(s.Busy), bar), func() { stop(); bar.Stop() }
 	})
 
 	retryKey := ""

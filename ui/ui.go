@@ -90,6 +90,8 @@ type UI struct {
 	head      *header
 	input     typed
 	busy      overlay
+	busyOp    session.Op // the call the busy overlay waits for
+	busySince time.Time  // since when (u.now)
 	retry     overlay
 	still     overlay
 	confirm   overlay

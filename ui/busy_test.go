@@ -1,0 +1,83 @@
+package ui
+
+import (
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"almatel.kz/signkiosk/app/kiosk/kiosktest"
+	"almatel.kz/signkiosk/app/provider/sim"
+	"almatel.kz/signkiosk/app/session"
+	"almatel.kz/signkiosk/app/ticket"
+)
+
+// stepClock is a UI clock a test moves on by hand.
+type stepClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *stepClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *stepClock) add(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+}
+
+// TestBusySlowOffersCancel: a call that hangs (the slow IIN's code check,
+// with a provider timeout far away) keeps the waiting overlay up, which
+// covers the header's Cancel. Until busySlowAfter it only waits; then it
+// says the wait is long and offers Cancel, which asks first and then ends
+// the session at once, abandoning the call, with nothing of the subscriber
+// left.
+func TestBusySlowOffersCancel(t *testing.T) {
+	o := ticket.DemoOrder()
+	o.Subscriber.IIN = sim.TriggerIINSlow
+	f := newFailRig(t, kiosktest.Options{Timeout: time.Minute, SlowDelay: time.Minute}, o)
+	clock := &stepClock{now: time.Now()}
+	f.u.now = clock.Now
+	f.toWelcome()
+	f.toCode()
+	l := f.u.loc()
+	code, ok := f.rig.Sim.LastCode(f.u.state.ProviderSession)
+	if !ok {
+		t.Fatal("simulator sent no code")
+	}
+	f.typeCode(code)
+	f.waitFor("the code check", func(s session.State) bool { return s.Busy == session.OpCode })
+	if !f.u.busy.shown() || strings.HasSuffix(f.u.busy.key, ":slow") || f.shows(l.T("busy.slow")) {
+		t.Fatalf("at first the overlay should only wait: key %q, texts %q", f.u.busy.key, f.texts())
+	}
+
+	clock.add(busySlowAfter + time.Second)
+	deadline := time.Now().Add(5 * time.Second) // the overlay looks every second
+	for !strings.HasSuffix(f.u.busy.key, ":slow") {
+		if time.Now().After(deadline) {
+			t.Fatalf("the slow call got no Cancel: key %q", f.u.busy.key)
+		}
+		time.Sleep(50 * time.Millisecond)
+		f.q.drain()
+	}
+	if !f.shows(l.T("busy.slow")) || !f.shows(l.Busy(session.OpCode)) {
+		t.Errorf("slow overlay texts: %q", f.texts())
+	}
+
+	start := time.Now()
+	f.tap(l.T("cancel.button")) // the overlay's: the last one on screen
+	if !f.u.confirm.shown() || f.u.state.Step != session.StepCode {
+		t.Fatalf("Cancel did not ask first: confirm %v, step %s", f.u.confirm.shown(), f.u.state.Step)
+	}
+	f.tap(l.T("cancel.yes"))
+	f.waitFor("ended", func(s session.State) bool { return s.Step == session.StepEnded })
+	if took := time.Since(start); took > 10*time.Second {
+		t.Errorf("ending waited for the hanging call: %v", took)
+	}
+	if s := f.u.state; s.Reason != session.ReasonCancelled {
+		t.Errorf("reason %q, want cancelled", s.Reason)
+	}
+	if f.u.busy.shown() || f.u.confirm.shown() {
+		t.Error("an overlay outlived the session")
+	}
+	f.wiped()
+}
