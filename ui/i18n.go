@@ -3,7 +3,13 @@ package ui
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
+	"sync"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/lang"
+	"github.com/jeandeaual/go-locale"
 
 	"almatel.kz/signkiosk/app/session"
 	"almatel.kz/signkiosk/assets"
@@ -13,29 +19,104 @@ import (
 // the default.
 var languages = []string{"kk", "ru", "en"}
 
-// catalog holds the UI's messages, parsed from assets/translations/<lang>.json.
+// catalog holds the UI's messages: assets/translations/<lang>.json, read
+// into fyne's lang bundle and looked up through lang.LocalizeKey.
 //
-// Why not lang.L directly: fyne.io/fyne/v2/lang (v2.8.1) keeps one
-// process-wide localizer chosen from the OS locale (updateLocalizer asks
-// go-locale, and the only setter, setupLang, is unexported), so it cannot
-// follow each session's language at runtime without rewriting the process
-// environment. The files stay in lang's go-i18n JSON format (a test loads them
-// with lang.AddTranslationsForLocale), and this small lookup reads the same
-// files per language.
+// fyne.io/fyne/v2/lang (v2.8.1) has one process-wide localizer, chosen from
+// the OS locale, with no public way to switch it; the kiosk must speak kk, ru
+// or en as each subscriber chooses, on every screen. So each file's messages
+// go into the bundle under "<lang>.<id>" ("ru.welcome.begin"), all of them
+// under the language the localizer uses (register), and a lookup names its
+// language in the key. lang does the storage, the go-i18n templates
+// ({{.N}}) and the format checks; catalog only knows which ids exist.
 type catalog struct {
-	msgs map[string]map[string]string // lang → id → text
+	msgs map[string]map[string]string // lang → id → text, as in the files
+}
+
+// registration is the one registration of our messages with fyne's lang:
+// lang's state is process-wide and its setters are not safe to call while
+// other goroutines translate, so it happens once, before any UI exists.
+var registration = sync.OnceValue(func() error {
+	merged := map[string]string{}
+	for _, l := range languages {
+		m, err := readTranslation(l)
+		if err != nil {
+			return err
+		}
+		for id, text := range m {
+			merged[l+"."+id] = text
+		}
+	}
+	b, err := json.Marshal(merged)
+	if err != nil {
+		return fmt.Errorf("ui: translations: %w", err)
+	}
+	return register(b, probeKey)
+})
+
+// probeKey is a message every catalogue has; it proves the lookups resolve.
+const probeKey = "kk.lang.kk"
+
+// register adds messages (namespaced JSON) to fyne's lang so that the
+// localizer it picked from the OS locale finds them. Which tag that
+// localizer reads depends on the OS locales and on the languages fyne ships
+// (kk_KZ → kk, ru_RU → ru, pt_BR → pt-BR, none or C → en), so the messages
+// go first under each OS locale's base language, then, if the probe does
+// not resolve, under the full OS locales. Adding them to a tag fyne has
+// keeps fyne's own translations beside them. The last resort is English,
+// go-i18n's fallback: lookups then read right but fyne logs each one (no
+// locale tested needs it; TestTranslationsThroughFyneLang tries several).
+func register(msgs []byte, probe string) error {
+	locs, _ := locale.GetLocales() // none or unreadable: the localizer uses English
+	var bases []string
+	for _, l := range locs {
+		if b, _, _ := strings.Cut(l, "-"); b != "" && !slices.Contains(bases, b) {
+			bases = append(bases, b)
+		}
+	}
+	if len(bases) == 0 {
+		bases = []string{"en"}
+	}
+	for _, tags := range [][]string{bases, locs, {"en"}} {
+		for _, t := range tags {
+			if err := lang.AddTranslationsForLocale(msgs, fyne.Locale(t)); err != nil {
+				return fmt.Errorf("ui: translations for %s: %w", t, err)
+			}
+		}
+		if resolves(probe) {
+			return nil
+		}
+	}
+	return fmt.Errorf("ui: fyne lang does not find the translations under OS locales %q", locs)
+}
+
+// resolves reports whether lang finds key at all (not only its fallback).
+func resolves(key string) bool {
+	const miss = "\x00missing"
+	return lang.LocalizeKey(key, miss) != miss
+}
+
+func readTranslation(l string) (map[string]string, error) {
+	b, err := assets.Translation(l)
+	if err != nil {
+		return nil, err
+	}
+	m := map[string]string{}
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("ui: translations %s: %w", l, err)
+	}
+	return m, nil
 }
 
 func loadCatalog() (*catalog, error) {
+	if err := registration(); err != nil {
+		return nil, err
+	}
 	c := &catalog{msgs: make(map[string]map[string]string, len(languages))}
 	for _, l := range languages {
-		b, err := assets.Translation(l)
+		m, err := readTranslation(l)
 		if err != nil {
 			return nil, err
-		}
-		m := map[string]string{}
-		if err := json.Unmarshal(b, &m); err != nil {
-			return nil, fmt.Errorf("ui: translations %s: %w", l, err)
 		}
 		c.msgs[l] = m
 	}
@@ -43,39 +124,42 @@ func loadCatalog() (*catalog, error) {
 }
 
 // in returns the lookup for one language (kk when lang is unknown).
-func (c *catalog) in(lang string) loc {
-	m, ok := c.msgs[lang]
-	if !ok {
-		lang, m = "kk", c.msgs["kk"]
+func (c *catalog) in(l string) loc {
+	if _, ok := c.msgs[l]; !ok {
+		l = "kk"
 	}
-	return loc{lang: lang, msgs: m, fallback: c.msgs["kk"]}
+	return loc{lang: l, c: c}
 }
 
 // loc looks messages up in one language.
 type loc struct {
-	lang     string
-	msgs     map[string]string
-	fallback map[string]string
+	lang string
+	c    *catalog
 }
 
 // T returns message id with {{.Name}} placeholders filled from kv pairs
 // ("N", 3, …). A missing id falls back to Kazakh, then to the id itself, so
 // a gap shows up on screen instead of crashing the kiosk.
 func (l loc) T(id string, kv ...any) string {
-	s, ok := l.msgs[id]
-	if !ok {
-		if s, ok = l.fallback[id]; !ok {
-			s = id
+	key := l.lang + "." + id
+	if !l.has(id) {
+		if _, ok := l.c.msgs["kk"][id]; !ok {
+			return id
+		}
+		key = "kk." + id
+	}
+	var data map[string]any
+	if len(kv) > 1 {
+		data = make(map[string]any, len(kv)/2)
+		for i := 0; i+1 < len(kv); i += 2 {
+			data[fmt.Sprint(kv[i])] = kv[i+1]
 		}
 	}
-	for i := 0; i+1 < len(kv); i += 2 {
-		s = strings.ReplaceAll(s, "{{."+fmt.Sprint(kv[i])+"}}", fmt.Sprint(kv[i+1]))
-	}
-	return s
+	return lang.LocalizeKey(key, id, data)
 }
 
 // has reports whether id exists in this language (for tests and fallbacks).
-func (l loc) has(id string) bool { _, ok := l.msgs[id]; return ok }
+func (l loc) has(id string) bool { _, ok := l.c.msgs[l.lang][id]; return ok }
 
 // Err is the human message for an error code from State.Err.
 func (l loc) Err(code string) string {

@@ -1,20 +1,19 @@
 package ui
 
 import (
-	"encoding/json"
+	"os"
+	"os/exec"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
 
-	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/lang"
 
 	"almatel.kz/signkiosk/app/kiosk"
 	"almatel.kz/signkiosk/app/provider"
 	"almatel.kz/signkiosk/app/provider/sim"
 	"almatel.kz/signkiosk/app/session"
-	"almatel.kz/signkiosk/assets"
 )
 
 // stateErrCodes is every code that can reach State.Err.
@@ -134,20 +133,65 @@ func TestTranslationsTerms(t *testing.T) {
 	}
 }
 
-// TestTranslationsLoadInFyneLang checks the files stay valid for
-// fyne.io/fyne/v2/lang (go-i18n's format: e.g. no reserved keys).
-func TestTranslationsLoadInFyneLang(t *testing.T) {
+// TestTranslationsThroughFyneLang: every message of every language comes
+// out of fyne's lang bundle itself (not a fallback), placeholders filled by
+// its templates, whatever the OS locale is. Each locale runs in a child
+// process, since lang picks its localizer once per process from the
+// environment; no lookup falls back, and fyne's own strings keep their
+// translation (ru: "Cancel").
+func TestTranslationsThroughFyneLang(t *testing.T) {
+	if os.Getenv("SIGNKIOSK_LANG_CHILD") == "1" {
+		checkThroughFyneLang(t)
+		return
+	}
+	for _, env := range []string{"", "LANG=C", "LANG=ru_RU.UTF-8", "LANG=kk_KZ.UTF-8", "LANG=en_US.UTF-8",
+		"LANG=de_DE.UTF-8", "LANG=zh_CN.UTF-8", "LANGUAGE=sr_RS:uk", "LC_ALL=pt_BR.UTF-8"} {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestTranslationsThroughFyneLang$", "-test.count=1", "-test.v")
+		cmd.Env = []string{"SIGNKIOSK_LANG_CHILD=1", "HOME=" + t.TempDir()}
+		if env != "" {
+			cmd.Env = append(cmd.Env, env)
+		}
+		out, err := cmd.CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "--- PASS") {
+			t.Errorf("OS locale %q: %v\n%s", env, err, out)
+		}
+		// A lookup that only found the message through go-i18n's English
+		// fallback would still read right, but fyne logs every such call
+		// (register's probe may log while it finds the right tag).
+		fellBack := false
+		for _, line := range strings.Split(string(out), "\n") {
+			if strings.Contains(line, "not found in language") && !strings.Contains(line, `"`+probeKey+`"`) {
+				fellBack = true
+			}
+		}
+		if fellBack {
+			t.Errorf("OS locale %q: fyne lang fell back:\n%.2000s", env, out)
+		}
+	}
+}
+
+func checkThroughFyneLang(t *testing.T) {
+	cat, err := loadCatalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const miss = "\x00"
 	for _, l := range languages {
-		b, err := assets.Translation(l)
-		if err != nil {
-			t.Fatal(err)
+		for id, text := range cat.msgs[l] {
+			got := lang.LocalizeKey(l+"."+id, miss)
+			if got == miss {
+				t.Errorf("%s %q: not in fyne's lang", l, id)
+			} else if !strings.Contains(text, "{{") && got != text {
+				t.Errorf("%s %q: lang says %q, the file %q", l, id, got, text)
+			}
 		}
-		var m map[string]string
-		if err := json.Unmarshal(b, &m); err != nil {
-			t.Fatalf("%s: not a flat JSON object: %v", l, err)
-		}
-		if err := lang.AddTranslationsForLocale(b, fyne.Locale(l)); err != nil {
-			t.Errorf("%s: fyne lang rejects the file: %v", l, err)
+	}
+	if got := cat.in("ru").T("header.step", "N", 3, "Total", 8); got != "Шаг 3 из 8" {
+		t.Errorf("ru header.step = %q", got)
+	}
+	if strings.HasPrefix(os.Getenv("LANG"), "ru") {
+		if got := lang.L("Cancel"); got != "Отмена" {
+			t.Errorf("fyne's own Cancel under ru = %q", got)
 		}
 	}
 }
