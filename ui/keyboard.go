@@ -27,7 +27,10 @@ type keyboard struct {
 // as the required special character).
 const passwordExtras = "-_.+="
 
-const keyW, keyH = 72, 52
+// Key size: 72×64 px, above the 48 px touch minimum; the controls row holds
+// the screen's primary action (Create), which needs 64 px (and every button
+// is that tall anyway: see the theme's inline icon size).
+const keyW, keyH = 72, 64
 
 // newKeyboard calls typeRune for each key; touch runs on the case toggle,
 // which types nothing but is still someone at the kiosk. enter (the

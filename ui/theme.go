@@ -99,9 +99,12 @@ func (t *kioskTheme) Size(n fyne.ThemeSizeName) float32 {
 	case theme.SizeNamePadding:
 		return 8
 	case theme.SizeNameInnerPadding:
-		return 14 // buttons ≈ 22 + 2×14 + 2×padding ≥ 60 px tall
+		return 14
 	case theme.SizeNameInlineIcon:
-		return 28
+		// A button is max(text line, inline icon) + 2×inner padding tall:
+		// 36 + 2×14 = 64 px, the primary-action minimum, for every button,
+		// sized or not (the text line is ≈ 30 px).
+		return 36
 	case theme.SizeNameScrollBar:
 		return 18
 	case theme.SizeNameScrollBarSmall:
