@@ -259,7 +259,7 @@ func assemble(cfg config.Config, stdout, stderr io.Writer, wrap func(kiosk.Provi
 	purgeTickets(ledger, log)
 	k.staff, err = newStaffOps(cfg, stdout, staffParts{
 		outbox: ob, upload: k.upload, camera: hub.Reader, setLang: k.runner.SetLang,
-		providerURL: providerURL, headOfficeURL: headURL, syncTLS: syncTLS,
+		providerURL: providerURL, providerKey: apiKey, headOfficeURL: headURL, syncTLS: syncTLS,
 	})
 	if err != nil {
 		return fail(err)

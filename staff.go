@@ -49,14 +49,16 @@ type staffOps struct {
 	cfg      config.Staff
 }
 
-// probe is one peer to check: GET url with client.
+// probe is one peer to check: GET url with client (and header).
 type probe struct {
 	name    string
 	url     string
+	header  http.Header
 	client  *http.Client
 	timeout time.Duration
-	// healthy judges an HTTP answer; nil means any answer is fine.
-	healthy func(status int) bool
+	// judge says what an HTTP answer means: whether the peer is usable and
+	// what it made of the kiosk's key or certificate.
+	judge func(status int) (ok bool, key ui.KeyCheck)
 }
 
 // staffParts are the kiosk parts the staff menu works on.
@@ -66,6 +68,7 @@ type staffParts struct {
 	camera        func() camera.Source
 	setLang       func(string)
 	providerURL   string
+	providerKey   string // the bearer key the provider client sends
 	headOfficeURL string
 	syncTLS       *tls.Config // head office's mTLS, as the uploader uses it
 }
@@ -76,10 +79,22 @@ type staffParts struct {
 func newStaffOps(cfg config.Config, stdout io.Writer, p staffParts) (*staffOps, error) {
 	ops := staffOps{
 		outbox: p.outbox, upload: p.upload, camera: p.camera, setLang: p.setLang,
-		provider: probe{name: "provider", url: p.providerURL, client: &http.Client{}, timeout: cfg.Provider.Timeout},
+		// The provider's API has no health call: any call carrying the
+		// kiosk's key shows whether the provider is there and takes the key
+		// (401/403 when it does not). The collection's GET is cheap and
+		// changes nothing.
+		provider: probe{name: "provider", url: strings.TrimRight(p.providerURL, "/") + "/v1/sessions",
+			header: http.Header{"Authorization": {"Bearer " + p.providerKey}},
+			client: &http.Client{}, timeout: cfg.Provider.Timeout, judge: judgeProvider},
+		// Head office's health call answers only over the kiosk's mTLS.
 		office: probe{name: "head_office", url: strings.TrimRight(p.headOfficeURL, "/") + headOfficeHealth,
 			client: uploader.NewClient(p.syncTLS, 1), timeout: min(cfg.Sync.Timeout, staffHealthTimeout),
-			healthy: func(code int) bool { return code == http.StatusOK }},
+			judge: func(code int) (bool, ui.KeyCheck) {
+				if code == http.StatusOK {
+					return true, ui.KeyAccepted
+				}
+				return false, ui.KeyNotChecked
+			}},
 	}
 	pin, ok, err := cfg.Staff.PIN(cfg.Demo)
 	if err != nil {
@@ -200,7 +215,19 @@ func (s *staffOps) Exit() {
 	}
 }
 
-// check GETs the peer's URL: an HTTP answer (judged by healthy) means
+// judgeProvider reads the provider's answer to a keyed GET.
+func judgeProvider(code int) (bool, ui.KeyCheck) {
+	switch {
+	case code == http.StatusUnauthorized || code == http.StatusForbidden:
+		return false, ui.KeyRefused
+	case code >= 500:
+		return false, ui.KeyNotChecked
+	default: // 404, 405 …: it read the key and answered the call itself
+		return true, ui.KeyAccepted
+	}
+}
+
+// check GETs the peer's URL: an HTTP answer (judged by judge) means
 // reachable; a dial, TLS or timeout error is the reason it is not.
 func (p probe) check(ctx context.Context) ui.Connectivity {
 	c := ui.Connectivity{Name: p.name}
@@ -215,6 +242,9 @@ func (p probe) check(ctx context.Context) ui.Connectivity {
 		c.Detail = err.Error()
 		return c
 	}
+	for k, v := range p.header {
+		req.Header[k] = v
+	}
 	start := time.Now()
 	resp, err := p.client.Do(req)
 	c.Latency = time.Since(start)
@@ -225,7 +255,10 @@ func (p probe) check(ctx context.Context) ui.Connectivity {
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10)) // let the connection be reused
 	resp.Body.Close()
 	c.Detail = "HTTP " + resp.Status
-	c.OK = p.healthy == nil || p.healthy(resp.StatusCode)
+	c.OK = true
+	if p.judge != nil {
+		c.OK, c.Key = p.judge(resp.StatusCode)
+	}
 	return c
 }
 

@@ -13,12 +13,14 @@ import (
 	"time"
 
 	"almatel.kz/signkiosk/app/config"
+	"almatel.kz/signkiosk/app/provider/sim"
 	"almatel.kz/signkiosk/app/session"
 	"almatel.kz/signkiosk/app/staffpin"
 	"almatel.kz/signkiosk/app/store"
 	"almatel.kz/signkiosk/camera"
 	"almatel.kz/signkiosk/sync/outbox"
 	"almatel.kz/signkiosk/sync/uploader"
+	"almatel.kz/signkiosk/ui"
 )
 
 // staffFixture is the real staff backend over a real outbox (one pending,
@@ -29,6 +31,9 @@ type staffFixture struct {
 	langs []string
 	exits int
 }
+
+// staffTestKey is the provider key the fixture's kiosk sends.
+const staffTestKey = "staff-test-key"
 
 func newStaffFixture(t *testing.T, providerURL, headURL string) *staffFixture {
 	t.Helper()
@@ -68,7 +73,7 @@ func newStaffFixture(t *testing.T, providerURL, headURL string) *staffFixture {
 	f.ops, err = newStaffOps(cfg, &out, staffParts{
 		outbox: ob, upload: up, camera: func() camera.Source { return camera.NewSynthetic(320, 240, 30) },
 		setLang:     func(l string) { f.langs = append(f.langs, l) },
-		providerURL: providerURL, headOfficeURL: headURL,
+		providerURL: providerURL, providerKey: staffTestKey, headOfficeURL: headURL,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -127,25 +132,43 @@ func TestStaffOutboxRequeueSync(t *testing.T) {
 	}
 }
 
+// TestStaffConnectivity: against the provider simulator over real HTTP and
+// the mTLS-less stand-in head office: both reachable and taking the kiosk;
+// a provider that refuses the kiosk's key says so; nothing listening, and a
+// head office answering but unhealthy, are not OK.
 func TestStaffConnectivity(t *testing.T) {
 	var puts atomic.Int32
 	ho := headOffice(t, &puts)
-	provider := httptest.NewServer(http.NotFoundHandler()) // the API has no root: any answer means reachable
-	defer provider.Close()
+	simServer := func(key string) *httptest.Server {
+		s, err := sim.New(sim.Config{APIKey: key})
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv := httptest.NewServer(s)
+		t.Cleanup(srv.Close)
+		return srv
+	}
+	provider := simServer(staffTestKey)
 
 	up := newStaffFixture(t, provider.URL, ho.URL).ops.Check(context.Background())
 	if len(up) != 2 || up[0].Name != "provider" || up[1].Name != "head_office" {
 		t.Fatalf("%+v", up)
 	}
 	for _, c := range up {
-		if !c.OK || c.Latency <= 0 || !strings.HasPrefix(c.Detail, "HTTP ") {
+		if !c.OK || c.Key != ui.KeyAccepted || c.Latency <= 0 || !strings.HasPrefix(c.Detail, "HTTP ") {
 			t.Errorf("reachable: %+v", c)
 		}
 	}
 
+	other := simServer("another-kiosks-key")
+	got := newStaffFixture(t, other.URL, ho.URL).ops.Check(context.Background())
+	if c := got[0]; c.OK || c.Key != ui.KeyRefused || !strings.Contains(c.Detail, "401") {
+		t.Errorf("provider refusing the key: %+v", c)
+	}
+
 	down := newStaffFixture(t, downURL(t), downURL(t)).ops.Check(context.Background())
 	for _, c := range down {
-		if c.OK || !strings.Contains(c.Detail, "refused") || strings.Contains(c.Detail, "http://") {
+		if c.OK || c.Key != ui.KeyNotChecked || !strings.Contains(c.Detail, "refused") || strings.Contains(c.Detail, "http://") {
 			t.Errorf("down: %+v", c)
 		}
 	}
@@ -153,7 +176,7 @@ func TestStaffConnectivity(t *testing.T) {
 	// Head office answering but unhealthy is not OK.
 	sick := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusServiceUnavailable) }))
 	defer sick.Close()
-	got := newStaffFixture(t, provider.URL, sick.URL).ops.Check(context.Background())
+	got = newStaffFixture(t, provider.URL, sick.URL).ops.Check(context.Background())
 	if got[1].OK || !strings.Contains(got[1].Detail, "503") {
 		t.Errorf("unhealthy head office: %+v", got[1])
 	}

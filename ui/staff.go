@@ -50,7 +50,17 @@ type Connectivity struct {
 	OK      bool
 	Latency time.Duration
 	Detail  string // HTTP status when reachable, the reason when not
+	Key     KeyCheck
 }
+
+// KeyCheck is what a peer made of the kiosk's key or certificate.
+type KeyCheck int
+
+const (
+	KeyNotChecked KeyCheck = iota // no answer, or one that does not tell
+	KeyAccepted                   // it answered the kiosk as a known client
+	KeyRefused                    // it answered, but refuses the kiosk (401/403)
+)
 
 // StaffOptions turn the staff menu on.
 type StaffOptions struct {

@@ -391,3 +391,33 @@ func TestStaffPINNotLogged(t *testing.T) {
 		}
 	}
 }
+
+// TestConnLine: each way a peer can answer reads differently, in every
+// language, and a refusal tells staff what to check.
+func TestConnLine(t *testing.T) {
+	cat, err := loadCatalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		c    Connectivity
+		want string
+	}{
+		{Connectivity{Name: "provider", OK: true, Latency: 7 * time.Millisecond, Detail: "HTTP 405", Key: KeyAccepted}, "staff.conn_accepted"},
+		{Connectivity{Name: "provider", OK: false, Detail: "HTTP 401 Unauthorized", Key: KeyRefused}, "staff.conn_refused"},
+		{Connectivity{Name: "head_office", OK: true, Latency: 3 * time.Millisecond, Detail: "HTTP 204"}, "staff.conn_ok"},
+		{Connectivity{Name: "head_office", Detail: "connection refused"}, "staff.conn_down"},
+	}
+	for _, lang := range languages {
+		l := cat.in(lang)
+		seen := map[string]bool{}
+		for _, c := range cases {
+			got := connLine(l, c.c)
+			want := l.T(c.want, "Name", l.T("staff.conn."+c.c.Name), "Ms", c.c.Latency.Milliseconds(), "Detail", c.c.Detail)
+			if got != want || seen[got] {
+				t.Errorf("%s %+v: %q, want %q", lang, c.c, got, want)
+			}
+			seen[got] = true
+		}
+	}
+}
