@@ -32,8 +32,9 @@ func (m *staffMenu) render() {
 	m.root.Refresh()
 }
 
-// pinView is the PIN pad: the prompt, masked digits and what went wrong on
-// the left, the keypad on the right (one column would not fit 800 px).
+// pinView is the PIN pad: the prompt, masked digits and what went wrong,
+// with the keypad beside them on a landscape screen (one column would not
+// fit 800 px) and below them on a portrait one.
 func (m *staffMenu) pinView(l loc) fyne.CanvasObject {
 	m.shownLocked = m.locked()
 	msg := errorLabel()
@@ -48,7 +49,9 @@ func (m *staffMenu) pinView(l loc) fyne.CanvasObject {
 		} else {
 			setText(msg, m.pinMsg)
 		}
-		left = append(left, bigText(strings.Repeat("●", len(m.pin))+" ", 48), msg)
+		dots := bigText(strings.Repeat("●", len(m.pin))+" ", 48)
+		dots.Alignment = fyne.TextAlignLeading // under the prompt, where the eye is
+		left = append(left, container.NewPadded(dots), msg)
 		pad := newKeypad(l, m.digit, m.back, m.clearPIN, m.submit)
 		if m.checking {
 			pad.ok.Disable()
@@ -56,9 +59,7 @@ func (m *staffMenu) pinView(l loc) fyne.CanvasObject {
 		right = append(right, pad.obj)
 	}
 	right = append(right, sized(button(l.T("staff.close"), false, m.close), 3*keypadW, staffButtonH))
-	return container.NewGridWithColumns(2,
-		container.NewVBox(left...),
-		container.NewCenter(container.NewVBox(right...)))
+	return wideRow(nil, -1, container.NewVBox(left...), container.NewCenter(container.NewVBox(right...)))
 }
 
 // menuView is the menu: what the outbox holds and the last results on the
@@ -100,7 +101,11 @@ func (m *staffMenu) menuView(l loc) fyne.CanvasObject {
 		widget.NewSeparator(),
 		container.NewGridWithColumns(2, sized(exit, 0, staffButtonH), sized(button(l.T("staff.close"), true, m.close), 0, staffButtonH)),
 	)
-	body := container.NewGridWithColumns(2, container.NewVScroll(container.NewVBox(info...)), actions)
+	// Side by side on a landscape screen; on a portrait one the status on
+	// top (taking the spare height) and the actions below. Padded: the
+	// buttons keep the margin the labels have inside them. The weights give
+	// the status about half the width (the actions have the wider minimum).
+	body := wideRow([]float32{2, 1}, 0, container.NewVScroll(container.NewVBox(info...)), container.NewPadded(actions))
 	return container.NewBorder(title(l.T("staff.title")), nil, nil, nil, body)
 }
 
@@ -142,7 +147,12 @@ func (m *staffMenu) confirmView(l loc) fyne.CanvasObject {
 // connLine is one peer's reachability in words.
 func connLine(l loc, c Connectivity) string {
 	name := l.T("staff.conn." + c.Name)
-	if c.OK {
+	switch {
+	case c.Key == KeyRefused:
+		return l.T("staff.conn_refused", "Name", name, "Detail", c.Detail)
+	case c.OK && c.Key == KeyAccepted:
+		return l.T("staff.conn_accepted", "Name", name, "Ms", c.Latency.Milliseconds())
+	case c.OK:
 		return l.T("staff.conn_ok", "Name", name, "Ms", c.Latency.Milliseconds(), "Detail", c.Detail)
 	}
 	return l.T("staff.conn_down", "Name", name, "Detail", c.Detail)
