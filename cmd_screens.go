@@ -63,6 +63,14 @@ func runScreens(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		return 1
 	}
 	defer k.close()
+	// The staff menu's PIN: the demo prints a random one; the tool needs to
+	// know it, so it sets its own the same way.
+	pin, hashed, err := demoPIN()
+	if err != nil {
+		fmt.Fprintf(stderr, "screens: %v\n", err)
+		return 1
+	}
+	k.staff.pin = hashed
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		fmt.Fprintf(stderr, "screens: %v\n", err)
 		return 1
@@ -73,12 +81,12 @@ func runScreens(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	go k.runner.Run(runCtx)
 	a := app.NewWithID("kz.almatel.signkiosk.screens")
 	win := a.NewWindow("AlmaTel signkiosk")
-	u := ui.New(win, ui.Options{Kiosk: k.runner, Camera: k.camera, Guide: k.guide, Demo: k.demoUI, Log: k.log})
+	u := ui.New(win, ui.Options{Kiosk: k.runner, Camera: k.camera, Guide: k.guide, Demo: k.demoUI, Log: k.log, Staff: k.staff.options(func() { fyne.Do(a.Quit) })})
 	k.live.attach(u)
 	win.Resize(fyne.NewSize(w, h))
 	win.SetFixedSize(true)
 
-	d := &screenDriver{k: k, win: win, out: *out, suffix: *suffix, stderr: stderr, stdout: stdout, signGate: signGate, ui: u, probe: *probe}
+	d := &screenDriver{k: k, win: win, out: *out, suffix: *suffix, stderr: stderr, stdout: stdout, signGate: signGate, ui: u, probe: *probe, staffPIN: pin}
 	go func() {
 		err := d.walk(runCtx, strings.Split(*langs, ","))
 		if err != nil {
@@ -109,6 +117,7 @@ type screenDriver struct {
 	ui       *ui.UI
 	probe    time.Duration
 	changes  []time.Duration // screen changes seen (LastScreenChange)
+	staffPIN string
 }
 
 func (d *screenDriver) walk(ctx context.Context, langs []string) error {
@@ -158,6 +167,9 @@ func (d *screenDriver) walk(ctx context.Context, langs []string) error {
 		r.Dispatch(session.Finish{})
 		if err := drv.waitStep(ctx, session.StepIdle, false); err != nil {
 			return err
+		}
+		if err := d.staffShots(ctx, drv, lang); err != nil {
+			return fmt.Errorf("%s/staff: %w", lang, err)
 		}
 	}
 	if d.probe > 0 && len(d.changes) > 0 {
@@ -225,4 +237,72 @@ func (d *screenDriver) measure(lang string) {
 	fmt.Fprintf(d.stdout, "probe %s: preview %.1f fps over %v; UI thread answered %d probes, longest wait %v, p99 %v, median %v\n",
 		lang, fps, took.Round(time.Millisecond), len(delays), delays[len(delays)-1].Round(time.Microsecond),
 		p99.Round(time.Microsecond), delays[len(delays)/2].Round(time.Microsecond))
+}
+
+// staffShots photographs the hidden staff menu over the idle screen, in the
+// kiosk's current language (the menu's): the PIN pad with the PIN typed,
+// the menu with the outbox counts, and the menu after a connectivity check
+// and a camera test. It opens and works the menu through the paths the
+// corner gesture and the taps use.
+func (d *screenDriver) staffShots(ctx context.Context, drv sessionDriver, lang string) error {
+	d.k.runner.SetLang(lang)
+	if err := drv.waitLang(ctx, lang); err != nil {
+		return err
+	}
+	if _, err := d.waitStaff(ctx, "the language on screen", func(s ui.StaffShot) bool { return s.Lang == lang }); err != nil {
+		return err
+	}
+	fyne.DoAndWait(d.ui.OpenStaffForScreens)
+	if _, err := d.waitStaff(ctx, "the PIN pad", func(s ui.StaffShot) bool { return s.Shown }); err != nil {
+		return err
+	}
+	fyne.DoAndWait(func() { d.ui.StaffPINForScreens(d.staffPIN, false) })
+	if err := d.shot(lang + "-staff-pin" + d.suffix); err != nil {
+		return err
+	}
+	fyne.DoAndWait(func() { d.ui.StaffPINForScreens("", true) })
+	if _, err := d.waitStaff(ctx, "the menu", func(s ui.StaffShot) bool {
+		return s.Unlocked && !s.Checking && s.Busy == "" && s.Status
+	}); err != nil {
+		return err
+	}
+	if err := d.shot(lang + "-staff-menu" + d.suffix); err != nil {
+		return err
+	}
+	// Each action clears the last one's outcome line, but not the
+	// connection lines: check first, so both results show.
+	fyne.DoAndWait(func() { d.ui.StaffActionForScreens("check") })
+	if _, err := d.waitStaff(ctx, "the connectivity check", func(s ui.StaffShot) bool { return s.Busy == "" && s.Conns > 0 }); err != nil {
+		return err
+	}
+	fyne.DoAndWait(func() { d.ui.StaffActionForScreens("camera") })
+	if _, err := d.waitStaff(ctx, "the camera test", func(s ui.StaffShot) bool { return s.Busy == "" && s.Result != "" }); err != nil {
+		return err
+	}
+	if err := d.shot(lang + "-staff-checks" + d.suffix); err != nil {
+		return err
+	}
+	fyne.DoAndWait(func() { d.ui.StaffActionForScreens("close") })
+	_, err := d.waitStaff(ctx, "the menu to close", func(s ui.StaffShot) bool { return !s.Shown })
+	return err
+}
+
+// waitStaff polls the staff layer until ok: up to 45 s (the connectivity
+// check may wait out its peers' timeouts).
+func (d *screenDriver) waitStaff(ctx context.Context, what string, ok func(ui.StaffShot) bool) (ui.StaffShot, error) {
+	deadline := time.Now().Add(45 * time.Second)
+	for {
+		var s ui.StaffShot
+		fyne.DoAndWait(func() { s = d.ui.StaffForScreens() })
+		if ok(s) {
+			return s, nil
+		}
+		if time.Now().After(deadline) {
+			return s, fmt.Errorf("waiting for %s: %+v", what, s)
+		}
+		if ctx.Err() != nil {
+			return s, ctx.Err()
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
