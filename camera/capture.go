@@ -34,7 +34,7 @@ type Capturer struct {
 
 // Actor is the demo's stand-in subscriber: a Source that can act out a
 // challenge on its next frames. Capture calls Act when the challenge starts
-// (Synthetic implements it; a real camera does not).
+// and Act("") when it ends (Synthetic implements it; a real camera does not).
 type Actor interface{ Act(challenge string) }
 
 // Phase of a capture, for the UI.
@@ -138,17 +138,21 @@ func (c Capturer) Capture(ctx context.Context, challenge string) ([][]byte, erro
 		}
 	}
 	cfg := a.Config()
-	before, err := c.waitForFace(ctx, a, now, challenge, live)
+	before, rest, err := c.waitForFace(ctx, a, now, challenge, live)
 	if err != nil {
 		return nil, err
 	}
 
 	if act, ok := c.Source.(Actor); ok {
 		act.Act(challenge)
+		defer act.Act("") // the stand-in subscriber returns to rest
 	}
 	limit := orDefault(c.Limit, 6*time.Second)
 	start := now()
 	chk := face.NewCheck(challenge, start, limit, time.Second)
+	// the baseline is the pose when the challenge was asked, not the first
+	// frames of the challenge, when the subscriber may already be moving
+	chk.Rest(rest...)
 	var during []shot // the best n-2 so far, best first
 	var last shot
 	for seq := 0; ; seq++ {
@@ -190,8 +194,10 @@ func (c Capturer) Capture(ctx context.Context, challenge string) ([][]byte, erro
 }
 
 // waitForFace reads until GoodFor consecutive frames are "ok" and returns
-// the best of them; after FaceWait it gives up with the likeliest reason.
-func (c Capturer) waitForFace(ctx context.Context, a *face.Analyzer, now func() time.Time, challenge string, live func(Live)) (shot, error) {
+// the best of them and the analyses of those frames, oldest first (the
+// subscriber's pose at rest, the challenge's baseline); after FaceWait it
+// gives up with the likeliest reason.
+func (c Capturer) waitForFace(ctx context.Context, a *face.Analyzer, now func() time.Time, challenge string, live func(Live)) (shot, []face.Analysis, error) {
 	wait := orDefault(c.FaceWait, 10*time.Second)
 	need := c.GoodFor
 	if need <= 0 {
@@ -200,11 +206,12 @@ func (c Capturer) waitForFace(ctx context.Context, a *face.Analyzer, now func() 
 	cfg := a.Config()
 	start := now()
 	var best shot
+	var rest []face.Analysis
 	good, many, frames := 0, 0, 0
 	for {
 		img, an, err := c.next(ctx, a)
 		if err != nil {
-			return shot{}, err
+			return shot{}, nil, err
 		}
 		t := now()
 		frames++
@@ -218,17 +225,18 @@ func (c Capturer) waitForFace(ctx context.Context, a *face.Analyzer, now func() 
 			if good == 0 || s.q > best.q {
 				best = s
 			}
+			rest = append(rest, an)
 			if good++; good >= need {
-				return best, nil
+				return best, rest, nil
 			}
 		} else {
-			good = 0
+			good, rest = 0, rest[:0]
 		}
 		if t.Sub(start) >= wait {
 			if many*2 > frames {
-				return shot{}, fmt.Errorf("capture: %w", ErrManyFaces)
+				return shot{}, nil, fmt.Errorf("capture: %w", ErrManyFaces)
 			}
-			return shot{}, fmt.Errorf("capture: %w (last guidance %s)", ErrNoFace, an.Guidance)
+			return shot{}, nil, fmt.Errorf("capture: %w (last guidance %s)", ErrNoFace, an.Guidance)
 		}
 	}
 }

@@ -31,11 +31,19 @@ type Synthetic struct {
 
 // Acting: a turn moves the face sideways by turnShift of its width (what
 // face.Check keys on) and a closer face grows by closerGrow; the move ramps
-// in over actRamp, holds, and eases back by actFor.
+// in over actRamp, holds until actHold after it began and eases back over
+// actEase, so actFor in all, unless the capture ends it first (Act("")).
+//
+// The move is timed by the clock, as a person's is, not by frames: however
+// slowly frames are analysed, the pose is reached within actRamp and held
+// for several seconds, long enough for a slow analysis (a loaded machine:
+// a few frames a second or fewer) to see it on the frames face.Check needs,
+// and still inside the capture's 6 s limit.
 const (
-	actRamp    = 500 * time.Millisecond
-	actHold    = time.Second
-	actFor     = 1500 * time.Millisecond
+	actRamp    = 400 * time.Millisecond
+	actHold    = 4 * time.Second
+	actEase    = 500 * time.Millisecond
+	actFor     = actHold + actEase
 	turnShift  = 0.30
 	closerGrow = 0.35
 	faceSide   = 0.5 // the face box's side over the frame height at rest
@@ -46,15 +54,19 @@ func NewSynthetic(w, h, fps int) *Synthetic {
 	return &Synthetic{W: w, H: h, Every: time.Second / time.Duration(fps)}
 }
 
-// Act makes the next ~1.5 s of frames perform challenge ("turn_left",
-// "turn_right" from the subscriber's point of view, "come_closer"); other
-// values are ignored. It implements Actor.
+// Act makes the next frames perform challenge ("turn_left", "turn_right"
+// from the subscriber's point of view, "come_closer") for up to actFor;
+// "" ends the act: the face is at rest on the next frame, as the next
+// attempt's check expects it when asked; other values are ignored. It
+// implements Actor.
 func (s *Synthetic) Act(challenge string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	switch challenge {
 	case "turn_left", "turn_right", "come_closer":
 		s.act, s.actAt = challenge, time.Now()
+	case "":
+		s.act = ""
 	}
 }
 
@@ -100,19 +112,20 @@ func (s *Synthetic) Close() error {
 // image right = the subscriber's left) and its scale.
 func (s *Synthetic) pose(t time.Time) (dx, scale float64) {
 	s.mu.Lock()
-	act, at := s.act, s.actAt
+	act, at, end := s.act, s.actAt, s.actAt.Add(actHold)
 	s.mu.Unlock()
 	scale = 1
-	el := t.Sub(at)
-	if act == "" || el < 0 || el > actFor {
+	if act == "" || t.Before(at) || !t.Before(end.Add(actEase)) {
 		return 0, 1
 	}
-	amount := 1.0
-	switch {
-	case el < actRamp:
-		amount = float64(el) / float64(actRamp)
-	case el > actHold:
-		amount = 1 - float64(el-actHold)/float64(actFor-actHold)
+	// into the pose (as far as it got before the end), then back
+	upTo := t
+	if t.After(end) {
+		upTo = end
+	}
+	amount := min(float64(upTo.Sub(at))/float64(actRamp), 1)
+	if t.After(end) {
+		amount *= 1 - float64(t.Sub(end))/float64(actEase)
 	}
 	switch act {
 	case "turn_left":

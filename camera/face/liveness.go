@@ -44,6 +44,8 @@ const (
 	maxStep        = 0.5  // largest centre move between analysed frames, in face widths
 	maxGrow        = 1.5  // largest width change between analysed frames (either way)
 	secondFaces    = 2    // consecutive frames with two faces that fail the check
+	minJudged      = 6    // one-face frames judged against the baseline before the check may time out
+	lostFrames     = 2    // consecutive frames without a face before the face counts as lost
 )
 
 // Check follows one face through a challenge. Feed it every analysed frame
@@ -65,10 +67,14 @@ const (
 type Check struct {
 	challenge string
 	deadline  time.Time
+	cap       time.Time // the hard deadline when frames come too slowly to judge by deadline
 	lostFor   time.Duration
+	judged    int // one-face frames measured against the baseline
+	empty     int // consecutive frames without a face
 
 	base       [baselineFrames]Analysis
 	nBase      int
+	based      bool    // the baseline is set
 	baseX      float64 // baseline pupil midpoint (or box centre) x
 	baseEyes   bool
 	baseW      float64
@@ -83,8 +89,15 @@ type Check struct {
 
 // NewCheck starts challenge at start; it fails at start+limit, or when no
 // face is seen for lostFor (1 s when 0).
+//
+// The limit is judged on what the track shows, not on the clock alone: when
+// frames are analysed slowly (a loaded machine), the check times out only
+// once it has also judged minJudged frames against the baseline (or at
+// twice the limit), and the face is lost only after lostFrames consecutive
+// frames without it, so a busy machine gives the subscriber as many looks
+// as a slow one, never a weaker test: every frame is judged the same.
 func NewCheck(challenge string, start time.Time, limit, lostFor time.Duration) *Check {
-	c := &Check{challenge: challenge, deadline: start.Add(limit), lostFor: lostFor, lastSeen: start}
+	c := &Check{challenge: challenge, deadline: start.Add(limit), cap: start.Add(2 * limit), lostFor: lostFor, lastSeen: start}
 	if c.lostFor <= 0 {
 		c.lostFor = time.Second
 	}
@@ -94,6 +107,50 @@ func NewCheck(challenge string, start time.Time, limit, lostFor time.Duration) *
 		c.fail(ErrUnknownChallenge)
 	}
 	return c
+}
+
+// Rest gives the check the subscriber's pose just before the challenge was
+// asked (the last frames of one good face, oldest first) as its baseline,
+// so the baseline is not taken from the first frames of the challenge, when
+// a prompt subscriber is already moving (and, with slow analysis, already
+// far along). Only the newest frames that agree with each other (one face,
+// within half the challenges' thresholds) count, so a frame caught while
+// the subscriber was still settling is left out. Call it before the first
+// Update; without a usable frame the first frames of the challenge are the
+// baseline, as without Rest.
+func (c *Check) Rest(frames ...Analysis) {
+	if c.status != Pending || c.based || c.nBase > 0 {
+		return
+	}
+	n := 0
+	for i := len(frames) - 1; i >= 0 && n < baselineFrames; i-- {
+		an := frames[i]
+		if an.Faces != 1 || (n > 0 && !still(frames[len(frames)-1], an)) {
+			break
+		}
+		n++
+	}
+	if n == 0 {
+		return
+	}
+	c.nBase = copy(c.base[:], frames[len(frames)-n:])
+	c.last = frames[len(frames)-1]
+	c.setBaseline()
+}
+
+// still reports whether b shows the pose of a: the face grown or moved by
+// less than half of what passes a challenge.
+func still(a, b Analysis) bool {
+	eyes := a.Eyes && b.Eyes
+	wa, wb := float64(a.Box.Dx()), float64(b.Box.Dx())
+	if wa <= 0 || wb <= 0 {
+		return false
+	}
+	grow := wb / wa
+	if eyes && span(a) > 0 {
+		grow = span(b) / span(a)
+	}
+	return math.Abs(grow-1) < closerBy/2 && math.Abs(pointX(b, eyes)-pointX(a, eyes))/wa < turnBy/2
 }
 
 // Challenge returns the challenge checked.
@@ -120,22 +177,22 @@ func (c *Check) Update(an Analysis, now time.Time) (Status, float64, error) {
 		}
 	case an.Faces == 0:
 		c.many = 0
-		if now.Sub(c.lastSeen) > c.lostFor {
+		if c.empty++; c.empty >= lostFrames && now.Sub(c.lastSeen) > c.lostFor {
 			return c.fail(ErrFaceLost)
 		}
 	default:
-		c.many = 0
+		c.many, c.empty = 0, 0
 		if c.nBase > 0 && !continuous(c.last, an) {
 			return c.fail(ErrTrackJump)
 		}
 		c.last, c.lastSeen = an, now
-		if c.nBase < baselineFrames {
+		if !c.based {
 			c.base[c.nBase] = an
 			c.nBase++
 			if c.nBase == baselineFrames {
 				c.setBaseline()
 			}
-		} else if c.measure(an) >= 1 {
+		} else if c.judged++; c.measure(an) >= 1 {
 			if c.hold++; c.hold >= holdFrames {
 				c.status, c.progress = Passed, 1
 				return c.Status()
@@ -144,21 +201,23 @@ func (c *Check) Update(an Analysis, now time.Time) (Status, float64, error) {
 			c.hold = 0
 		}
 	}
-	if !now.Before(c.deadline) {
+	if !now.Before(c.cap) || (!now.Before(c.deadline) && c.judged >= minJudged) {
 		return c.fail(ErrTimeout)
 	}
 	return c.Status()
 }
 
 func (c *Check) setBaseline() {
-	c.baseEyes = true
-	for _, b := range c.base {
+	base := c.base[:c.nBase]
+	c.based, c.baseEyes = true, true
+	for _, b := range base {
 		c.baseEyes = c.baseEyes && b.Eyes
 	}
-	for _, b := range c.base {
-		c.baseX += pointX(b, c.baseEyes) / baselineFrames
-		c.baseW += float64(b.Box.Dx()) / baselineFrames
-		c.baseSpan += span(b) / baselineFrames
+	n := float64(len(base))
+	for _, b := range base {
+		c.baseX += pointX(b, c.baseEyes) / n
+		c.baseW += float64(b.Box.Dx()) / n
+		c.baseSpan += span(b) / n
 	}
 }
 
@@ -196,8 +255,8 @@ func (c *Check) baseXFor(an Analysis) float64 {
 		return c.baseX
 	}
 	var x float64
-	for _, b := range c.base {
-		x += pointX(b, false) / baselineFrames
+	for _, b := range c.base[:c.nBase] {
+		x += pointX(b, false) / float64(c.nBase)
 	}
 	return x
 }

@@ -127,3 +127,79 @@ func TestLivenessProgress(t *testing.T) {
 		t.Fatalf("status %v", st)
 	}
 }
+
+// runSlow feeds a check of challenge, limit 4 s, the analyses of rest (the
+// pose before the challenge, given to Rest) and then of seq, one frame
+// every gap (frames past the end repeat the last).
+func runSlow(t *testing.T, a *Analyzer, s *image.Gray, challenge string, rest, seq []pose, gap time.Duration) (Status, error) {
+	t.Helper()
+	t0 := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+	c := NewCheck(challenge, t0, 4*time.Second, time.Second)
+	an := func(p pose) Analysis {
+		if p.w == 0 {
+			return a.Analyze(facetest.Backdrop(640, 480, 5))
+		}
+		return a.Analyze(facetest.Scene(s, 640, 480, p.x, 240, p.w))
+	}
+	var rs []Analysis
+	for _, p := range rest {
+		rs = append(rs, an(p))
+	}
+	c.Rest(rs...)
+	for i := 0; i < 200; i++ {
+		st, _, err := c.Update(an(seq[min(i, len(seq)-1)]), t0.Add(time.Duration(i+1)*gap))
+		if st != Pending {
+			return st, err
+		}
+	}
+	t.Fatal("check never ended")
+	return Pending, nil
+}
+
+// On a loaded machine frames are analysed a few a second. A prompt
+// subscriber is already moving on the challenge's first frames; the
+// baseline is their pose when asked (Rest), so the move still counts, and
+// the rules hold as at full rate: a still face, the wrong move, a swap at
+// the prompt all fail.
+func TestLivenessSlowFrames(t *testing.T) {
+	a := newAnalyzer(t)
+	s := facetest.Sample(t)
+	rest := []pose{{320, 260}, {321, 260}, {320, 260}}
+	const slow = 300 * time.Millisecond
+	for _, c := range []struct {
+		name, challenge string
+		rest, seq       []pose
+		gap             time.Duration
+		want            Status
+		err             error
+	}{
+		// the move is half done on the first frame, done on the second
+		{"come closer at once", ChallengeComeCloser, rest, steps(pose{320, 290}, pose{320, 340}, 1), slow, Passed, nil},
+		{"turn left at once", ChallengeTurnLeft, rest, steps(pose{350, 260}, pose{390, 260}, 1), slow, Passed, nil},
+		{"turn right at once", ChallengeTurnRight, rest, steps(pose{290, 260}, pose{250, 260}, 1), slow, Passed, nil},
+		{"still face", ChallengeComeCloser, rest, rest, slow, Failed, ErrTimeout},
+		{"closer asked, turn done", ChallengeComeCloser, rest, steps(pose{350, 260}, pose{390, 260}, 1), slow, Failed, ErrTimeout},
+		{"left asked, right done", ChallengeTurnLeft, rest, steps(pose{290, 260}, pose{250, 260}, 1), slow, Failed, ErrTimeout},
+		{"swap at the prompt", ChallengeComeCloser, rest, []pose{{560, 200}}, slow, Failed, ErrTrackJump},
+		// a frame every 1.5 s: the 4 s limit alone would judge 2 frames;
+		// the check judges minJudged before timing out
+		{"very slow, closer on the 4th frame", ChallengeComeCloser, rest,
+			[]pose{{320, 260}, {320, 260}, {320, 260}, {320, 340}}, 1500 * time.Millisecond, Passed, nil},
+		{"very slow, still face", ChallengeComeCloser, rest, rest, 1500 * time.Millisecond, Failed, ErrTimeout},
+		// a missed frame longer than lostFor is bridged, two are not
+		{"very slow, face missed once", ChallengeTurnLeft, rest,
+			[]pose{{320, 260}, {0, 0}, {390, 260}}, 1500 * time.Millisecond, Passed, nil},
+		{"very slow, face lost", ChallengeTurnLeft, rest,
+			[]pose{{320, 260}, {0, 0}, {0, 0}, {390, 260}}, 1500 * time.Millisecond, Failed, ErrFaceLost},
+		// a frame of the previous move is left out of the rest pose
+		{"settling before the prompt", ChallengeComeCloser, []pose{{320, 340}, {320, 260}, {320, 260}},
+			steps(pose{320, 290}, pose{320, 340}, 1), slow, Passed, nil},
+		// without a rest pose the first frames are the baseline, as before
+		{"no rest pose, still face", ChallengeComeCloser, nil, rest, slow, Failed, ErrTimeout},
+	} {
+		st, err := runSlow(t, a, s, c.challenge, c.rest, c.seq, c.gap)
+		if st != c.want || !errors.Is(err, c.err) {
+			t.Errorf("%s: status %v err %v, want %v %v", c.name, st, err, c.want, c.err)
+		}
+	}
+}
