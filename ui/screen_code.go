@@ -59,7 +59,9 @@ func newCodeScreen(u *UI, s session.State, l loc) *codeScreen {
 		cs.attempts, cs.errLbl,
 		container.NewHBox(sized(cs.resend, 0, 68)), cs.resends,
 	)
-	cs.obj = container.NewBorder(nil, nil, nil, container.NewCenter(cs.pad.obj), container.NewVScroll(container.NewVBox(left...)))
+	// The keypad beside the text on a landscape screen; below it, within a
+	// thumb's reach, on a portrait one (the text then has the full width).
+	cs.obj = wideRow([]float32{1, 0.01}, 0, container.NewVScroll(container.NewVBox(left...)), container.NewCenter(cs.pad.obj))
 
 	ctx, cancel := context.WithCancel(context.Background())
 	cs.cancel = cancel

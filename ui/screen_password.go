@@ -64,7 +64,9 @@ func newPasswordScreen(u *UI, s session.State, l loc) *passwordScreen {
 		container.NewGridWithColumns(2, ps.fields[0], ps.fields[1]))
 	top := container.NewVBox(subtitle(l.T("password.title")), fields)
 	side := container.NewVScroll(container.NewVBox(list, ps.errLbl, para(l.T("password.explain"))))
-	ps.obj = container.NewBorder(top, nil, container.NewVBox(kb.obj), nil, side)
+	// The keyboard keeps its own width beside the checklist on a landscape
+	// screen; on a portrait one the checklist goes below it, full width.
+	ps.obj = container.NewBorder(top, nil, nil, nil, wideRow([]float32{0.01, 1}, 1, container.NewVBox(kb.obj), side))
 	ps.update(s)
 	return ps
 }
