@@ -117,6 +117,7 @@ type screenDriver struct {
 	ui       *ui.UI
 	probe    time.Duration
 	changes  []time.Duration // screen changes seen (LastScreenChange)
+	slowest  string          // the step whose change took longest
 	staffPIN string
 }
 
@@ -158,7 +159,11 @@ func (d *screenDriver) walk(ctx context.Context, langs []string) error {
 				return err
 			}
 			if st.want != session.StepIdle {
-				d.changes = append(d.changes, d.ui.LastScreenChange()) // the shot waited for it to draw
+				took := d.ui.LastScreenChange() // the shot waited for it to draw
+				if len(d.changes) == 0 || took > slices.Max(d.changes) {
+					d.slowest = lang + "/" + st.name
+				}
+				d.changes = append(d.changes, took)
 			}
 			if st.want == session.StepBiometrics && d.probe > 0 {
 				d.measure(lang)
@@ -175,8 +180,8 @@ func (d *screenDriver) walk(ctx context.Context, langs []string) error {
 	if d.probe > 0 && len(d.changes) > 0 {
 		c := slices.Clone(d.changes)
 		slices.Sort(c)
-		fmt.Fprintf(d.stdout, "probe: %d screen changes, state published → new screen set: median %v, max %v\n",
-			len(c), c[len(c)/2].Round(time.Microsecond), c[len(c)-1].Round(time.Microsecond))
+		fmt.Fprintf(d.stdout, "probe: %d screen changes, state published → new screen set: median %v, max %v (%s)\n",
+			len(c), c[len(c)/2].Round(time.Microsecond), c[len(c)-1].Round(time.Microsecond), d.slowest)
 	}
 	return nil
 }

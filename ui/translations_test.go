@@ -215,3 +215,23 @@ func TestLocFallbacks(t *testing.T) {
 		t.Errorf("unknown language should fall back to kk, got %q", got)
 	}
 }
+
+// BenchmarkLookup is one message through fyne's lang, plain and with
+// placeholders (a screen asks for 20–40).
+func BenchmarkLookup(b *testing.B) {
+	cat, err := loadCatalog()
+	if err != nil {
+		b.Fatal(err)
+	}
+	l := cat.in("ru")
+	b.Run("plain", func(b *testing.B) {
+		for b.Loop() {
+			_ = l.T("welcome.begin")
+		}
+	})
+	b.Run("placeholders", func(b *testing.B) {
+		for b.Loop() {
+			_ = l.T("header.step", "N", 3, "Total", 8)
+		}
+	})
+}
