@@ -68,9 +68,12 @@ const probeKey = "kk.lang.kk"
 // locale tested needs it; TestTranslationsThroughFyneLang tries several).
 func register(msgs []byte, probe string) error {
 	locs, _ := locale.GetLocales() // none or unreadable: the localizer uses English
+	// English is go-i18n's fallback: with the messages under "en" the probe
+	// would resolve even when the localizer reads another tag, so "en" comes
+	// first only when the OS speaks nothing else.
 	var bases []string
 	for _, l := range locs {
-		if b, _, _ := strings.Cut(l, "-"); b != "" && !slices.Contains(bases, b) {
+		if b, _, _ := strings.Cut(l, "-"); b != "" && b != "en" && !slices.Contains(bases, b) {
 			bases = append(bases, b)
 		}
 	}

@@ -145,7 +145,8 @@ func TestTranslationsThroughFyneLang(t *testing.T) {
 		return
 	}
 	for _, env := range []string{"", "LANG=C", "LANG=ru_RU.UTF-8", "LANG=kk_KZ.UTF-8", "LANG=en_US.UTF-8",
-		"LANG=de_DE.UTF-8", "LANG=zh_CN.UTF-8", "LANGUAGE=sr_RS:uk", "LC_ALL=pt_BR.UTF-8"} {
+		"LANG=de_DE.UTF-8", "LANG=zh_CN.UTF-8", "LANGUAGE=sr_RS:uk", "LC_ALL=pt_BR.UTF-8",
+		"LANGUAGE=pt_BR:en", "LANGUAGE=en_US:ru"} {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestTranslationsThroughFyneLang$", "-test.count=1", "-test.v")
 		cmd.Env = []string{"SIGNKIOSK_LANG_CHILD=1", "HOME=" + t.TempDir()}
 		if env != "" {
