@@ -2,7 +2,6 @@ package ui
 
 import (
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -11,19 +10,6 @@ import (
 	"almatel.kz/signkiosk/app/session"
 	"almatel.kz/signkiosk/app/ticket"
 )
-
-// stepClock is a UI clock a test moves on by hand.
-type stepClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *stepClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *stepClock) add(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
 
 // TestBusySlowOffersCancel: a call that hangs (the slow IIN's code check,
 // with a provider timeout far away) keeps the waiting overlay up, which
@@ -35,8 +21,8 @@ func TestBusySlowOffersCancel(t *testing.T) {
 	o := ticket.DemoOrder()
 	o.Subscriber.IIN = sim.TriggerIINSlow
 	f := newFailRig(t, kiosktest.Options{Timeout: time.Minute, SlowDelay: time.Minute}, o)
-	clock := &stepClock{now: time.Now()}
-	f.u.now = clock.Now
+	clock := &testClock{t: time.Now()}
+	f.u.now = clock.now
 	f.toWelcome()
 	f.toCode()
 	l := f.u.loc()
@@ -50,7 +36,7 @@ func TestBusySlowOffersCancel(t *testing.T) {
 		t.Fatalf("at first the overlay should only wait: key %q, texts %q", f.u.busy.key, f.texts())
 	}
 
-	clock.add(busySlowAfter + time.Second)
+	clock.advance(busySlowAfter + time.Second)
 	deadline := time.Now().Add(5 * time.Second) // the overlay looks every second
 	for !strings.HasSuffix(f.u.busy.key, ":slow") {
 		if time.Now().After(deadline) {

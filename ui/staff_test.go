@@ -79,24 +79,6 @@ func (f *fakeStaff) Exit() {
 	f.exits++
 }
 
-// testClock is the UI's injected clock.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 type staffRig struct {
 	*harness
 	k     *fakeKiosk
