@@ -36,12 +36,7 @@ func TestScreenshots(t *testing.T) {
 			// The GL driver re-lays out containers whose children's minimum
 			// size changed (wrapped text) on every frame; the test canvas
 			// does not, so do a few passes by hand.
-			for range 3 {
-				relayout(h.win.Canvas().Content())
-				for _, o := range h.win.Canvas().Overlays().List() {
-					relayout(o)
-				}
-			}
+			settleLayout(h.win.Canvas())
 			f, err := os.Create(filepath.Join(dir, lang+"-"+strings.ReplaceAll(name, " ", "_")+".png"))
 			if err != nil {
 				t.Fatal(err)
@@ -70,6 +65,18 @@ func relayout(o fyne.CanvasObject) {
 		r.Layout(x.Size())
 		for _, c := range r.Objects() {
 			relayout(c)
+		}
+	}
+}
+
+// settleLayout lays the canvas out again as the GL driver would on the next
+// frames (wrapped text changes its minimum height once laid out: see
+// TestScreenshots).
+func settleLayout(c fyne.Canvas) {
+	for range 3 {
+		relayout(c.Content())
+		for _, o := range c.Overlays().List() {
+			relayout(o)
 		}
 	}
 }

@@ -1,7 +1,8 @@
 package ui
 
 import (
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -33,11 +34,7 @@ var snapshotTime = time.Date(2026, time.March, 2, 10, 30, 0, 0, time.UTC)
 func TestScreenSnapshots(t *testing.T) {
 	for _, lang := range []string{"kk", "ru"} {
 		states := sampleStates(lang, snapshotTime)
-		names := make([]string, 0, len(states))
-		for name := range states {
-			names = append(names, name)
-		}
-		sort.Strings(names)
+		names := slices.Sorted(maps.Keys(states))
 		for _, name := range names {
 			t.Run(lang+"/"+name, func(t *testing.T) {
 				k := newFakeKiosk()
@@ -47,12 +44,7 @@ func TestScreenSnapshots(t *testing.T) {
 				h.q.drain()
 				// Lay wrapped text out again as the GL driver would on the
 				// next frames (see TestScreenshots).
-				for range 3 {
-					relayout(h.win.Canvas().Content())
-					for _, o := range h.win.Canvas().Overlays().List() {
-						relayout(o)
-					}
-				}
+				settleLayout(h.win.Canvas())
 				file := "snapshots/" + lang + "/" + strings.ReplaceAll(name, " ", "_") + ".xml"
 				test.AssertRendersToMarkup(t, file, h.win.Canvas())
 			})

@@ -2,8 +2,9 @@ package ui
 
 import (
 	"fmt"
+	"maps"
 	"os"
-	"sort"
+	"slices"
 	"testing"
 	"time"
 
@@ -162,18 +163,6 @@ func checkTouch(t *testing.T, where string, c fyne.Canvas, want fyne.Size) {
 // for looking at the layout.
 var touchDump = os.Getenv("TOUCH_DUMP") != ""
 
-// settleLayout lays the canvas out again as the GL driver would on the next
-// frames (wrapped text changes its minimum height once laid out: see
-// TestScreenshots).
-func settleLayout(c fyne.Canvas) {
-	for range 3 {
-		relayout(c.Content())
-		for _, o := range c.Overlays().List() {
-			relayout(o)
-		}
-	}
-}
-
 // touchStates are the sample screens plus the states whose targets differ:
 // the code screen out of attempts (Resend becomes the primary action).
 func touchStates(lang string, now time.Time) map[string]session.State {
@@ -193,11 +182,7 @@ func touchStates(lang string, now time.Time) map[string]session.State {
 func TestTouchTargets(t *testing.T) {
 	for _, lang := range []string{"kk", "ru"} {
 		states := touchStates(lang, snapshotTime)
-		names := make([]string, 0, len(states))
-		for name := range states {
-			names = append(names, name)
-		}
-		sort.Strings(names)
+		names := slices.Sorted(maps.Keys(states))
 		for _, o := range touchOrientations {
 			t.Run(lang+"/"+o.name, func(t *testing.T) {
 				for _, name := range names {
