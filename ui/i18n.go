@@ -33,25 +33,31 @@ type catalog struct {
 	msgs map[string]map[string]string // lang → id → text, as in the files
 }
 
-// registration is the one registration of our messages with fyne's lang:
-// lang's state is process-wide and its setters are not safe to call while
-// other goroutines translate, so it happens once, before any UI exists.
-var registration = sync.OnceValue(func() error {
+// registration reads the catalogues and registers them with fyne's lang,
+// once: lang's state is process-wide and its setters are not safe to call
+// while other goroutines translate, so it happens before any UI exists. It
+// returns the catalogues (lang → id → text, read-only from then on).
+var registration = sync.OnceValues(func() (map[string]map[string]string, error) {
+	msgs := make(map[string]map[string]string, len(languages))
 	merged := map[string]string{}
 	for _, l := range languages {
 		m, err := readTranslation(l)
 		if err != nil {
-			return err
+			return nil, err
 		}
+		msgs[l] = m
 		for id, text := range m {
 			merged[l+"."+id] = text
 		}
 	}
 	b, err := json.Marshal(merged)
 	if err != nil {
-		return fmt.Errorf("ui: translations: %w", err)
+		return nil, fmt.Errorf("ui: translations: %w", err)
 	}
-	return register(b, probeKey)
+	if err := register(b, probeKey); err != nil {
+		return nil, err
+	}
+	return msgs, nil
 })
 
 // probeKey is a message every catalogue has; it proves the lookups resolve.
@@ -112,18 +118,11 @@ func readTranslation(l string) (map[string]string, error) {
 }
 
 func loadCatalog() (*catalog, error) {
-	if err := registration(); err != nil {
+	msgs, err := registration()
+	if err != nil {
 		return nil, err
 	}
-	c := &catalog{msgs: make(map[string]map[string]string, len(languages))}
-	for _, l := range languages {
-		m, err := readTranslation(l)
-		if err != nil {
-			return nil, err
-		}
-		c.msgs[l] = m
-	}
-	return c, nil
+	return &catalog{msgs: msgs}, nil
 }
 
 // in returns the lookup for one language (kk when lang is unknown).
