@@ -32,13 +32,13 @@ func TestBusySlowOffersCancel(t *testing.T) {
 	}
 	f.typeCode(code)
 	f.waitFor("the code check", func(s session.State) bool { return s.Busy == session.OpCode })
-	if !f.u.busy.shown() || strings.HasSuffix(f.u.busy.key, ":slow") || f.shows(l.T("busy.slow")) {
+	if !f.u.busy.shown() || strings.HasSuffix(f.u.busy.key, ":true") || f.shows(l.T("busy.slow")) {
 		t.Fatalf("at first the overlay should only wait: key %q, texts %q", f.u.busy.key, f.texts())
 	}
 
 	clock.advance(busySlowAfter + time.Second)
 	deadline := time.Now().Add(5 * time.Second) // the overlay looks every second
-	for !strings.HasSuffix(f.u.busy.key, ":slow") {
+	for !strings.HasSuffix(f.u.busy.key, ":true") {
 		if time.Now().After(deadline) {
 			t.Fatalf("the slow call got no Cancel: key %q", f.u.busy.key)
 		}

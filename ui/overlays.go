@@ -2,7 +2,7 @@ package ui
 
 import (
 	"context"
-	"strings"
+	"fmt"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -70,19 +70,17 @@ func (u *UI) overlays(s session.State) {
 
 	// The signing and biometrics screens show their own progress: the
 	// subscriber must keep seeing the camera or the waiting text.
-	busyKey := ""
 	if s.Busy != u.busyOp {
 		u.busyOp, u.busySince = s.Busy, u.now()
 	}
+	busyKey := ""
+	slow := u.now().Sub(u.busySince) >= busySlowAfter && cancellable(s)
 	if s.Busy != session.OpNone && s.Step != session.StepSigning && s.Step != session.StepBiometrics {
-		busyKey = "busy:" + s.Busy.String() + ":" + s.Lang
-		if u.now().Sub(u.busySince) >= busySlowAfter && cancellable(s) {
-			busyKey += ":slow"
-		}
+		busyKey = fmt.Sprintf("busy:%s:%s:%t", s.Busy, s.Lang, slow)
 	}
 	u.busy.set(c, busyKey, func() (fyne.CanvasObject, func()) {
 		bar := widget.NewProgressBarInfinite()
-		if strings.HasSuffix(busyKey, ":slow") {
+		if slow {
 			// A call that takes this long may be stuck: the subscriber
 			// can give up (with the usual confirmation) instead of
 			// waiting for the provider's timeout.
