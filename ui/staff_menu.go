@@ -242,35 +242,36 @@ func (m *staffMenu) setStatus(st OutboxStatus, err error) {
 func (m *staffMenu) syncNow() {
 	staff := m.opts.Staff
 	m.u.log.Info().Msg("staff: sync now")
-	m.run("sync", func(ctx context.Context) func() {
+	m.changeOutbox("sync", "staff.sync_failed", func(ctx context.Context) (func(loc) string, error) {
 		delivered, failed, dead, err := staff.SyncNow(ctx)
-		st, stErr := staff.Outbox(ctx)
-		return func() {
-			l := m.u.loc()
-			if err != nil {
-				m.result = l.T("staff.sync_failed", "Err", err.Error())
-			} else {
-				m.result = l.T("staff.sync_done", "Delivered", delivered, "Failed", failed, "Dead", dead)
-			}
-			if stErr == nil {
-				m.status = &st
-			}
-		}
+		return func(l loc) string {
+			return l.T("staff.sync_done", "Delivered", delivered, "Failed", failed, "Dead", dead)
+		}, err
 	})
 }
 
 func (m *staffMenu) requeue() {
 	staff := m.opts.Staff
 	m.u.log.Info().Msg("staff: requeue dead letters")
-	m.run("requeue", func(ctx context.Context) func() {
+	m.changeOutbox("requeue", "staff.requeue_failed", func(ctx context.Context) (func(loc) string, error) {
 		n, err := staff.RequeueDead(ctx)
+		return func(l loc) string { return l.T("staff.requeue_done", "N", n) }, err
+	})
+}
+
+// changeOutbox runs an action that changes the outbox, then shows its
+// outcome (done's words, or failedKey with the error) and the fresh counts.
+func (m *staffMenu) changeOutbox(action, failedKey string, work func(ctx context.Context) (done func(loc) string, err error)) {
+	staff := m.opts.Staff
+	m.run(action, func(ctx context.Context) func() {
+		done, err := work(ctx)
 		st, stErr := staff.Outbox(ctx)
 		return func() {
 			l := m.u.loc()
 			if err != nil {
-				m.result = l.T("staff.requeue_failed", "Err", err.Error())
+				m.result = l.T(failedKey, "Err", err.Error())
 			} else {
-				m.result = l.T("staff.requeue_done", "N", n)
+				m.result = done(l)
 			}
 			if stErr == nil {
 				m.status = &st

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync"
 	"testing"
@@ -23,6 +24,7 @@ type fakeStaff struct {
 	langs    []string
 	exits    int
 	pins     []string
+	fail     error // SyncNow and RequeueDead fail with it when set
 }
 
 func (f *fakeStaff) VerifyPIN(pin string) bool {
@@ -41,6 +43,9 @@ func (f *fakeStaff) Outbox(context.Context) (OutboxStatus, error) {
 func (f *fakeStaff) SyncNow(context.Context) (int, int, int, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.fail != nil {
+		return 0, 0, 0, f.fail
+	}
 	f.status.Delivered += 2
 	f.status.Pending = 0
 	return 2, 1, 0, nil
@@ -49,6 +54,9 @@ func (f *fakeStaff) SyncNow(context.Context) (int, int, int, error) {
 func (f *fakeStaff) RequeueDead(context.Context) (int, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.fail != nil {
+		return 0, f.fail
+	}
 	n := f.status.Dead
 	f.requeued += n
 	f.status.Pending += n
@@ -401,5 +409,29 @@ func TestConnLine(t *testing.T) {
 			}
 			seen[got] = true
 		}
+	}
+}
+
+// TestStaffOutboxActionFails: a failing sync or requeue says which, with
+// the reason, and the counts stay on screen, unchanged.
+func TestStaffOutboxActionFails(t *testing.T) {
+	r := newStaffRig(t, "ru")
+	r.unlock()
+	l := r.l
+	r.staff.mu.Lock()
+	r.staff.fail = errors.New("database is locked")
+	r.staff.mu.Unlock()
+	counts := l.T("staff.outbox", "Pending", 3, "Delivered", 17, "Dead", 2)
+
+	r.tap(l.T("staff.sync"))
+	r.idle()
+	if want := l.T("staff.sync_failed", "Err", "database is locked"); !r.shows(want) || !r.shows(counts) {
+		t.Errorf("failed sync: want %q and %q, texts %q", want, counts, r.texts())
+	}
+	r.tap(l.T("staff.requeue"))
+	r.tap(l.T("staff.yes"))
+	r.idle()
+	if want := l.T("staff.requeue_failed", "Err", "database is locked"); !r.shows(want) || !r.shows(counts) || r.staff.requeued != 0 {
+		t.Errorf("failed requeue: want %q and %q, %d requeued, texts %q", want, counts, r.staff.requeued, r.texts())
 	}
 }
