@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"os"
 	"path/filepath"
 	"strings"
@@ -22,19 +23,8 @@ func outboxEnv(t *testing.T) string {
 	t.Setenv(config.EnvDataDir, dir)
 	t.Setenv(config.EnvConfig, "")
 	ctx := context.Background()
-	key, err := outbox.LoadOrCreateKey(filepath.Join(dir, "outbox.key"), true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := store.Open(ctx, filepath.Join(dir, "kiosk.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	ob, db := openTestOutbox(t, dir)
 	defer db.Close()
-	ob, err := outbox.Open(ctx, db, key, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
 	for _, id := range []string{"pkg-a", "pkg-b", "pkg-c"} {
 		// The ZIP stands for a real package, personal data included.
 		zip := []byte("PK subject_iin 900101300123 " + id)
@@ -52,6 +42,27 @@ func outboxEnv(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return dir
+}
+
+// openTestOutbox opens the outbox in dir the way the kiosk does (its key
+// file, made if missing, and the SQLite store); the caller closes db.
+func openTestOutbox(t *testing.T, dir string) (*outbox.Outbox, *sql.DB) {
+	t.Helper()
+	ctx := context.Background()
+	key, err := outbox.LoadOrCreateKey(filepath.Join(dir, "outbox.key"), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.Open(ctx, filepath.Join(dir, "kiosk.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ob, err := outbox.Open(ctx, db, key, nil)
+	if err != nil {
+		db.Close()
+		t.Fatal(err)
+	}
+	return ob, db
 }
 
 // statusField is the value after label on its line of the status output.

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -16,7 +15,6 @@ import (
 	"almatel.kz/signkiosk/app/provider/sim"
 	"almatel.kz/signkiosk/app/session"
 	"almatel.kz/signkiosk/app/staffpin"
-	"almatel.kz/signkiosk/app/store"
 	"almatel.kz/signkiosk/camera"
 	"almatel.kz/signkiosk/sync/outbox"
 	"almatel.kz/signkiosk/sync/uploader"
@@ -38,20 +36,8 @@ const staffTestKey = "staff-test-key"
 func newStaffFixture(t *testing.T, providerURL, headURL string) *staffFixture {
 	t.Helper()
 	ctx := context.Background()
-	dir := t.TempDir()
-	key, err := outbox.LoadOrCreateKey(filepath.Join(dir, "outbox.key"), true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := store.Open(ctx, filepath.Join(dir, "kiosk.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	ob, db := openTestOutbox(t, t.TempDir())
 	t.Cleanup(func() { db.Close() })
-	ob, err := outbox.Open(ctx, db, key, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
 	for _, id := range []string{"pkg-a", "pkg-dead"} {
 		if err := ob.Enqueue(ctx, outbox.Package{ID: id, TicketID: "t-" + id, SignedAt: time.Now(), Zip: []byte("PK " + id)}); err != nil {
 			t.Fatal(err)
