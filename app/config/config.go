@@ -146,13 +146,36 @@ func Default() Config {
 // Load reads path over the defaults. An empty path means demo mode. Unknown
 // keys and bad values are errors: a typo must not silently fall back.
 func Load(path string) (Config, error) {
+	c, err := load(path)
+	if err != nil {
+		// The parser quotes raw text from the file in its messages: keep
+		// the refusal one line (and free of terminal control codes).
+		return c, Fault(oneLine{err})
+	}
+	return c, nil
+}
+
+func load(path string) (Config, error) {
 	c := Default()
 	if path == "" {
 		c.Demo = true
 		c.UI.Fullscreen = false
 		c.Camera.Source = "synthetic" // the demo's stand-in subscriber; a config file picks a real camera
 	} else {
-		md, err := toml.DecodeFile(path, &c)
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return c, fmt.Errorf("config: %w", err)
+		}
+		// Parsed once loosely first: a duration written as a bare number
+		// must be named as such, before the struct takes it as nanoseconds.
+		var doc map[string]any
+		md, err := toml.Decode(string(b), &doc)
+		if err == nil {
+			err = checkDurations(md, doc)
+		}
+		if err == nil {
+			md, err = toml.Decode(string(b), &c)
+		}
 		if err != nil {
 			return c, fmt.Errorf("config %s: %w", path, err)
 		}
@@ -192,9 +215,9 @@ func (c Config) finish(path string) (Config, error) {
 	}
 	if err := c.validate(); err != nil {
 		if path == "" {
-			return c, err
+			return c, Fault(err)
 		}
-		return c, fmt.Errorf("config %s: %w", path, err)
+		return c, Fault(fmt.Errorf("config %s: %w", path, err))
 	}
 	return c, nil
 }
@@ -246,6 +269,9 @@ func (c Config) validate() error {
 	if c.Camera.FPS < 1 || c.Camera.FPS > 60 {
 		bad("camera.fps must be 1…60")
 	}
+	if c.Ticket.ClockSkew < 0 {
+		bad("ticket.clock_skew must not be negative")
+	}
 	if c.Outbox.Retention <= 0 {
 		bad("outbox.retention must be positive")
 	}
@@ -282,7 +308,7 @@ func (c Config) APIKey() (string, error) {
 	}
 	b, err := os.ReadFile(c.Provider.APIKeyFile)
 	if err != nil {
-		return "", fmt.Errorf("provider api key: %w", err)
+		return "", Fault(fmt.Errorf("provider api key: %w", err))
 	}
 	return strings.TrimSpace(string(b)), nil
 }
@@ -341,7 +367,7 @@ func (s Staff) validate() error {
 }
 
 // ErrNoStaffPIN is the kiosk's refusal to start without a staff PIN.
-var ErrNoStaffPIN = errors.New("config: staff.pin_hash is required outside demo mode (make one with `signkiosk staff-pin`)")
+var ErrNoStaffPIN = Fault(errors.New("config: staff.pin_hash is required outside demo mode (make one with `signkiosk staff-pin`)"))
 
 // PIN is the parsed staff PIN hash; outside demo mode one is required.
 // In demo mode with none configured it returns ok = false: the caller makes
@@ -355,7 +381,7 @@ func (s Staff) PIN(demo bool) (h staffpin.Hashed, ok bool, err error) {
 	}
 	h, err = staffpin.Parse(s.PinHash)
 	if err != nil {
-		return h, false, fmt.Errorf("config: %w", err)
+		return h, false, Fault(fmt.Errorf("config: %w", err))
 	}
 	return h, true, nil
 }

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -130,5 +132,85 @@ func TestStaffPIN(t *testing.T) {
 	}
 	if _, ok, err := (Staff{}).PIN(true); ok || err != nil {
 		t.Fatalf("demo without a hash: ok=%v err=%v", ok, err)
+	}
+}
+
+// A duration without a unit is refused, naming the key: TOML would take a
+// bare 120 as 120 ns (sync.timeout = 120 then fails every upload).
+func TestDurationNeedsUnit(t *testing.T) {
+	cases := map[string]string{
+		"sync.timeout = 120":     strings.Replace(good, "[sync]", "[sync]\ntimeout = 120", 1),
+		"session.idle = 90":      strings.Replace(good, `idle = "2m"`, "idle = 90", 1),
+		"provider.timeout = 1.5": strings.Replace(good, `timeout = "5s"`, "timeout = 1.5", 1),
+		"ticket.clock_skew = 0":  good + "[ticket]\nclock_skew = 0\n",
+	}
+	for want, body := range cases {
+		_, err := Load(write(t, body))
+		if err == nil || !strings.Contains(err.Error(), want+" has no unit") || !strings.Contains(err.Error(), `"120s"`) {
+			t.Errorf("%s: %v", want, err)
+		}
+	}
+	// Not a number and not a string either: still named.
+	if _, err := Load(write(t, good+"[outbox]\nretention = true\n")); err == nil || !strings.Contains(err.Error(), "outbox.retention") {
+		t.Errorf("bool duration: %v", err)
+	}
+	if _, err := Load(write(t, good+"[ticket]\nclock_skew = \"-1m\"\n")); err == nil || !strings.Contains(err.Error(), "ticket.clock_skew") {
+		t.Errorf("negative clock skew: %v", err)
+	}
+}
+
+// Every time.Duration field is covered, including ones added later: the
+// check finds them by reflection, and a bare number fails for each.
+func TestEveryDurationKeyChecked(t *testing.T) {
+	keys := durationKeys()
+	for _, k := range []string{"ticket.clock_skew", "provider.timeout", "session.idle", "session.done_hold",
+		"outbox.retention", "sync.timeout", "sync.catch_up", "staff.lockout"} {
+		if !slices.Contains(keys, k) {
+			t.Errorf("%s not among the duration keys %v", k, keys)
+		}
+	}
+	if n := countDurations(reflect.TypeFor[Config]()); len(keys) != n {
+		t.Errorf("%d duration keys for %d time.Duration fields", len(keys), n)
+	}
+	// good without its durations, so each can be added once.
+	base := strings.NewReplacer("timeout = \"5s\"\n", "", "idle = \"2m\"\n", "").Replace(good)
+	for _, k := range keys {
+		section, name, _ := strings.Cut(k, ".")
+		body := strings.Replace(base, "["+section+"]", "["+section+"]\n"+name+" = 7", 1)
+		if !strings.Contains(base, "["+section+"]") {
+			body = base + "[" + section + "]\n" + name + " = 7\n"
+		}
+		if _, err := Load(write(t, body)); err == nil || !strings.Contains(err.Error(), k+" = 7 has no unit") {
+			t.Errorf("%s = 7: %v", k, err)
+		}
+	}
+}
+
+func countDurations(t reflect.Type) int {
+	n := 0
+	for i := range t.NumField() {
+		f := t.Field(i)
+		switch {
+		case f.Type == reflect.TypeFor[time.Duration]():
+			n++
+		case f.Type.Kind() == reflect.Struct:
+			n += countDurations(f.Type)
+		}
+	}
+	return n
+}
+
+// Every refusal of Load is a config fault: the commands exit 2 for it.
+func TestLoadErrorsAreFaults(t *testing.T) {
+	for _, body := range []string{"offise = 1\n", "office = \n", good + "[ui]\ndefault_lang = \"de\"\n", good + "[sync]\ntimeout = 120\n"} {
+		if _, err := Load(write(t, body)); !errors.Is(err, ErrFault) {
+			t.Errorf("%q: %v is not a config fault", body, err)
+		}
+	}
+	if _, err := Load("/no/such/file.toml"); !errors.Is(err, ErrFault) {
+		t.Errorf("missing file: %v is not a config fault", err)
+	}
+	if err := Fault(nil); err != nil {
+		t.Errorf("Fault(nil) = %v", err)
 	}
 }
