@@ -17,6 +17,8 @@ import (
 type Reopening struct {
 	open  func(ctx context.Context) (Source, error)
 	every time.Duration
+	// Clock paces the attempts; nil is the real clock.
+	Clock Clock
 
 	mu     sync.Mutex
 	src    Source
@@ -40,21 +42,18 @@ func (r *Reopening) Read(ctx context.Context) (image.Image, error) {
 		r.mu.Unlock()
 		return src.Read(ctx)
 	}
-	wait := time.Until(r.next)
+	clk := clockOr(r.Clock)
+	wait := r.next.Sub(clk.Now())
 	r.mu.Unlock()
 	if wait > 0 {
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return nil, ctx.Err()
-		case <-t.C:
+		if err := clk.Sleep(ctx, wait); err != nil {
+			return nil, err
 		}
 	}
 	src, err := r.open(ctx)
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.next = time.Now().Add(r.every)
+	r.next = clk.Now().Add(r.every)
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package camera
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -16,17 +17,18 @@ func TestReopeningWaitsForTheCamera(t *testing.T) {
 		}
 		return NewSynthetic(64, 48, 100), nil
 	}
+	clk := newFakeClock()
 	r := NewReopening(open, 20*time.Millisecond)
+	r.Clock = clk
 	defer r.Close()
 	ctx := context.Background()
-	start := time.Now()
 	for i := range 2 {
 		if _, err := r.Read(ctx); !errors.Is(err, ErrNoCamera) {
 			t.Fatalf("read %d: %v, want ErrNoCamera while absent", i, err)
 		}
 	}
-	if time.Since(start) < 20*time.Millisecond {
-		t.Fatal("second attempt did not wait: a missing camera would be polled in a busy loop")
+	if w := clk.waits(); !slices.Equal(w, []time.Duration{20 * time.Millisecond}) {
+		t.Fatalf("waits before the second attempt: %v, want [20ms]: a missing camera would be polled in a busy loop", w)
 	}
 	img, err := r.Read(ctx)
 	if err != nil || img == nil || !r.Opened() {

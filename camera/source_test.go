@@ -7,6 +7,7 @@ import (
 	"image/jpeg"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -14,18 +15,29 @@ import (
 	qrcode "github.com/skip2/go-qrcode"
 )
 
+// The synthetic camera paces its frames: the first comes at once, each
+// next one a frame period after the previous one; a cancelled wait and a
+// closed source end the read. Checked on a fake clock: the waits asked for,
+// not how long the machine took.
 func TestSyntheticPacesAndCloses(t *testing.T) {
+	clk := newFakeClock()
 	s := NewSynthetic(64, 48, 100)
+	s.Clock = clk
 	ctx := context.Background()
-	start := time.Now()
 	for range 5 {
 		img, err := s.Read(ctx)
 		if err != nil || img.Bounds().Dx() != 64 {
 			t.Fatalf("read: %v", err)
 		}
 	}
-	if el := time.Since(start); el < 35*time.Millisecond {
-		t.Fatalf("5 frames at 100 fps took %v: not paced", el)
+	want := []time.Duration{10 * time.Millisecond, 10 * time.Millisecond, 10 * time.Millisecond, 10 * time.Millisecond}
+	if got := clk.waits(); !slices.Equal(got, want) {
+		t.Fatalf("5 frames at 100 fps waited %v, want %v: not paced", got, want)
+	}
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := s.Read(cancelled); !errors.Is(err, context.Canceled) {
+		t.Fatalf("read with a cancelled context while pacing: %v", err)
 	}
 	s.Close()
 	if _, err := s.Read(ctx); !errors.Is(err, ErrClosed) {

@@ -18,6 +18,7 @@ import (
 type Synthetic struct {
 	W, H  int
 	Every time.Duration // frame period
+	Clock Clock         // nil: the real clock
 
 	mu      sync.Mutex
 	n       int
@@ -64,7 +65,7 @@ func (s *Synthetic) Act(challenge string) {
 	defer s.mu.Unlock()
 	switch challenge {
 	case "turn_left", "turn_right", "come_closer":
-		s.act, s.actAt = challenge, time.Now()
+		s.act, s.actAt = challenge, clockOr(s.Clock).Now()
 	case "":
 		s.act = ""
 	}
@@ -77,7 +78,8 @@ func (s *Synthetic) Read(ctx context.Context) (image.Image, error) {
 		s.mu.Unlock()
 		return nil, ErrClosed
 	}
-	now := time.Now()
+	clk := clockOr(s.Clock)
+	now := clk.Now()
 	wait := s.next.Sub(now)
 	if wait < 0 {
 		wait = 0
@@ -89,15 +91,11 @@ func (s *Synthetic) Read(ctx context.Context) (image.Image, error) {
 	s.mu.Unlock()
 
 	if wait > 0 {
-		t := time.NewTimer(wait)
-		defer t.Stop()
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-t.C:
+		if err := clk.Sleep(ctx, wait); err != nil {
+			return nil, err
 		}
 	}
-	return s.draw(n, time.Now()), nil
+	return s.draw(n, clk.Now()), nil
 }
 
 // Close implements Source.
@@ -139,11 +137,16 @@ func (s *Synthetic) pose(t time.Time) (dx, scale float64) {
 	return dx, scale
 }
 
+// placement is the face's offset (as pose's) and its sprite's side at t.
+func (s *Synthetic) placement(t time.Time) (dx float64, side int) {
+	dx, scale := s.pose(t)
+	return dx, int(math.Round(faceSide * float64(s.H) * scale))
+}
+
 func (s *Synthetic) draw(n int, t time.Time) *image.RGBA {
 	img := image.NewRGBA(image.Rect(0, 0, s.W, s.H))
 	copy(img.Pix, s.backdrop())
-	dx, scale := s.pose(t)
-	side := int(math.Round(faceSide * float64(s.H) * scale))
+	dx, side := s.placement(t)
 	if side < 8 {
 		return img
 	}
