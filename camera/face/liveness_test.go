@@ -15,32 +15,48 @@ type pose struct{ x, w int }
 
 const frameGap = 66 * time.Millisecond
 
+// scenes analyses the sample face at each pose once per test: a pose's
+// analysis is deterministic, and rendering and analysing a 640×480 scene
+// again for every frame of every case was most of this package's test time
+// under -race.
+type scenes struct {
+	a *Analyzer
+	s *image.Gray
+	m map[pose]Analysis
+}
+
+func newScenes(t *testing.T) *scenes {
+	return &scenes{a: newAnalyzer(t), s: facetest.Sample(t), m: map[pose]Analysis{}}
+}
+
+func (sc *scenes) at(p pose) Analysis {
+	if an, ok := sc.m[p]; ok {
+		return an
+	}
+	var g *image.Gray
+	switch {
+	case p.w == 0:
+		g = facetest.Backdrop(640, 480, 5)
+	case p.w < 0:
+		g = facetest.Scene(sc.s, 640, 480, p.x, 240, -p.w)
+		facetest.Place(g, sc.s, p.x+300, 240, -p.w)
+	default:
+		g = facetest.Scene(sc.s, 640, 480, p.x, 240, p.w)
+	}
+	an := sc.a.Analyze(g)
+	sc.m[p] = an
+	return an
+}
+
 // run feeds the analysed sequence to a check of challenge and returns its
 // outcome after the last frame (frames past the end repeat the last, i.e.
 // the subscriber holds the pose until the limit).
-func run(t *testing.T, a *Analyzer, s *image.Gray, challenge string, seq []pose) (Status, error) {
+func run(t *testing.T, sc *scenes, challenge string, seq []pose) (Status, error) {
 	t.Helper()
 	t0 := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
 	c := NewCheck(challenge, t0, 4*time.Second, time.Second)
-	cache := map[pose]Analysis{}
 	for i := 0; ; i++ {
-		p := seq[min(i, len(seq)-1)]
-		an, ok := cache[p]
-		if !ok {
-			var g *image.Gray
-			switch {
-			case p.w == 0:
-				g = facetest.Backdrop(640, 480, 5)
-			case p.w < 0:
-				g = facetest.Scene(s, 640, 480, p.x, 240, -p.w)
-				facetest.Place(g, s, p.x+300, 240, -p.w)
-			default:
-				g = facetest.Scene(s, 640, 480, p.x, 240, p.w)
-			}
-			an = a.Analyze(g)
-			cache[p] = an
-		}
-		st, _, err := c.Update(an, t0.Add(time.Duration(i)*frameGap))
+		st, _, err := c.Update(sc.at(seq[min(i, len(seq)-1)]), t0.Add(time.Duration(i)*frameGap))
 		if st != Pending {
 			return st, err
 		}
@@ -68,8 +84,7 @@ func cat(seqs ...[]pose) []pose {
 }
 
 func TestLivenessChallenges(t *testing.T) {
-	a := newAnalyzer(t)
-	s := facetest.Sample(t)
+	sc := newScenes(t)
 	still := []pose{{320, 260}, {321, 260}, {319, 261}, {320, 259}} // detector-scale jitter
 	hold := steps(pose{320, 260}, pose{320, 260}, 4)
 	// the subscriber's left is the unmirrored image's right (+x)
@@ -102,7 +117,7 @@ func TestLivenessChallenges(t *testing.T) {
 		{"face missed briefly", ChallengeTurnLeft, blink, Passed, nil},
 		{"unknown challenge", "blink", toLeft, Failed, ErrUnknownChallenge},
 	} {
-		st, err := run(t, a, s, c.challenge, c.seq)
+		st, err := run(t, sc, c.challenge, c.seq)
 		if st != c.want || !errors.Is(err, c.err) {
 			t.Errorf("%s: status %v err %v, want %v %v", c.name, st, err, c.want, c.err)
 		}
@@ -131,16 +146,11 @@ func TestLivenessProgress(t *testing.T) {
 // runSlow feeds a check of challenge, limit 4 s, the analyses of rest (the
 // pose before the challenge, given to Rest) and then of seq, one frame
 // every gap (frames past the end repeat the last).
-func runSlow(t *testing.T, a *Analyzer, s *image.Gray, challenge string, rest, seq []pose, gap time.Duration) (Status, error) {
+func runSlow(t *testing.T, sc *scenes, challenge string, rest, seq []pose, gap time.Duration) (Status, error) {
 	t.Helper()
 	t0 := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
 	c := NewCheck(challenge, t0, 4*time.Second, time.Second)
-	an := func(p pose) Analysis {
-		if p.w == 0 {
-			return a.Analyze(facetest.Backdrop(640, 480, 5))
-		}
-		return a.Analyze(facetest.Scene(s, 640, 480, p.x, 240, p.w))
-	}
+	an := sc.at
 	var rs []Analysis
 	for _, p := range rest {
 		rs = append(rs, an(p))
@@ -162,8 +172,7 @@ func runSlow(t *testing.T, a *Analyzer, s *image.Gray, challenge string, rest, s
 // the rules hold as at full rate: a still face, the wrong move, a swap at
 // the prompt all fail.
 func TestLivenessSlowFrames(t *testing.T) {
-	a := newAnalyzer(t)
-	s := facetest.Sample(t)
+	sc := newScenes(t)
 	rest := []pose{{320, 260}, {321, 260}, {320, 260}}
 	const slow = 300 * time.Millisecond
 	for _, c := range []struct {
@@ -197,7 +206,7 @@ func TestLivenessSlowFrames(t *testing.T) {
 		// without a rest pose the first frames are the baseline, as before
 		{"no rest pose, still face", ChallengeComeCloser, nil, rest, slow, Failed, ErrTimeout},
 	} {
-		st, err := runSlow(t, a, s, c.challenge, c.rest, c.seq, c.gap)
+		st, err := runSlow(t, sc, c.challenge, c.rest, c.seq, c.gap)
 		if st != c.want || !errors.Is(err, c.err) {
 			t.Errorf("%s: status %v err %v, want %v %v", c.name, st, err, c.want, c.err)
 		}
