@@ -5,6 +5,7 @@
 package sim
 
 import (
+	"context"
 	"crypto/subtle"
 	"errors"
 	"fmt"
@@ -30,6 +31,9 @@ type Config struct {
 	ResendCooldown    time.Duration    // between SMS codes; 60s
 	MaxResends        int              // resends per session; 2
 	SlowDelay         time.Duration    // the slow trigger's delay; 25s
+	// Wait is how the slow trigger waits SlowDelay (or until the client
+	// gives up: ctx ends); a real timer when nil. Tests record the wait.
+	Wait func(ctx context.Context, d time.Duration) error
 }
 
 func (c *Config) setDefaults() error {
@@ -38,6 +42,9 @@ func (c *Config) setDefaults() error {
 	}
 	if c.Now == nil {
 		c.Now = time.Now
+	}
+	if c.Wait == nil {
+		c.Wait = sleep
 	}
 	for _, d := range []struct {
 		v   *int
@@ -146,4 +153,16 @@ func (s *Simulator) LastCode(sessionID string) (string, bool) {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
 	return ss.code, ss.code != ""
+}
+
+// sleep waits d in real time, or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"almatel.kz/signkiosk/app/logging/logtest"
 	"almatel.kz/signkiosk/app/pack/packtest"
 	"almatel.kz/signkiosk/app/provider"
 	"almatel.kz/signkiosk/app/provider/sim"
@@ -448,19 +450,51 @@ func TestTriggerUnavailable(t *testing.T) {
 }
 
 func TestTriggerSlow(t *testing.T) {
-	e := newEnv(t, func(c *sim.Config) { c.SlowDelay = 200 * time.Millisecond })
+	var mu sync.Mutex
+	var waits []time.Duration
+	e := newEnv(t, func(c *sim.Config) {
+		c.SlowDelay = 200 * time.Millisecond
+		c.Wait = func(ctx context.Context, d time.Duration) error {
+			mu.Lock()
+			waits = append(waits, d)
+			mu.Unlock()
+			return ctx.Err()
+		}
+	})
 	id := e.create(t, sim.TriggerIINSlow) // create itself is not slow
-	start := time.Now()
-	e.openDoc(t, id)
-	if d := time.Since(start); d < 200*time.Millisecond {
-		t.Fatalf("slow trigger answered in %v", d)
+	mu.Lock()
+	if len(waits) != 0 {
+		t.Fatalf("create waited %v", waits)
 	}
-	// A client with a shorter deadline times out (client_test covers the
-	// error's shape); the simulator stops waiting when it gives up.
-	short := provider.NewClient(e.url, testKey, nil, 50*time.Millisecond)
-	err := short.Consent(context.Background(), id, consent(provider.ConsentPrivacy))
+	mu.Unlock()
+	e.openDoc(t, id)
+	mu.Lock()
+	if !slices.Equal(waits, []time.Duration{200 * time.Millisecond}) {
+		t.Fatalf("the code check waited %v, want [200ms]", waits)
+	}
+	mu.Unlock()
+
+	// In real time: a client with a shorter deadline times out (client_test
+	// covers the error's shape), and the simulator stops waiting when it
+	// gives up. The delay is an hour, so only that can end the call.
+	var gaveUp logtest.Buffer
+	r := newEnv(t, func(c *sim.Config) {
+		c.SlowDelay = time.Hour
+		c.Log = zerolog.New(&gaveUp)
+	})
+	rid := r.create(t, sim.TriggerIINSlow)
+	short := provider.NewClient(r.url, testKey, nil, 50*time.Millisecond)
+	err := short.Consent(context.Background(), rid, consent(provider.ConsentPrivacy))
 	if provider.ErrorCode(err) != provider.CodeTimeout {
 		t.Fatalf("want timeout, got %v", err)
+	}
+	// The handler notices the hang-up within milliseconds; 10 s only stops a
+	// broken test (without it, the server's Close would wait the hour).
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(gaveUp.String(), "client gave up"); {
+		if time.Now().After(deadline) {
+			t.Fatal("the simulator kept waiting after the client gave up")
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 

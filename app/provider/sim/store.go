@@ -80,11 +80,7 @@ func (s *Simulator) begin(w http.ResponseWriter, r *http.Request) (*session, boo
 			return nil, false
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
-		t := time.NewTimer(s.cfg.SlowDelay)
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-			t.Stop()
+		if err := s.cfg.Wait(r.Context(), s.cfg.SlowDelay); err != nil {
 			s.log.Info().Str("sim_session", ss.id).Msg("slow trigger: client gave up")
 			return nil, false
 		}
