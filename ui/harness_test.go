@@ -56,9 +56,15 @@ type harness struct {
 	u   *UI
 }
 
+// harnessApp is the one test app the harnesses share: a fresh test app
+// clears Fyne's font cache, and parsing the fonts again for every screen
+// was a quarter of this package's test time under -race. Each harness still
+// gets its own window, UI and fake kiosk.
+var harnessApp = sync.OnceValue(test.NewApp)
+
 func newHarness(t *testing.T, opts Options) *harness {
 	t.Helper()
-	test.NewTempApp(t)
+	fyne.SetCurrentApp(harnessApp())
 	win := test.NewTempWindow(t, widget.NewLabel(""))
 	win.Resize(fyne.NewSize(1280, 800))
 	h := &harness{t: t, q: &uiQueue{}, win: win}

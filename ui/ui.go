@@ -120,7 +120,11 @@ func newUI(win fyne.Window, opts Options, do func(func())) *UI {
 		log: opts.Log.With().Str("component", "ui").Logger(), now: opts.Now,
 		cat: cat, do: do,
 	}
-	fyne.CurrentApp().Settings().SetTheme(NewTheme())
+	// Setting the theme again would only throw away the parsed fonts (Fyne
+	// clears its font cache on every theme change).
+	if _, ours := fyne.CurrentApp().Settings().Theme().(*kioskTheme); !ours {
+		fyne.CurrentApp().Settings().SetTheme(NewTheme())
+	}
 	u.initStaff(opts.Staff)
 	u.k.Subscribe(func(session.State) {
 		if u.pending.CompareAndSwap(false, true) {
