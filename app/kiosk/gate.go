@@ -41,6 +41,7 @@ var ticketCodes = []struct {
 	{ticket.ErrNotYetValid, "ticket_not_yet_valid"},
 	{ticket.ErrOtherOffice, "ticket_other_office"},
 	{ticket.ErrIncomplete, "ticket_incomplete"},
+	{ticket.ErrDuplicateKey, "ticket_duplicate_key"},
 	{ticket.ErrReused, "ticket_reused"},
 }
 

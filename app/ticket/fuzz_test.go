@@ -22,7 +22,7 @@ func FuzzVerify(f *testing.F) {
 	f.Add("hello")
 	v := testVerifier()
 	sentinels := []error{ErrNotTicket, ErrEncoding, ErrTooLarge, ErrSignature, ErrVersion,
-		ErrExpired, ErrNotYetValid, ErrOtherOffice, ErrIncomplete}
+		ErrExpired, ErrNotYetValid, ErrOtherOffice, ErrIncomplete, ErrDuplicateKey}
 	f.Fuzz(func(t *testing.T, text string) {
 		p, err := v.Verify(text, testNow)
 		if err != nil {

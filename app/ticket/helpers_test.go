@@ -69,3 +69,15 @@ func sealPayload(t testing.TB, p Payload, priv ed25519.PrivateKey) string {
 	}
 	return seal(t, body, priv)
 }
+
+// insertJSON returns body with extra inserted after the first occurrence of
+// at, failing the test if at is not there (the case would test nothing).
+func insertJSON(t testing.TB, body []byte, at, extra string) []byte {
+	t.Helper()
+	i := bytes.Index(body, []byte(at))
+	if i < 0 {
+		t.Fatalf("%q not in the payload", at)
+	}
+	i += len(at)
+	return append(append(append([]byte{}, body[:i]...), extra...), body[i:]...)
+}

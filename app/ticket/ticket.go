@@ -10,6 +10,8 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"almatel.kz/signkiosk/app/strictjson"
 )
 
 // Prefix starts every ticket's text and is the domain separator of its
@@ -157,10 +159,18 @@ func unpack(b45 string) ([]byte, error) {
 	return data, nil
 }
 
-// decodePayload reads the version first so a future layout is reported as
-// ErrVersion rather than as damaged JSON. Unknown fields are allowed: a
-// version may gain optional fields without breaking older kiosks.
+// decodePayload refuses a key given twice before anything else, since even
+// the version would be ambiguous, then reads the version so a future layout
+// is reported as ErrVersion rather than as damaged JSON. Unknown fields are
+// allowed: a version may gain optional fields without breaking older kiosks.
 func decodePayload(body []byte) (Payload, error) {
+	if err := strictjson.Check(body); err != nil {
+		var dup *strictjson.DuplicateKeyError
+		if errors.As(err, &dup) {
+			return Payload{}, reject(ErrDuplicateKey, "ticket payload: "+dup.Error())
+		}
+		return Payload{}, fmt.Errorf("%w: json: %v", ErrEncoding, err)
+	}
 	var head struct {
 		V int `json:"v"`
 	}

@@ -109,9 +109,19 @@ func TestVerifyRejects(t *testing.T) {
 		{name: "bad lang", text: sealPayload(t, with(func(p *Payload) { p.Order.Lang = "de" }), priv), want: ErrIncomplete},
 		{name: "no exp", text: sealPayload(t, with(func(p *Payload) { p.EXP = 0 }), priv), want: ErrIncomplete},
 		{name: "exp before iat", text: sealPayload(t, with(func(p *Payload) { p.EXP = p.IAT - 1 }), priv), want: ErrIncomplete},
+		// Genuinely signed, so only the duplicate is wrong: the last "office"
+		// is this kiosk's and used to win.
+		{name: "duplicate office", text: seal(t, insertJSON(t, body, `{`, `"office":"ALM-002",`), priv),
+			want: ErrDuplicateKey, msg: `ticket payload: duplicate key "office"`},
+		{name: "duplicate office in another case", text: seal(t, insertJSON(t, body, `{`, `"OFFICE":"ALM-002",`), priv),
+			want: ErrDuplicateKey, msg: `ticket payload: duplicate key "office"`},
+		{name: "duplicate subscriber IIN", text: seal(t, insertJSON(t, body, `"subscriber":{`, `"iin":"850615400456",`), priv),
+			want: ErrDuplicateKey, msg: `ticket payload: duplicate key "iin"`},
+		{name: "duplicate version", text: seal(t, insertJSON(t, body, `{`, `"v":2,`), priv), want: ErrDuplicateKey},
+		{name: "signed JSON with trailing data", text: seal(t, append(bytes.Clone(body), " {}"...), priv), want: ErrEncoding},
 	}
 	sentinels := []error{ErrNotTicket, ErrEncoding, ErrTooLarge, ErrSignature, ErrVersion,
-		ErrExpired, ErrNotYetValid, ErrOtherOffice, ErrIncomplete, ErrReused}
+		ErrExpired, ErrNotYetValid, ErrOtherOffice, ErrIncomplete, ErrReused, ErrDuplicateKey}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			now := tc.now
