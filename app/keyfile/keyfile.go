@@ -1,7 +1,10 @@
 // Package keyfile keeps Ed25519 key pairs in PEM files that are made once
 // and never replaced: the head office's ticket key and each kiosk's device
 // key. Files are written whole or not at all (WriteOnce), so a crash or a
-// kill while creating a key never leaves a half-written one behind.
+// kill while creating a key never leaves a half-written one behind; a
+// private key that others can read is refused (CheckPrivate). WriteFile is
+// the same whole-or-nothing write for a file that may be replaced (a ticket
+// QR, a selftest package).
 package keyfile
 
 import (
@@ -59,9 +62,13 @@ func LoadOrCreate(dir, name, what string) (ed25519.PrivateKey, ed25519.PublicKey
 	return priv, pub, nil
 }
 
-// LoadPrivate reads an Ed25519 private key from a PKCS#8 PEM file. A missing
-// file gives an error that matches fs.ErrNotExist.
+// LoadPrivate reads an Ed25519 private key from a PKCS#8 PEM file, which
+// must be 0600 or tighter (see CheckPrivate). A missing file gives an error
+// that matches fs.ErrNotExist.
 func LoadPrivate(path, what string) (ed25519.PrivateKey, error) {
+	if err := CheckPrivate(path, what); err != nil {
+		return nil, err
+	}
 	der, err := readPEM(path, "PRIVATE KEY", what)
 	if err != nil {
 		return nil, err
@@ -177,9 +184,6 @@ func WriteOnce(path string, data []byte, perm fs.FileMode) error {
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	if d, err := os.Open(dir); err == nil {
-		d.Sync() // best effort: make the new name durable
-		d.Close()
-	}
+	syncDir(dir)
 	return nil
 }

@@ -24,7 +24,7 @@ func LoadOrCreateKey(path string, create bool) ([]byte, error) {
 	if path == "" {
 		return nil, fmt.Errorf("%w: no key file configured", ErrKey)
 	}
-	st, err := os.Stat(path)
+	err := keyfile.CheckPrivate(path, "key file")
 	if errors.Is(err, fs.ErrNotExist) {
 		if !create {
 			return nil, fmt.Errorf("%w: key file %s is missing", ErrKey, path)
@@ -32,13 +32,7 @@ func LoadOrCreateKey(path string, create bool) ([]byte, error) {
 		return createKey(path)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrKey, err)
-	}
-	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("%w: key file %s is not a regular file", ErrKey, path)
-	}
-	if perm := st.Mode().Perm(); perm&0o077 != 0 {
-		return nil, fmt.Errorf("%w: key file %s has mode %04o; it must be 0600 (chmod 600 %s)", ErrKey, path, perm, path)
+		return nil, fmt.Errorf("%w: %w", ErrKey, err)
 	}
 	b, err := os.ReadFile(path)
 	if err != nil {

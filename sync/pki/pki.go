@@ -21,6 +21,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"time"
+
+	"almatel.kz/signkiosk/app/keyfile"
 )
 
 // File names inside the PKI directory.
@@ -55,7 +57,8 @@ type PKI struct {
 func (p *PKI) CAPath() string { return filepath.Join(p.Dir, CACertFile) }
 
 // LoadOrCreate loads the PKI in dir, creating the CA and the server
-// certificate the first time. Keys are written 0600, the directory 0700.
+// certificate the first time. Keys are written 0600, the directory 0700; a
+// key that others can read is refused.
 func LoadOrCreate(dir string, now func() time.Time) (*PKI, error) {
 	if now == nil {
 		now = time.Now
@@ -69,6 +72,9 @@ func LoadOrCreate(dir string, now func() time.Time) (*PKI, error) {
 		if err := p.createCA(caCert, caKey); err != nil {
 			return nil, err
 		}
+	}
+	if err := keyfile.CheckPrivate(caKey, "head office CA key"); err != nil {
+		return nil, fmt.Errorf("pki: %w", err)
 	}
 	cert, key, err := loadPair(caCert, caKey)
 	if err != nil {
@@ -86,6 +92,9 @@ func LoadOrCreate(dir string, now func() time.Time) (*PKI, error) {
 		if err := p.issue(tmpl, srvCert, srvKey); err != nil {
 			return nil, err
 		}
+	}
+	if err := keyfile.CheckPrivate(srvKey, "head office server key"); err != nil {
+		return nil, fmt.Errorf("pki: %w", err)
 	}
 	p.Server, err = tls.LoadX509KeyPair(srvCert, srvKey)
 	if err != nil {
@@ -130,7 +139,7 @@ func ServerTLS(p *PKI) *tls.Config {
 }
 
 // ClientTLS is a kiosk's TLS config from files: trust caPEM only and present
-// the certificate in certPEM/keyPEM.
+// the certificate in certPEM/keyPEM. The key must be 0600 or tighter.
 func ClientTLS(caPEM, certPEM, keyPEM string) (*tls.Config, error) {
 	b, err := os.ReadFile(caPEM)
 	if err != nil {
@@ -139,6 +148,9 @@ func ClientTLS(caPEM, certPEM, keyPEM string) (*tls.Config, error) {
 	pool := x509.NewCertPool()
 	if !pool.AppendCertsFromPEM(b) {
 		return nil, fmt.Errorf("pki: CA %s: no certificate found", filepath.Base(caPEM))
+	}
+	if err := keyfile.CheckPrivate(keyPEM, "mTLS client key"); err != nil {
+		return nil, fmt.Errorf("pki: %w", err)
 	}
 	cert, err := tls.LoadX509KeyPair(certPEM, keyPEM)
 	if err != nil {
