@@ -55,7 +55,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*sql.DB, error) {
 	}
 	// -wal and -shm get the database file's mode: make it 0600 first.
 	if err := ownerOnly(path); err != nil {
-		return nil, fmt.Errorf("open database: %w", err)
+		return nil, openFault(path, err)
 	}
 	dsn := "file:" + path + "?_journal_mode=WAL&_synchronous=FULL&_busy_timeout=5000&_foreign_keys=on"
 	db, err := sql.Open("sqlite3", dsn)
