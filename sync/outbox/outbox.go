@@ -33,6 +33,10 @@ var (
 	ErrDuplicate = errors.New("outbox: already holds a different package under this id")
 	// ErrNewerSchema means the database was written by a newer build.
 	ErrNewerSchema = errors.New("outbox: database schema is newer than this build")
+	// ErrPayloadDamaged means a payload's stored bytes do not authenticate
+	// under the key that opened the key check: the bytes changed on disk.
+	// Retrying cannot mend them.
+	ErrPayloadDamaged = errors.New("payload damaged")
 )
 
 // State is an item's place in delivery.
@@ -316,9 +320,12 @@ func (o *Outbox) AppendPayload(ctx context.Context, dst []byte, id string) ([]by
 	// GCM authenticates the sealed bytes and binds them to this id (AAD),
 	// and the digest was computed from the same bytes when they were sealed:
 	// hashing 500 KB again per upload would only cost time.
+	// Open proved this outbox's key against the key-check row, and the key
+	// never changes after: a payload that fails to open was changed on disk
+	// (or moved from another row), not sealed under another key.
 	zip, err := o.open(dst, sealed, id)
 	if err != nil {
-		return nil, fmt.Errorf("outbox: payload %s does not decrypt: %w", id, ErrKey)
+		return nil, fmt.Errorf("outbox: package %s: %w (its stored bytes fail authentication under the right key; the other packages are unaffected)", id, ErrPayloadDamaged)
 	}
 	return zip, nil
 }

@@ -22,6 +22,8 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+
+	"almatel.kz/signkiosk/sync/outbox"
 )
 
 // Item is what the uploader needs to know about one queued package.
@@ -389,6 +391,11 @@ func (u *Uploader) upload(ctx context.Context, it Item, buf *payloadBuf) result 
 	if err != nil {
 		if ctx.Err() != nil {
 			return result{kind: abandoned}
+		}
+		if errors.Is(err, outbox.ErrPayloadDamaged) {
+			// Sending it again cannot mend the stored bytes: dead at once,
+			// with the reason, for staff.
+			return result{kind: dead, msg: fmt.Sprintf("read payload: %v", err)}
 		}
 		// Retried then dead-lettered rather than stopping the run: one bad
 		// row must not block every package queued behind it.
