@@ -119,7 +119,7 @@ func demoPIN() (string, staffpin.Hashed, error) {
 		return "", staffpin.Hashed{}, fmt.Errorf("demo staff PIN: %w", err)
 	}
 	code := fmt.Sprintf("%06d", n.Int64())
-	enc, err := staffpin.Hash(code)
+	enc, err := staffpin.HashEphemeral(code) // held in memory only
 	if err != nil {
 		return "", staffpin.Hashed{}, fmt.Errorf("demo staff PIN: %w", err)
 	}

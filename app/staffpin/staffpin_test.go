@@ -107,3 +107,21 @@ func TestConstantTimeCompare(t *testing.T) {
 		t.Error("bytes.Equal used for a hash comparison")
 	}
 }
+
+// An in-memory hash takes the minimum rounds and checks like any other.
+func TestHashEphemeral(t *testing.T) {
+	enc, err := HashEphemeral("482913")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(enc, "pbkdf2-sha256$10000$") {
+		t.Fatalf("format: %q", enc)
+	}
+	h, err := Parse(enc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !h.Check("482913") || h.Check("482914") {
+		t.Fatal("check")
+	}
+}
