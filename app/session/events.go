@@ -45,6 +45,9 @@ type (
 	Finish struct{}
 	// Tick lets time-based rules run (idle, absolute limit, holds).
 	Tick struct{}
+	// StorageChecked is the runner's look at the kiosk's database: Fault
+	// is one of StorageCodes, or empty when it can take a session.
+	StorageChecked struct{ Fault string }
 )
 
 // Results of effects. Each carries the Gen of the session that asked, so a
@@ -113,6 +116,7 @@ func (Cancel) event()            {}
 func (Activity) event()          {}
 func (Finish) event()            {}
 func (Tick) event()              {}
+func (StorageChecked) event()    {}
 func (Created) event()           {}
 func (CodeAccepted) event()      {}
 func (Resent) event()            {}

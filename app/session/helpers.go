@@ -41,7 +41,7 @@ func (s *State) goTo(st Step, now time.Time) {
 // call marks an operation in flight.
 func (s State) call(op Op) State {
 	s.Busy = op
-	s.Retry = OpNone
+	s.Retry, s.RetryAt = OpNone, time.Time{}
 	return s
 }
 

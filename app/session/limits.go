@@ -13,6 +13,7 @@ type Limits struct {
 	Absolute          time.Duration // a whole session at most
 	DoneHold          time.Duration // the done screen goes back to idle after this
 	EndedHold         time.Duration // the "session ended" screen shows this long
+	StoreRetry        time.Duration // a store on a full or read-only disk is retried this often; 30 s when zero
 }
 
 // DefaultLimits are DESIGN.md's defaults.
@@ -27,5 +28,6 @@ func DefaultLimits() Limits {
 		Absolute:          30 * time.Minute,
 		DoneHold:          60 * time.Second,
 		EndedHold:         10 * time.Second,
+		StoreRetry:        30 * time.Second,
 	}
 }

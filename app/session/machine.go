@@ -38,6 +38,9 @@ func (m Machine) Next(s State, ev Event, now time.Time) (State, []Effect) {
 		return s, nil
 	case Tick:
 		return m.tick(s, now)
+	case StorageChecked:
+		s.Storage = e.Fault
+		return s, nil
 	case Cancel:
 		if !s.active() || s.Signed != nil {
 			return s, nil // a signature not yet stored is never thrown away
@@ -69,6 +72,10 @@ func (m Machine) start(s State, e TicketAccepted, now time.Time) (State, []Effec
 	if s.Step != StepIdle {
 		return s, nil // a second ticket while a session runs is ignored
 	}
+	if s.Storage != "" {
+		s.Err = s.Storage // its package could not be kept: no session
+		return s, nil
+	}
 	lang := e.Ticket.Order.Lang
 	if !validLang(lang) {
 		lang = s.Lang
@@ -80,6 +87,7 @@ func (m Machine) start(s State, e TicketAccepted, now time.Time) (State, []Effec
 		Gen:              s.Gen + 1,
 		Step:             StepWelcome,
 		Lang:             lang,
+		Storage:          s.Storage,
 		Ticket:           e.Ticket,
 		CodeAttemptsLeft: m.Limits.CodeAttempts,
 		ResendsLeft:      m.Limits.CodeResends,
@@ -239,10 +247,17 @@ func (m Machine) failed(s State, f Failed, now time.Time) (State, []Effect) {
 	s.Busy = OpNone
 	s.touch(now)
 	s.Err = f.Code
-	switch f.Code {
-	case ErrStoreFailed:
-		s.Retry = f.Op // the signature is in memory; never drop it on a disk error
+	if f.Op == OpStore {
+		// The signature is in memory: never drop it on a disk error,
+		// whatever the code says. A full or read-only disk can clear
+		// without anyone at the kiosk, so those retry by themselves.
+		s.Retry = OpStore
+		if f.Code == ErrStoreDiskFull || f.Code == ErrStoreReadOnly {
+			s.RetryAt = now.Add(m.storeRetry())
+		}
 		return s, nil
+	}
+	switch f.Code {
 	case provider.CodeUnavailable, provider.CodeTimeout, provider.CodeInternal:
 		if f.Op == OpCode || f.Op == OpResend {
 			return s, nil // the subscriber simply enters or asks again
@@ -310,7 +325,7 @@ func (m Machine) retry(s State, now time.Time) (State, []Effect) {
 		return s, nil
 	}
 	op := s.Retry
-	s.Retry, s.Err = OpNone, ""
+	s.Retry, s.Err, s.RetryAt = OpNone, "", time.Time{}
 	s.touch(now)
 	switch op {
 	case OpCreate:
@@ -343,6 +358,8 @@ func (m Machine) tick(s State, now time.Time) (State, []Effect) {
 			return m.idle(s)
 		}
 		return s, nil
+	case s.active() && s.Retry == OpStore && !s.RetryAt.IsZero() && !now.Before(s.RetryAt):
+		return m.retry(s, now)
 	case !s.active(), s.Signed != nil:
 		return s, nil // signed but not yet stored: no clock may drop it
 	}
@@ -363,13 +380,21 @@ func (m Machine) tick(s State, now time.Time) (State, []Effect) {
 	return s, nil
 }
 
+// storeRetry is how often a store on a full or read-only disk is retried.
+func (m Machine) storeRetry() time.Duration {
+	if m.Limits.StoreRetry > 0 {
+		return m.Limits.StoreRetry
+	}
+	return 30 * time.Second
+}
+
 // end stops the session: secrets and personal data go at once; only the
 // reason, the gen and the PII-free audit remain until the screen clears.
 func (m Machine) end(s State, why Reason, now time.Time) (State, []Effect) {
 	audit := s.clone()
 	audit.Reason = why
 	audit.EndedAt = now
-	n := State{Gen: s.Gen, Step: StepEnded, Lang: s.Lang, Reason: why, EndedAt: now, Err: s.Err}
+	n := State{Gen: s.Gen, Step: StepEnded, Lang: s.Lang, Storage: s.Storage, Reason: why, EndedAt: now, Err: s.Err}
 	wipeBytes(s.password)
 	return n, []Effect{DoAudit{Snapshot: audit}, DoWipe{Gen: s.Gen}}
 }
@@ -381,5 +406,5 @@ func (m Machine) idle(s State) (State, []Effect) {
 	if s.Step != StepEnded {
 		eff = []Effect{DoWipe{Gen: s.Gen}}
 	}
-	return State{Gen: s.Gen, Step: StepIdle, Lang: s.Lang}, eff
+	return State{Gen: s.Gen, Step: StepIdle, Lang: s.Lang, Storage: s.Storage}, eff
 }

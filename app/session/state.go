@@ -125,6 +125,10 @@ type State struct {
 	Gen  uint64 // session serial: results of an older session are ignored
 	Step Step
 	Lang string
+	// Storage is a fault of the kiosk's database (one of StorageCodes)
+	// that keeps new sessions out; empty while it can take one. It is the
+	// kiosk's, not the session's: it outlives sessions.
+	Storage string
 
 	Ticket          ticket.Payload // PII (the order's subscriber)
 	ProviderSession string
@@ -133,6 +137,7 @@ type State struct {
 
 	Busy      Op        // call in flight; the UI shows a waiting screen
 	Retry     Op        // a call that failed for transport reasons; the UI offers retry
+	RetryAt   time.Time // when set (a store on a full or read-only disk): the machine retries by itself then
 	Err       string    // last error code to show (provider.Code*, or Err* below)
 	IdleAsked bool      // "are you still there?" is showing
 	IdleEnds  time.Time // while IdleAsked: when the session ends without a touch (the UI's countdown)
@@ -188,7 +193,33 @@ const (
 	ErrCameraBusy      = "camera_busy"        // another program holds the camera
 	ErrCameraFormat    = "camera_format"      // the camera offers no usable format
 	ErrStoreFailed     = "store_failed"       // the signed package could not be written
+	// The kiosk's database could not take the signed package, by kind: the
+	// signature stays in memory; a full or read-only disk can clear by
+	// itself, so the machine retries those on its own (Limits.StoreRetry).
+	ErrStoreDiskFull = "store_disk_full"
+	ErrStoreReadOnly = "store_readonly"
+	ErrStoreMissing  = "store_missing"
+	ErrStoreDamaged  = "store_damaged"
 )
+
+// Storage faults: the kiosk's database cannot take a new session (State.
+// Storage); the idle screen says which and no ticket starts one.
+const (
+	ErrStorageDiskFull = "storage_disk_full"
+	ErrStorageReadOnly = "storage_readonly"
+	ErrStorageMissing  = "storage_missing"
+	ErrStorageDamaged  = "storage_damaged"
+)
+
+// StoreCodes are the codes a failed store may carry (a new slice each call).
+func StoreCodes() []string {
+	return []string{ErrStoreFailed, ErrStoreDiskFull, ErrStoreReadOnly, ErrStoreMissing, ErrStoreDamaged}
+}
+
+// StorageCodes are the storage faults State.Storage may hold.
+func StorageCodes() []string {
+	return []string{ErrStorageDiskFull, ErrStorageReadOnly, ErrStorageMissing, ErrStorageDamaged}
+}
 
 // CaptureCodes are the local codes a failed capture may carry (a new slice
 // each call: callers cannot change the set).
