@@ -59,7 +59,7 @@ func runKiosk(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "signkiosk: %v\n", err)
-		return 1
+		return exitCode(err)
 	}
 	defer k.close()
 
@@ -141,7 +141,7 @@ func assemble(cfg config.Config, stdout, stderr io.Writer, wrap func(kiosk.Provi
 	}
 	obKey, err := outbox.LoadOrCreateKey(cfg.Outbox.KeyFile, cfg.Demo)
 	if err != nil {
-		return fail(err)
+		return fail(config.Fault(err))
 	}
 	ob, err := outbox.Open(context.Background(), db, obKey, time.Now)
 	if err != nil {
@@ -188,14 +188,14 @@ func assemble(cfg config.Config, stdout, stderr io.Writer, wrap func(kiosk.Provi
 	} else {
 		p, err := ticket.LoadPublicKey(cfg.Ticket.PublicKey)
 		if err != nil {
-			return fail(err)
+			return fail(config.Fault(err))
 		}
 		pub = p
 		if apiKey, err = cfg.APIKey(); err != nil {
 			return fail(err)
 		}
 		if syncTLS, err = pki.ClientTLS(cfg.Sync.CACert, cfg.Sync.ClientCert, cfg.Sync.ClientKey); err != nil {
-			return fail(fmt.Errorf("sync: %w", err))
+			return fail(config.Fault(fmt.Errorf("sync: %w", err)))
 		}
 	}
 

@@ -28,7 +28,8 @@ Shows package ids, states, sizes and times only; never personal data.
 `
 
 // runOutbox handles "signkiosk outbox": exit 0 ok, 1 the outbox could not be
-// read or changed (damaged database, wrong key), 2 bad usage or config.
+// read or changed (damaged database, wrong key), 2 bad usage or config (a
+// key file that is missing, malformed or readable by others included).
 func runOutbox(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return outboxCmd{now: time.Now, stdout: stdout, stderr: stderr}.run(ctx, args)
 }
@@ -88,7 +89,9 @@ func (c outboxCmd) run(ctx context.Context, args []string) int {
 		return 0
 	}
 	key, err := outbox.LoadOrCreateKey(cfg.Outbox.KeyFile, cfg.Demo)
-	if err != nil {
+	if errors.Is(err, outbox.ErrKey) {
+		return c.fail(2, err) // missing, malformed or open to others: the key file the config names
+	} else if err != nil {
 		return c.fail(1, err)
 	}
 	db, err := store.Open(ctx, dbPath)

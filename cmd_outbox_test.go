@@ -194,7 +194,7 @@ func TestOutboxCommandBadInput(t *testing.T) {
 		dir := outboxEnv(t)
 		os.Chmod(filepath.Join(dir, "outbox.key"), 0o644)
 		code, _, errOut := runOutboxT("list")
-		if code != 1 || !strings.Contains(errOut, "0644") {
+		if code != 2 || !strings.Contains(errOut, "0644") {
 			t.Fatalf("exit %d: %s", code, errOut)
 		}
 		oneLine(t, errOut)
@@ -215,7 +215,7 @@ client_cert = "c.pem"
 client_key = "c.key"
 `), 0o600)
 		code, _, errOut := runOutboxT("--config", cfg)
-		if code != 1 || !strings.Contains(errOut, "missing") {
+		if code != 2 || !strings.Contains(errOut, "missing") {
 			t.Fatalf("exit %d: %s", code, errOut)
 		}
 		oneLine(t, errOut)

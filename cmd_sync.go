@@ -24,7 +24,8 @@ const syncUsage = `usage: signkiosk sync [--config FILE]
 
 Deliver every due package in the outbox to head office now, instead of
 waiting for the nightly window. Prints what was delivered; exits 1 when a
-package failed (it is retried later) or became a dead letter.
+package failed (it is retried later) or became a dead letter, 2 for a bad
+config (a missing outbox key, an unusable or open mTLS key).
 
 `
 
@@ -58,7 +59,7 @@ func runSync(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	rep, err := syncNow(ctx, cfg)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
-		return 1
+		return exitCode(err)
 	}
 	fmt.Fprintf(stdout, "sync: delivered %d (%s), failed %d, dead %d in %s\n",
 		rep.Delivered, byteSize(rep.Bytes), rep.Failed, rep.Dead, rep.Took.Round(time.Millisecond))
@@ -76,11 +77,12 @@ func syncNow(ctx context.Context, cfg config.Config) (uploader.Report, error) {
 	// every payload already queued.
 	key, err := outbox.LoadOrCreateKey(cfg.Outbox.KeyFile, false)
 	if err != nil {
-		return none, fmt.Errorf("sync: %w", err)
+		return none, config.Fault(fmt.Errorf("sync: %w", err))
 	}
+	// The CA, certificate and key are files the config names.
 	tlsCfg, err := pki.ClientTLS(cfg.Sync.CACert, cfg.Sync.ClientCert, cfg.Sync.ClientKey)
 	if err != nil {
-		return none, fmt.Errorf("sync: %w", err)
+		return none, config.Fault(fmt.Errorf("sync: %w", err))
 	}
 	db, err := store.Open(ctx, filepath.Join(cfg.DataDir, "kiosk.db"))
 	if err != nil {

@@ -178,8 +178,9 @@ func TestSyncFailureExits1(t *testing.T) {
 func TestSyncMissingKey(t *testing.T) {
 	f := newSyncFixture(t)
 	f.writeConfig(t, "https://127.0.0.1:1")
+	// A key file the config names and that is not there is a config fault.
 	code, _, stderr := runSyncArgs(t, "--config", f.cfgPath)
-	if code != 1 || strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, "outbox key") {
+	if code != 2 || strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, "outbox key") {
 		t.Fatalf("exit %d, stderr %q", code, stderr)
 	}
 }
@@ -193,7 +194,35 @@ func TestSyncBadClientCert(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, _, stderr := runSyncArgs(t, "--config", f.cfgPath)
-	if code != 1 || strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, "client certificate") {
+	if code != 2 || strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, "client certificate") {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+}
+
+// The mTLS client key is refused when others can read it: a config fault.
+func TestSyncClientKeyReadableByOthers(t *testing.T) {
+	f := newSyncFixture(t)
+	f.writeConfig(t, "https://127.0.0.1:1")
+	f.enqueue(t, 1)
+	_, key, _ := f.pki.ClientCert(filepath.Join(f.dir, "pki"), "ALM-001-K1")
+	if err := os.Chmod(key, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := runSyncArgs(t, "--config", f.cfgPath)
+	if code != 2 || strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, key+": mode 0644 lets others read it; chmod 600 it") {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+}
+
+// sync.timeout = 120 was 120 ns, and every upload failed "did not answer
+// within 120ns": now it stops at the config, naming the key.
+func TestSyncBareDuration(t *testing.T) {
+	f := newSyncFixture(t)
+	f.writeConfig(t, "https://127.0.0.1:1")
+	b, _ := os.ReadFile(f.cfgPath)
+	os.WriteFile(f.cfgPath, []byte(strings.Replace(string(b), `timeout = "5s"`, "timeout = 120", 1)), 0o600)
+	code, _, stderr := runSyncArgs(t, "--config", f.cfgPath)
+	if code != 2 || strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, `sync.timeout = 120 has no unit; write a duration like "120s"`) {
 		t.Fatalf("exit %d, stderr %q", code, stderr)
 	}
 }

@@ -4,14 +4,25 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
 	"syscall"
+
+	"almatel.kz/signkiosk/app/config"
+	"almatel.kz/signkiosk/app/keyfile"
 )
 
 func main() {
+	// Owner-only by default: the kiosk writes personal data (kiosk.db and
+	// its -wal/-shm, packages, ticket QRs, selftest ZIPs) and private keys,
+	// and a file another local account can read leaks them. The few public
+	// files (certificates, .pub keys) are chmodded explicitly, and the
+	// writers that matter set 0600 themselves as well (tests run run, not
+	// main).
+	syscall.Umask(0o077)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
@@ -60,6 +71,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "signkiosk: unknown command %q (try 'signkiosk help')\n", args[0])
 		return 2
 	}
+}
+
+// exitCode is a failed command's exit code: 2 for a fault of the setup the
+// operator must fix — a bad config value, a file the config names that is
+// missing or unusable (config.ErrFault), a private key others can read
+// (keyfile.ErrInsecure) — else 1, the thing checked or done failed.
+func exitCode(err error) int {
+	if errors.Is(err, config.ErrFault) || errors.Is(err, keyfile.ErrInsecure) {
+		return 2
+	}
+	return 1
 }
 
 // version is set at build time with -ldflags "-X main.version=…".
