@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -33,6 +34,10 @@ type staffFixture struct {
 // staffTestKey is the provider key the fixture's kiosk sends.
 const staffTestKey = "staff-test-key"
 
+// staffTestHash is the fixtures' configured PIN hash at full strength, made
+// once: 600,000 PBKDF2 rounds per fixture were seconds under -race.
+var staffTestHash = sync.OnceValues(func() (string, error) { return staffpin.Hash("482913") })
+
 func newStaffFixture(t *testing.T, providerURL, headURL string) *staffFixture {
 	t.Helper()
 	ctx := context.Background()
@@ -49,7 +54,7 @@ func newStaffFixture(t *testing.T, providerURL, headURL string) *staffFixture {
 	f := &staffFixture{ob: ob}
 	cfg := config.Default()
 	cfg.Provider.Timeout, cfg.Sync.Timeout = 2*time.Second, 2*time.Second
-	enc, err := staffpin.Hash("482913")
+	enc, err := staffTestHash()
 	if err != nil {
 		t.Fatal(err)
 	}
