@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"almatel.kz/signkiosk/app/cms"
+	"almatel.kz/signkiosk/app/strictjson"
 )
 
 // VerifyOptions tune Verify. Zero values take the defaults noted.
@@ -70,9 +71,20 @@ func Verify(zipBytes []byte, opts VerifyOptions) (Summary, []Problem) {
 		opts.MaxTotal = defaultMaxTotal
 	}
 
+	// The layout is checked first and alone: an archive with data around or
+	// inside it, or too many entries, is not a package, whatever it holds.
+	end, err := readEnd(zipBytes)
+	if err != nil {
+		add("%v", err)
+		return sum, probs
+	}
 	zr, err := zip.NewReader(bytes.NewReader(zipBytes), int64(len(zipBytes)))
 	if err != nil {
 		add("package is not a readable ZIP (truncated or corrupt): %v", err)
+		return sum, probs
+	}
+	if err := checkEntries(zipBytes, zr.File, end); err != nil {
+		add("%v", err)
 		return sum, probs
 	}
 	expected := map[string]bool{}
@@ -97,8 +109,17 @@ func Verify(zipBytes []byte, opts VerifyOptions) (Summary, []Problem) {
 			continue
 		}
 		seen[name] = true
-		// Read at most the limit plus one byte, whatever the header claims,
-		// so a zip bomb costs us no more than the limit.
+		// Refuse on the declared size before inflating anything; then read
+		// at most the limit plus one byte, whatever the header claims, so a
+		// zip bomb costs us no more than the limit.
+		if f.UncompressedSize64 > uint64(opts.MaxEntry) {
+			add("%s: larger than the %d-byte limit", name, opts.MaxEntry)
+			continue
+		}
+		if f.UncompressedSize64 > uint64(opts.MaxTotal-total) {
+			add("%s: package exceeds the %d-byte total limit", name, opts.MaxTotal)
+			return sum, probs
+		}
 		limit := min(opts.MaxEntry, opts.MaxTotal-total)
 		b, err := readLimited(f, limit)
 		if errors.Is(err, errTooLarge) {
@@ -180,8 +201,8 @@ func checkManifest(data map[string][]byte, pub ed25519.PublicKey, sum *Summary, 
 		sum.ManifestSigned = "verified"
 	}
 	var m Manifest
-	if err := json.Unmarshal(raw, &m); err != nil {
-		add("%s: not valid JSON: %v", NameManifest, err)
+	if err := strictjson.Unmarshal(raw, &m); err != nil {
+		add("%s: %s", NameManifest, jsonProblem(err))
 		return
 	}
 	if m.Version != manifestVersion {
@@ -272,8 +293,8 @@ func checkEvidence(data map[string][]byte, signer *x509.Certificate, sum *Summar
 		return
 	}
 	var ev evidenceFields
-	if err := json.Unmarshal(raw, &ev); err != nil {
-		add("%s: not valid JSON: %v", NameEvidence, err)
+	if err := strictjson.Unmarshal(raw, &ev); err != nil {
+		add("%s: %s", NameEvidence, jsonProblem(err))
 		return
 	}
 	sum.OrderID, sum.SignedAt = ev.OrderID, ev.SignedAt
@@ -289,6 +310,27 @@ func checkEvidence(data map[string][]byte, signer *x509.Certificate, sum *Summar
 	case signer != nil && signer.Subject.SerialNumber != "IIN"+ev.SubjectIIN:
 		// Never print either IIN: say only that they differ.
 		add("%s: subject_iin does not match the signer certificate", NameEvidence)
+	}
+}
+
+// jsonProblem says why a signed JSON file was refused, naming at most a key
+// or a field, never a value: time.Time's parse errors, for one, quote the
+// value, and evidence.json holds personal data.
+func jsonProblem(err error) string {
+	var (
+		dup *strictjson.DuplicateKeyError
+		syn *json.SyntaxError
+		typ *json.UnmarshalTypeError
+	)
+	switch {
+	case errors.As(err, &dup):
+		return dup.Error()
+	case errors.As(err, &syn):
+		return fmt.Sprintf("not valid JSON (at byte %d)", syn.Offset)
+	case errors.As(err, &typ):
+		return fmt.Sprintf("not valid JSON: %q holds a %s", typ.Field, typ.Value)
+	default:
+		return "not valid JSON: a field holds a value of the wrong form"
 	}
 }
 
