@@ -15,6 +15,8 @@ import (
 	"io"
 	"sort"
 	"time"
+
+	"almatel.kz/signkiosk/app/strictjson"
 )
 
 // Names of the files in a package, in the order Build writes them.
@@ -76,7 +78,9 @@ func Build(files Files, key ed25519.PrivateKey) ([]byte, error) {
 	var ev struct {
 		SignedAt time.Time `json:"signed_at"`
 	}
-	if err := json.Unmarshal(files.Evidence, &ev); err != nil {
+	// The evidence is signed (through the manifest): refuse one that two
+	// readers could read differently.
+	if err := strictjson.Unmarshal(files.Evidence, &ev); err != nil {
 		return nil, fmt.Errorf("pack: evidence: %w", err)
 	}
 	contents := map[string][]byte{
