@@ -16,12 +16,16 @@ import (
 // under a megabyte, and entries are bounded separately by pack.Verify.
 const maxPackageBytes = 128 << 20
 
+// maxShownProblems bounds the lines printed for a hostile package: the
+// first problems say what is wrong, a count says how much more.
+const maxShownProblems = 20
+
 const verifyUsage = `usage: signkiosk verify PACKAGE.zip [--ca FILE] [--device-pub FILE]
 
 Check a signed package: every file against the manifest, the manifest's
 device signature, the CMS signature over the PDF and its chain, the signer
-certificate and the evidence. Prints one line per problem and exits 1, or a
-short summary and exits 0.
+certificate and the evidence. Prints one line per problem (the first 20 and
+a count of the rest) and exits 1, or a short summary and exits 0.
 
 Without --ca the chain is checked up to the package's own chain.pem root,
 which proves the package is intact but not who issued the certificate.
@@ -72,8 +76,11 @@ func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	}
 	sum, probs := pack.Verify(zipBytes, opts)
 	if len(probs) > 0 {
-		for _, p := range probs {
+		for _, p := range probs[:min(len(probs), maxShownProblems)] {
 			fmt.Fprintln(stdout, p)
+		}
+		if more := len(probs) - maxShownProblems; more > 0 {
+			fmt.Fprintf(stdout, "… and %d more problems\n", more)
 		}
 		return 1
 	}

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -73,6 +75,26 @@ func TestVerifyCommand(t *testing.T) {
 		code, out, _ = run(write("trunc.zip", []byte("PK\x03\x04 not a zip")))
 		if code != 1 || !strings.Contains(out, "package is not a readable ZIP") {
 			t.Fatalf("truncated: exit %d\n%s", code, out)
+		}
+	})
+
+	t.Run("many problems", func(t *testing.T) {
+		// 50 extra files, under the entry cap: 20 lines and a count.
+		var buf bytes.Buffer
+		zw := zip.NewWriter(&buf)
+		for i := range 50 {
+			if _, err := zw.Create(fmt.Sprintf("extra%02d", i)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := zw.Close(); err != nil {
+			t.Fatal(err)
+		}
+		code, out, _ := run(write("many.zip", buf.Bytes()))
+		lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+		// 50 extra files and 7 missing ones.
+		if code != 1 || len(lines) != 21 || lines[0] != `extra file "extra00"` || lines[20] != "… and 37 more problems" {
+			t.Fatalf("exit %d, %d lines:\n%s", code, len(lines), out)
 		}
 	})
 
