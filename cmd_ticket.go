@@ -16,6 +16,7 @@ import (
 	qrcode "github.com/skip2/go-qrcode"
 
 	"almatel.kz/signkiosk/app/config"
+	"almatel.kz/signkiosk/app/keyfile"
 	"almatel.kz/signkiosk/app/store"
 	"almatel.kz/signkiosk/app/ticket"
 	"almatel.kz/signkiosk/camera"
@@ -91,7 +92,7 @@ func runTicket(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	priv, err := ticketKey(*keyPath)
 	if err != nil {
 		fmt.Fprintf(stderr, "ticket new: %v\n", err)
-		return 1
+		return exitCode(err)
 	}
 	p := ticket.NewPayload(order, *office, *staff, now, *ttl)
 	text, err := ticket.Encode(p, priv)
@@ -207,10 +208,13 @@ func readOrder(path string) (ticket.Order, error) {
 }
 
 // ticketKey loads the given key file, or the data dir's key pair, creating
-// it on first use so a demo needs no setup.
+// it on first use so a demo needs no setup. A key file others can read is
+// refused (keyfile.CheckPrivate); a --key file that cannot be used is a
+// fault of the setup (exit 2), not of a ticket.
 func ticketKey(path string) (ed25519.PrivateKey, error) {
 	if path != "" {
-		return ticket.LoadPrivateKey(path)
+		k, err := ticket.LoadPrivateKey(path)
+		return k, config.Fault(err)
 	}
 	dir, err := config.DefaultDataDir()
 	if err != nil {
@@ -221,7 +225,9 @@ func ticketKey(path string) (ed25519.PrivateKey, error) {
 }
 
 // writeTicketQR writes text as a medium-recovery QR PNG with whole pixels
-// per module, at least minQRSidePx wide.
+// per module, at least minQRSidePx wide. The ticket carries the
+// subscriber's IIN, name, phone and address: the file is 0600, and it is
+// written whole or not at all (a full disk leaves no empty PNG behind).
 func writeTicketQR(path, text string) error {
 	q, err := qrcode.New(text, qrcode.Medium)
 	if err != nil {
@@ -233,10 +239,7 @@ func writeTicketQR(path, text string) error {
 	if err != nil {
 		return fmt.Errorf("make QR: %w", err)
 	}
-	if err := os.WriteFile(path, png, 0o644); err != nil {
-		return fmt.Errorf("write QR: %w", err)
-	}
-	return nil
+	return keyfile.WriteFile(path, png, 0o600)
 }
 
 // parseInterleaved parses flags that may come after positional arguments
