@@ -16,6 +16,7 @@ import (
 	"github.com/rs/zerolog"
 	qrcode "github.com/skip2/go-qrcode"
 
+	"almatel.kz/signkiosk/app/keyfile"
 	"almatel.kz/signkiosk/app/provider/sim"
 	"almatel.kz/signkiosk/app/ticket"
 )
@@ -73,7 +74,13 @@ func (e *Env) NewTicket() (text, pngPath string, err error) {
 		return "", "", fmt.Errorf("demo ticket: %w", err)
 	}
 	pngPath = filepath.Join(e.dataDir, "demo-ticket.png")
-	if err := qrcode.WriteFile(text, qrcode.Medium, 640, pngPath); err != nil {
+	png, err := qrcode.Encode(text, qrcode.Medium, 640)
+	if err != nil {
+		return "", "", fmt.Errorf("demo ticket QR: %w", err)
+	}
+	// The demo subscriber stands for a real one: 0600, and replaced whole
+	// so the UI never reads half a picture.
+	if err := keyfile.WriteFile(pngPath, png, 0o600); err != nil {
 		return "", "", fmt.Errorf("demo ticket QR: %w", err)
 	}
 	return text, pngPath, nil
