@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"image"
-	_ "image/jpeg" // decoders for the folder's pictures
-	_ "image/png"
 	"os"
 	"path/filepath"
 	"slices"
@@ -25,7 +23,9 @@ type Folder struct {
 	closed bool
 }
 
-// NewFolder loads every picture in dir (sorted by name).
+// NewFolder loads every picture in dir (sorted by name), each within
+// DecodePicture's limits; it refuses the folder naming the first picture
+// that is not.
 func NewFolder(dir string, fps int) (*Folder, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -41,7 +41,7 @@ func NewFolder(dir string, fps int) (*Folder, error) {
 	slices.Sort(names)
 	f := &Folder{Every: time.Second / time.Duration(max(fps, 1))}
 	for _, n := range names {
-		img, err := loadImage(filepath.Join(dir, n))
+		img, err := DecodePictureFile(filepath.Join(dir, n))
 		if err != nil {
 			return nil, fmt.Errorf("camera folder: %s: %w", n, err)
 		}
@@ -51,16 +51,6 @@ func NewFolder(dir string, fps int) (*Folder, error) {
 		return nil, fmt.Errorf("camera folder %s: no PNG or JPEG pictures", dir)
 	}
 	return f, nil
-}
-
-func loadImage(path string) (image.Image, error) {
-	fh, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer fh.Close()
-	img, _, err := image.Decode(fh)
-	return img, err
 }
 
 // Read implements Source.

@@ -5,10 +5,7 @@ import (
 	"fmt"
 	"image"
 	"image/color"
-	_ "image/jpeg" // DecodeQRFile reads JPEG
-	_ "image/png"  // and PNG
 	"math"
-	"os"
 
 	"github.com/makiuchi-d/gozxing"
 	multiqr "github.com/makiuchi-d/gozxing/multi/qrcode"
@@ -61,21 +58,14 @@ func decodeQR(img image.Image) (text string, seen bool, err error) {
 	return "", seen, ErrNoQR
 }
 
-// DecodeQRFile reads a PNG or JPEG file and decodes the QR code in it.
+// DecodeQRFile reads a PNG or JPEG file within DecodePicture's limits and
+// decodes the QR code in it (DecodePictureQR).
 func DecodeQRFile(path string) (string, error) {
-	f, err := os.Open(path)
+	img, err := DecodePictureFile(path)
 	if err != nil {
 		return "", fmt.Errorf("read image: %w", err)
 	}
-	defer f.Close()
-	img, _, err := image.Decode(f)
-	if errors.Is(err, image.ErrFormat) {
-		return "", fmt.Errorf("read image: not a PNG or JPEG file: %w", err)
-	}
-	if err != nil {
-		return "", fmt.Errorf("decode image: %w", err)
-	}
-	return DecodeQR(img)
+	return DecodePictureQR(img)
 }
 
 // qrPass is one attempt: a prepared copy of the frame, a binariser and a reader.
