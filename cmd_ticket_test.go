@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -18,6 +19,7 @@ import (
 	qrcode "github.com/skip2/go-qrcode"
 
 	"almatel.kz/signkiosk/app/ticket"
+	"almatel.kz/signkiosk/camera/picturetest"
 )
 
 // ticketEnv gives each test its own data dir, as SIGNKIOSK_DATA.
@@ -290,5 +292,42 @@ func TestTicketScanUsage(t *testing.T) {
 	// Flags may follow the image; "--" makes the rest positional.
 	if r := runCmd(t, runScan, "--no-record", "--", qr); r.code != 0 {
 		t.Errorf("scan -- IMAGE: exit %d: %s", r.code, r.stderr)
+	}
+}
+
+// Image bombs: a picture whose header promises far more pixels (or JPEG
+// scans) than its file holds is refused from the header with one line and
+// exit 1, allocating little (the 100000×100000 PNG used to ask for 10 GB,
+// "fatal error: runtime: out of memory" on a kiosk).
+func TestScanPictureBombs(t *testing.T) {
+	dir := ticketEnv(t)
+	newTicketQR(t, dir) // the data dir's key pair
+	for _, tc := range []struct {
+		name, file, want string
+		b                []byte
+	}{
+		{"png 100000×100000", "bomb.png", "scan: read image: picture is 100000×100000 pixels; the limit is ", picturetest.PNGHeader(100000, 100000)},
+		{"valid png 25000×25000", "big.png", "scan: read image: picture is 25000×25000 pixels; the limit is ", picturetest.ZeroPNG(25000, 25000)},
+		{"jpeg 65535×65535", "bomb.jpg", "scan: read image: picture is 65535×65535 pixels; the limit is ", picturetest.JPEGHeader(65535, 65535)},
+		{"jpeg of 5000 scans", "scans.jpg", "scan: read image: JPEG picture has 5000 scans; the limit is ", picturetest.JPEGScans(4000, 3000, 5000)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(dir, tc.file)
+			if err := os.WriteFile(path, tc.b, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			r := runCmd(t, runScan, path, "--no-record")
+			runtime.ReadMemStats(&after)
+			wantScanFail(t, r, tc.want)
+			// 64 MB: far above reading a ≤1 MB file and a header, far below
+			// any of these decoded (100 MB to 10 GB). Tests here are not
+			// parallel, so TotalAlloc is this scan's.
+			if n := after.TotalAlloc - before.TotalAlloc; n > 64<<20 {
+				t.Errorf("scan allocated %d MB", n>>20)
+			}
+		})
 	}
 }
