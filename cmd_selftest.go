@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"almatel.kz/signkiosk/app/config"
+	"almatel.kz/signkiosk/app/keyfile"
 	"almatel.kz/signkiosk/app/kiosk"
 	"almatel.kz/signkiosk/app/pack"
 )
@@ -17,8 +18,9 @@ import (
 // runSelftest runs one complete synthetic session headless — demo ticket,
 // provider simulator, PDF, signature, package — through the same runner the
 // kiosk uses, writes the package into --out and prints its path: what an
-// installer runs to prove a kiosk works end to end. It works in a temporary
-// data dir, so the kiosk's own database, keys and packages are not touched.
+// installer runs to prove a kiosk works end to end. It works in a scratch
+// data dir (see selftestScratch: one a killed run leaves is removed by the
+// next), so the kiosk's own database, keys and packages are not touched.
 func runSelftest(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("selftest", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -46,11 +48,12 @@ func runSelftest(ctx context.Context, args []string, stdout, stderr io.Writer) i
 }
 
 func selftest(ctx context.Context, outDir, lang string) (string, pack.Summary, error) {
-	data, err := os.MkdirTemp("", "signkiosk-selftest-")
+	scratch, err := newSelftestScratch()
 	if err != nil {
 		return "", pack.Summary{}, err
 	}
-	defer os.RemoveAll(data)
+	defer scratch.Close()
+	data := scratch.Dir
 	cfg, err := config.LoadDemo(data)
 	if err != nil {
 		return "", pack.Summary{}, err
@@ -100,7 +103,9 @@ func selftest(ctx context.Context, outDir, lang string) (string, pack.Summary, e
 		return "", sum, fmt.Errorf("out: %w", err)
 	}
 	path := filepath.Join(outDir, "selftest-"+rc.PackageID+".zip")
-	if err := os.WriteFile(path, zipBytes, 0o644); err != nil {
+	// The package holds the (synthetic) subscriber's IIN, name, phone and
+	// address, as a real one would: 0600, written whole or not at all.
+	if err := keyfile.WriteFile(path, zipBytes, 0o600); err != nil {
 		return "", sum, fmt.Errorf("out: %w", err)
 	}
 	return path, sum, nil
