@@ -1,9 +1,7 @@
 package ui
 
 import (
-	"image"
-	_ "image/jpeg" // ticket pictures may be JPEG
-	_ "image/png"  // or PNG
+	"errors"
 	"io"
 
 	"fyne.io/fyne/v2"
@@ -38,10 +36,7 @@ func (is *idleScreen) openTicket() {
 		if err != nil || r == nil {
 			return // closed without a choice
 		}
-		go func() {
-			text, err := decodeQR(r)
-			is.scanned(text, err)
-		}()
+		is.openPicture(r)
 	}, is.u.win)
 	d.SetFilter(storage.NewExtensionFileFilter([]string{".png", ".jpg", ".jpeg", ".PNG", ".JPG", ".JPEG"}))
 	if sz := is.u.win.Canvas().Size(); sz.Width > 0 {
@@ -50,21 +45,43 @@ func (is *idleScreen) openTicket() {
 	d.Show()
 }
 
+// openPicture reads a ticket from the picture staff chose, off the UI thread.
+func (is *idleScreen) openPicture(r io.ReadCloser) {
+	go func() {
+		text, err := decodeQR(r)
+		is.scanned(text, err)
+	}()
+}
+
 // scanned hands a decoded ticket to the kiosk (any goroutine).
 func (is *idleScreen) scanned(text string, err error) {
 	if err != nil {
+		// The error names sizes and formats, never the picture's content.
 		is.u.log.Info().Err(err).Msg("no ticket QR in picture")
-		is.u.do(func() { is.say(is.l.Err("no_qr")) })
+		is.u.do(func() { is.say(is.l.Err(pictureErrCode(err))) })
 		return
 	}
 	is.u.k.Scan(text)
 }
 
+// pictureErrCode is the message for why a picture gave no ticket text.
+func pictureErrCode(err error) string {
+	switch {
+	case errors.Is(err, camera.ErrPictureTooLarge):
+		return "picture_too_large"
+	case errors.Is(err, camera.ErrNotPicture):
+		return "not_picture"
+	}
+	return "no_qr"
+}
+
+// decodeQR reads a picture within camera.DecodePicture's limits (an image
+// bomb is refused from its header) and the QR code in it.
 func decodeQR(r io.ReadCloser) (string, error) {
 	defer r.Close()
-	img, _, err := image.Decode(r)
+	img, err := camera.DecodePicture(r)
 	if err != nil {
 		return "", err
 	}
-	return camera.DecodeQR(img)
+	return camera.DecodePictureQR(img)
 }
