@@ -13,6 +13,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"almatel.kz/signkiosk/app/keyfile"
 	"almatel.kz/signkiosk/app/session"
 	"almatel.kz/signkiosk/app/staffpin"
 )
@@ -301,10 +302,16 @@ func (c Config) Limits() session.Limits {
 	return l
 }
 
-// APIKey returns the provider key, from the file when one is named.
+// APIKey returns the provider key, from the file when one is named (0600
+// or tighter).
 func (c Config) APIKey() (string, error) {
 	if c.Provider.APIKeyFile == "" {
 		return c.Provider.APIKey, nil
+	}
+	// A bearer key is a secret like a private key: refused when others
+	// can read it.
+	if err := keyfile.CheckPrivate(c.Provider.APIKeyFile, "provider api key"); err != nil {
+		return "", Fault(err)
 	}
 	b, err := os.ReadFile(c.Provider.APIKeyFile)
 	if err != nil {

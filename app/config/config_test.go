@@ -214,3 +214,20 @@ func TestLoadErrorsAreFaults(t *testing.T) {
 		t.Errorf("Fault(nil) = %v", err)
 	}
 }
+
+// The provider's bearer key in a file is a secret like a private key: a
+// file others can read is refused (a config fault), with the fix.
+func TestAPIKeyFileMustBePrivate(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "provider.key")
+	os.WriteFile(p, []byte("s3cret\n"), 0o600)
+	c := Config{Provider: Provider{APIKeyFile: p}}
+	if k, err := c.APIKey(); err != nil || k != "s3cret" {
+		t.Fatalf("0600: %q %v", k, err)
+	}
+	os.Chmod(p, 0o644)
+	_, err := c.APIKey()
+	want := "provider api key " + p + ": mode 0644 lets others read it; chmod 600 it"
+	if !errors.Is(err, ErrFault) || err.Error() != want {
+		t.Fatalf("0644: %v, want %q", err, want)
+	}
+}
