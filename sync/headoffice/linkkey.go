@@ -7,6 +7,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"almatel.kz/signkiosk/app/keyfile"
 )
 
 const linkKeySize = 32
@@ -15,6 +17,9 @@ const linkKeySize = 32
 // random 32-byte key (file 0600) the first time. Keeping it on disk keeps
 // links handed out before a restart valid.
 func LoadOrCreateLinkKey(path string) ([]byte, error) {
+	if err := keyfile.CheckPrivate(path, "link key"); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
 	b, err := os.ReadFile(path)
 	if err == nil {
 		if len(b) < minLinkKey {
