@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -111,6 +112,20 @@ func TestVerifyStrictJSON(t *testing.T) {
 			}
 		})
 	}
+
+	t.Run("manifest listing 100000 files", func(t *testing.T) {
+		z := rezip(t, resign(t, entries(t, good), env.Key, func(b []byte) []byte {
+			var extra strings.Builder
+			for i := range 100_000 {
+				fmt.Fprintf(&extra, `"x%d": {"sha256": "", "size": 0},`, i)
+			}
+			return insertAfter(t, b, `"files": {`, extra.String())
+		}))
+		_, probs := pack.Verify(z, opts)
+		if len(probs) != 1 || !hasProblem(probs, "manifest.json: lists 100005 files; a package holds at most 64") {
+			t.Fatalf("%d problems, first %q", len(probs), probs[:min(len(probs), 3)])
+		}
+	})
 
 	t.Run("build refuses duplicate evidence keys", func(t *testing.T) {
 		f := packtest.Files(t, s)

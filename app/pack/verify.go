@@ -229,6 +229,11 @@ func checkManifest(data map[string][]byte, pub ed25519.PublicKey, sum *Summary, 
 			add("%s: SHA-256 does not match the manifest", name)
 		}
 	}
+	if len(m.Files) > maxEntries {
+		// One line, not one per name: a hostile manifest can list millions.
+		add("%s: lists %d files; a package holds at most %d", NameManifest, len(m.Files), maxEntries)
+		return
+	}
 	for _, name := range sortedKeys(m.Files) {
 		if name == NameManifest || name == NameManifestSig || !isPackFile(name) {
 			add("%s: lists unexpected file %q", NameManifest, name)
