@@ -320,6 +320,10 @@ func fuzzFixtures(t testing.TB) ([]byte, *x509.CertPool) {
 	return der, roots
 }
 
+// FuzzVerify: Verify never panics and never accepts without a certificate.
+// Run it with a bounded -fuzzminimizetime (make fuzz uses 100x): every new
+// input found early is a mutant of the 2 KB seed, and the default minimiser
+// (up to 60 s, O(n²) tries) spends a 30 s run on the first one, at 41 execs.
 func FuzzVerify(f *testing.F) {
 	der, roots := fuzzFixtures(f)
 	f.Add(der)
