@@ -17,10 +17,12 @@ import (
 //
 // They cover every picture a ticket comes in: a phone's full-resolution
 // photo (up to 8192×6144 on a 50 MP sensor, a 15–25 MB JPEG), a
-// screenshot, a scan. At the limit a decoded picture takes up to 8 bytes a
-// pixel (16-bit RGBA PNG, ~400 MB) and a progressive JPEG 4 more per
-// colour plane while it decodes; an everyday 12 MP photo (baseline JPEG,
-// 1.5 bytes a pixel) ~20 MB. The QR reader adds ~2 bytes a pixel.
+// screenshot, a scan. At the pixel limit a decoded PNG takes up to 8 bytes
+// a pixel (16-bit RGBA, ~400 MB; 8-bit RGBA ~200 MB), a JPEG 1–3 bytes
+// (a phone's 4:2:0 photo ~75 MB), and while a progressive JPEG decodes 4
+// bytes more for each pixel of each colour plane (~200 MB gray). An
+// everyday 12 MP photo takes ~18 MB. Reading its QR adds a gray copy (1
+// byte a pixel) and the passes on at most 12.6 MP (DecodePictureQR).
 const (
 	// MaxPictureBytes: a bigger file is refused unread.
 	MaxPictureBytes = 32 << 20
@@ -32,7 +34,8 @@ const (
 	// decoder visit every block of the picture again (libjpeg-turbo's
 	// LJT-01-003), so a small file can ask for hours of work. An encoder's
 	// progressive JPEG has about 10 scans; at 64, a picture at the pixel
-	// limit decodes in ~2 s.
+	// limit decodes in ~3 s (4000×3000 in 5000 scans is 150 KB and took
+	// 30 s; 32 MiB of them would take hours).
 	MaxJPEGScans = 64
 )
 
@@ -97,7 +100,7 @@ var defaultPictureLimits = pictureLimits{MaxPictureBytes, MaxPictureSide, MaxPic
 // the header against lim, then decodes.
 func decodePicture(r io.Reader, size int64, lim pictureLimits) (image.Image, error) {
 	if size > lim.bytes {
-		return nil, tooLarge("picture file is %s; the limit is %s", mib(size), mib(lim.bytes))
+		return nil, tooLarge("picture file is %s, over the %s limit", mib(size), mib(lim.bytes))
 	}
 	var buf bytes.Buffer
 	if size > 0 {
@@ -108,7 +111,7 @@ func decodePicture(r io.Reader, size int64, lim pictureLimits) (image.Image, err
 	}
 	b := buf.Bytes()
 	if int64(len(b)) > lim.bytes {
-		return nil, tooLarge("picture file is over %s, the limit", mib(lim.bytes))
+		return nil, tooLarge("picture file is over the %s limit", mib(lim.bytes))
 	}
 
 	var (
@@ -174,4 +177,10 @@ func damaged(kind string, err error) error {
 	return &pictureError{msg: fmt.Sprintf("damaged %s picture: %v", kind, err), kinds: []error{ErrNotPicture, err}}
 }
 
-func mib(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }
+// mib is n bytes in MiB: whole when it is ("32 MiB"), else to a tenth.
+func mib(n int64) string {
+	if n%(1<<20) == 0 {
+		return fmt.Sprintf("%d MiB", n>>20)
+	}
+	return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+}

@@ -93,11 +93,11 @@ func TestDecodePictureRefusesBigFiles(t *testing.T) {
 	if n := allocated(func() { _, err = DecodePictureFile(path) }); n > 1<<20 {
 		t.Errorf("allocated %d bytes refusing a big file: it was read", n)
 	}
-	wantTooLarge(t, err, "picture file is 32.0 MiB; the limit is 32.0 MiB")
+	wantTooLarge(t, err, "picture file is 32.0 MiB, over the 32 MiB limit")
 
 	r := &countingReader{}
 	_, err = DecodePicture(r)
-	wantTooLarge(t, err, "picture file is over 32.0 MiB, the limit")
+	wantTooLarge(t, err, "picture file is over the 32 MiB limit")
 	if r.n > MaxPictureBytes+1 {
 		t.Errorf("read %d bytes of an endless picture", r.n)
 	}
