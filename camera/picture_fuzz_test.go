@@ -29,6 +29,10 @@ const fuzzAllocBound = 64 << 20
 // DecodePictureQR, Verify) never panics, refuses with its sentinels and
 // one-line messages, never decodes past the limits, allocates a bounded
 // amount, and accepts only a complete ticket for this office.
+//
+// An input that reaches the QR reader costs ~10–60 ms, so minimising a new
+// interesting one at the default -fuzzminimizetime (60 s) stalls the run:
+// fuzz with -fuzzminimizetime 3s.
 func FuzzPictureTicket(f *testing.F) {
 	text := testTicket(f)
 	q := testQR(f, text)
