@@ -4,7 +4,6 @@ import (
 	"archive/zip"
 	"bytes"
 	"encoding/binary"
-	"errors"
 	"fmt"
 )
 
@@ -37,12 +36,10 @@ type endRecord struct {
 	dirSize   uint64
 }
 
-// errLayout marks problems with the archive's structure, as opposed to its
-// contents: Verify stops at the first.
-var errLayout = errors.New("package layout")
-
+// layoutErr is a problem with the archive's structure, as opposed to its
+// contents: Verify reports the first and stops.
 func layoutErr(format string, a ...any) error {
-	return fmt.Errorf("%w: %s", errLayout, fmt.Sprintf(format, a...))
+	return fmt.Errorf(format, a...)
 }
 
 func corrupt(why string) error {
