@@ -119,3 +119,18 @@ func detail(k error) string {
 	}
 	return "damaged"
 }
+
+// Named is err as the fault of the database at path when it is one of the
+// four kinds (a write of the ledger or the outbox failing with SQLITE_FULL,
+// say), so callers can tell them apart with errors.As(*Error); other
+// errors are returned as they are.
+func Named(path string, err error) error {
+	var e *Error
+	if errors.As(err, &e) {
+		return err
+	}
+	if k := Fault(err); k != nil {
+		return &Error{Path: path, Kind: k, Detail: detail(k), Err: err}
+	}
+	return err
+}

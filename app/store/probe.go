@@ -49,19 +49,8 @@ func NewProbe(db *sql.DB, path string, minFree uint64) (*Probe, error) {
 // the four kinds when it cannot, or a plain error when the check itself
 // could not run (a lock held too long, ctx ended): not a fault.
 func (p *Probe) Check(ctx context.Context) error {
-	fi, err := os.Stat(p.path)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		// SQLite goes on writing into the removed file, and everything
-		// written is lost at the next start.
-		return &Error{Path: p.path, Kind: ErrMissing, Detail: "the database file was removed while the kiosk ran"}
-	case err != nil:
-		if k := Fault(err); k != nil {
-			return &Error{Path: p.path, Kind: k, Detail: detail(k), Err: err}
-		}
-		return fmt.Errorf("check database: %w", err)
-	case !os.SameFile(fi, p.opened):
-		return &Error{Path: p.path, Kind: ErrMissing, Detail: "the database file was replaced by another while the kiosk ran"}
+	if err := p.InPlace(); err != nil {
+		return err
 	}
 	dir := filepath.Dir(p.path)
 	if readOnlyFS(dir) {
@@ -76,6 +65,26 @@ func (p *Probe) Check(ctx context.Context) error {
 			return &Error{Path: p.path, Kind: k, Detail: detail(k), Err: err}
 		}
 		return fmt.Errorf("check database: %w", err)
+	}
+	return nil
+}
+
+// InPlace is ErrMissing when the file at the path is no longer the one
+// opened: SQLite goes on writing into a removed file without an error, and
+// everything written is lost at the next start — so a store that
+// "succeeded" must ask this before the kiosk says the package is kept.
+func (p *Probe) InPlace() error {
+	fi, err := os.Stat(p.path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return &Error{Path: p.path, Kind: ErrMissing, Detail: "the database file was removed while the kiosk ran"}
+	case err != nil:
+		if k := Fault(err); k != nil {
+			return &Error{Path: p.path, Kind: k, Detail: detail(k), Err: err}
+		}
+		return fmt.Errorf("check database: %w", err)
+	case !os.SameFile(fi, p.opened):
+		return &Error{Path: p.path, Kind: ErrMissing, Detail: "the database file was replaced by another while the kiosk ran"}
 	}
 	return nil
 }
@@ -104,4 +113,20 @@ func (p *Probe) tryWrite(ctx context.Context) error {
 		}
 	}
 	return err
+}
+
+// Ready opens the database at path, looks at it as the running kiosk would
+// and closes it: nil when it can take a session. The out-of-service screen
+// asks this to know when to start the kiosk again.
+func Ready(ctx context.Context, path string, opts ...Option) error {
+	db, err := Open(ctx, path, opts...)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	p, err := NewProbe(db, path, 0)
+	if err != nil {
+		return err
+	}
+	return p.Check(ctx)
 }

@@ -3,9 +3,12 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -92,4 +95,30 @@ func TestProbeMissing(t *testing.T) {
 	}
 	os.RemoveAll(dir)
 	wantKind(t, pr.Check(ctx), ErrMissing, "removed")
+}
+
+// Ready is what the out-of-service screen waits for: a folder that is back
+// and a disk with room.
+func TestReady(t *testing.T) {
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "data")
+	p := filepath.Join(dir, "kiosk.db")
+	wantKind(t, Ready(ctx, p, FolderMustExist()), ErrMissing, "does not exist")
+	os.Mkdir(dir, 0o700)
+	if err := Ready(ctx, p, FolderMustExist()); err != nil {
+		t.Fatalf("folder back: %v", err)
+	}
+}
+
+// Named makes a fault met by a later write an *Error, leaves others alone.
+func TestNamed(t *testing.T) {
+	full := &os.PathError{Op: "write", Path: "x", Err: syscall.ENOSPC}
+	var e *Error
+	if err := Named("/d/kiosk.db", fmt.Errorf("outbox: migrate: %w", full)); !errors.As(err, &e) || e.Kind != ErrDiskFull || !strings.Contains(err.Error(), "/d/kiosk.db: the disk is full") {
+		t.Fatalf("named: %v", err)
+	}
+	plain := errors.New("no such table")
+	if Named("/d/kiosk.db", plain) != plain {
+		t.Fatal("a plain error was changed")
+	}
 }
