@@ -45,6 +45,15 @@ type Store interface {
 	Store(ctx context.Context, s session.State) (session.Receipt, error)
 }
 
+// StorageProbe looks at the kiosk's database while it runs (store.Probe
+// satisfies it). Check: can it take a session (nil), or which fault keeps
+// sessions out. InPlace: is the open database still the file on disk — a
+// write into a removed file succeeds and is lost at the next start.
+type StorageProbe interface {
+	Check(ctx context.Context) error
+	InPlace() error
+}
+
 // Documents renders the document a session signs.
 type Documents interface {
 	Render(s session.State) ([]byte, error)

@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -20,7 +21,8 @@ import (
 // Challenges are the active liveness challenges an attempt may ask for.
 var Challenges = []string{"turn_left", "turn_right", "come_closer"}
 
-// Config wires a runner. Every part is required except Rand and Tick.
+// Config wires a runner. Every part is required except Rand, Tick, Storage
+// and StorageEvery.
 type Config struct {
 	Machine  session.Machine
 	Now      func() time.Time
@@ -32,6 +34,10 @@ type Config struct {
 	Docs     Documents
 	Rand     func(n int) int // picks a challenge; math/rand when nil
 	Tick     time.Duration   // how often the clocks run; 1 s when zero
+	// Storage is looked at every StorageEvery (30 s when zero, on the
+	// Now clock) and after each store; nil: never.
+	Storage      StorageProbe
+	StorageEvery time.Duration
 }
 
 // Runner owns the current session. Events go in through Dispatch (from any
@@ -50,6 +56,13 @@ type Runner struct {
 	sessCtx    context.Context
 	sessCancel context.CancelFunc
 	effects    sync.WaitGroup
+
+	probeAt time.Time   // the next storage look (runner goroutine only)
+	probing atomic.Bool // one look at a time
+	// Storage faults met so far; under faultMu with their dispatch, so a
+	// look that began before a write failed cannot clear its fault.
+	faultMu sync.Mutex
+	faults  uint64
 }
 
 // New makes a runner in the idle state.
@@ -59,6 +72,9 @@ func New(cfg Config) *Runner {
 	}
 	if cfg.Tick <= 0 {
 		cfg.Tick = time.Second
+	}
+	if cfg.StorageEvery <= 0 {
+		cfg.StorageEvery = 30 * time.Second
 	}
 	return &Runner{cfg: cfg, events: make(chan session.Event, 64), done: make(chan struct{}), state: session.State{Lang: "kk"}}
 }
@@ -96,11 +112,23 @@ func (r *Runner) Dispatch(ev session.Event) {
 // Scan admits a ticket text read by the camera or from a file. The check
 // (signature, expiry, office, reuse) runs off the caller's goroutine.
 func (r *Runner) Scan(text string) {
-	if r.State().Step != session.StepIdle {
+	st := r.State()
+	if st.Step != session.StepIdle {
+		return
+	}
+	if st.Storage != "" {
+		// Refused before the ledger sees it: the ticket stays good for
+		// when the kiosk takes sessions again.
+		r.Dispatch(session.TicketRejected{Code: st.Storage})
 		return
 	}
 	go func() {
 		p, err := r.cfg.Tickets.Admit(context.Background(), text, r.cfg.Now())
+		if fault := storageCode(err); fault != "" {
+			r.storageFault(fault, err)
+			r.Dispatch(session.TicketRejected{Code: fault})
+			return
+		}
 		if err != nil {
 			code := TicketErrorCode(err)
 			r.cfg.Log.Info().Str("event", "ticket_rejected").Str("code", code).Msg("ticket refused")
@@ -132,6 +160,7 @@ func (r *Runner) Run(ctx context.Context) {
 			r.apply(ev)
 		case <-tick.C:
 			r.apply(session.Tick{})
+			r.lookAtStorage(ctx)
 		}
 	}
 }
@@ -161,7 +190,7 @@ func (r *Runner) apply(ev session.Event) {
 
 // changed skips notifications for ticks that changed nothing visible.
 func changed(a, b session.State) bool {
-	return a.Step != b.Step || a.Busy != b.Busy || a.Retry != b.Retry || a.Err != b.Err ||
+	return a.Step != b.Step || a.Busy != b.Busy || a.Retry != b.Retry || a.Err != b.Err || a.Storage != b.Storage ||
 		a.IdleAsked != b.IdleAsked || a.Lang != b.Lang || a.Gen != b.Gen ||
 		a.CodeAttemptsLeft != b.CodeAttemptsLeft || a.ResendsLeft != b.ResendsLeft ||
 		a.BioAttemptsLeft != b.BioAttemptsLeft || a.Challenge != b.Challenge || !a.ResendAt.Equal(b.ResendAt)
@@ -234,9 +263,17 @@ func (r *Runner) execute(ctx context.Context, e session.Effect) session.Event {
 		return r.sign(ctx, e)
 	case session.DoStore:
 		rc, err := r.cfg.Store.Store(ctx, e.Snapshot)
+		if err == nil && r.cfg.Storage != nil {
+			err = r.cfg.Storage.InPlace() // kept in a removed file is not kept
+		}
 		if err != nil {
-			r.cfg.Log.Error().Err(err).Str("event", "store_failed").Str("tid", e.Snapshot.Ticket.TID).Msg("signed session not stored; retry offered")
-			return session.Failed{Gen: e.Gen, Op: session.OpStore, Code: session.ErrStoreFailed}
+			code := storeCode(err)
+			r.cfg.Log.Error().Err(err).Str("event", "store_failed").Str("code", code).Str("tid", e.Snapshot.Ticket.TID).
+				Msg("signed session not stored; the signature is kept in memory, retry offered")
+			if fault := storageCode(err); fault != "" {
+				r.storageFault(fault, err)
+			}
+			return session.Failed{Gen: e.Gen, Op: session.OpStore, Code: code}
 		}
 		r.cfg.Log.Info().Str("event", "session_signed").Str("tid", e.Snapshot.Ticket.TID).
 			Str("package", rc.PackageID).Dur("took", r.cfg.Now().Sub(e.Snapshot.Started)).Msg("signed and stored")

@@ -1,13 +1,17 @@
 // Package kiosktest assembles a real kiosk core for tests: the provider
 // simulator over HTTP, the runner, a ticket gate on SQLite in a temp dir, the
-// folder store, and a log buffer to grep for personal data.
+// folder store (or the outbox in the same database), the storage probe, and
+// a log buffer to grep for personal data.
 package kiosktest
 
 import (
 	"context"
 	"crypto/ed25519"
+	"crypto/rand"
+	"database/sql"
 	"net/http/httptest"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -22,6 +26,7 @@ import (
 	"almatel.kz/signkiosk/app/store"
 	"almatel.kz/signkiosk/app/ticket"
 	"almatel.kz/signkiosk/camera"
+	"almatel.kz/signkiosk/sync/outbox"
 )
 
 // LogBuffer is a log sink safe for the runner's goroutines.
@@ -32,16 +37,26 @@ const Office = "ALM-001"
 
 // Options tune a rig; zero values take the defaults noted.
 type Options struct {
-	Timeout   time.Duration  // provider call timeout; 5 s
-	Limits    session.Limits // session.DefaultLimits when zero
-	SlowDelay time.Duration  // the simulator's slow trigger; 2 s
-	Tick      time.Duration  // the runner's clock tick; 20 ms
+	Timeout   time.Duration    // provider call timeout; 5 s
+	Limits    session.Limits   // session.DefaultLimits when zero
+	SlowDelay time.Duration    // the simulator's slow trigger; 2 s
+	Tick      time.Duration    // the runner's clock tick; 20 ms
+	Now       func() time.Time // the runner's clock; time.Now
+
+	// Outbox keeps packages in the outbox in the kiosk database (as the
+	// kiosk does) instead of files; OneConn limits that database to one
+	// connection, so a per-connection PRAGMA (max_page_count) holds for
+	// every write.
+	Outbox, OneConn bool
+	MinFree         uint64 // free space the storage probe wants; 1 byte when zero
+	NoProbe         bool   // no storage probe: only writes find faults
 
 	// Wrappers around the runner's parts, e.g. to time them; nil keeps them.
 	WrapProvider func(kiosk.Provider) kiosk.Provider
 	WrapDocs     func(kiosk.Documents) kiosk.Documents
 	WrapStore    func(kiosk.Store) kiosk.Store
 	WrapCamera   func(kiosk.Capturer) kiosk.Capturer
+	WrapTickets  func(kiosk.TicketGate) kiosk.TicketGate
 }
 
 // Rig is a running kiosk core.
@@ -51,7 +66,11 @@ type Rig struct {
 	TicketKey ed25519.PrivateKey
 	Log       *LogBuffer
 	Logger    zerolog.Logger
-	SignedDir string // where PackageStore writes the ZIPs
+	SignedDir string // where PackageStore writes the ZIPs (without Outbox)
+	DB        *sql.DB
+	DBPath    string
+	Outbox    *outbox.Outbox // with Options.Outbox
+	now       func() time.Time
 }
 
 // New starts a rig; everything stops when the test ends.
@@ -81,11 +100,27 @@ func New(t testing.TB, o Options) *Rig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "kiosk.db"))
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.MinFree == 0 {
+		o.MinFree = 1 // the test machine's free space is not the test's business
+	}
+	dbPath := filepath.Join(t.TempDir(), "kiosk.db")
+	db, err := store.Open(context.Background(), dbPath)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
+	if o.OneConn {
+		db.SetMaxOpenConns(1)
+	}
+	var probe kiosk.StorageProbe
+	if !o.NoProbe {
+		if probe, err = store.NewProbe(db, dbPath, o.MinFree); err != nil {
+			t.Fatal(err)
+		}
+	}
 	ledger, err := ticket.NewLedger(db)
 	if err != nil {
 		t.Fatal(err)
@@ -97,7 +132,17 @@ func New(t testing.TB, o Options) *Rig {
 	}
 	var prov kiosk.Provider = provider.NewClient(srv.URL, "test-key", nil, o.Timeout)
 	var docs kiosk.Documents = kiosk.PDFDocuments{}
-	var st kiosk.Store = kiosk.PackageStore{KioskID: "K1", DeviceKey: deviceKey, Sink: kiosk.FileSink{Dir: signed},
+	var sink kiosk.Sink = kiosk.FileSink{Dir: signed}
+	var ob *outbox.Outbox
+	if o.Outbox {
+		key := make([]byte, outbox.KeySize)
+		rand.Read(key)
+		if ob, err = outbox.Open(context.Background(), db, key, o.Now); err != nil {
+			t.Fatal(err)
+		}
+		sink = outboxSink{ob}
+	}
+	var st kiosk.Store = kiosk.PackageStore{KioskID: "K1", DeviceKey: deviceKey, Sink: sink,
 		Link: func(id string) string { return "https://example.test/p/" + id }}
 	if o.WrapProvider != nil {
 		prov = o.WrapProvider(prov)
@@ -112,28 +157,65 @@ func New(t testing.TB, o Options) *Rig {
 	if o.WrapCamera != nil {
 		cam = o.WrapCamera(cam)
 	}
+	var gate kiosk.TicketGate = kiosk.Gate{Verifier: ticket.Verifier{PublicKey: pub, Office: Office, Skew: time.Minute}, Ledger: ledger}
+	if o.WrapTickets != nil {
+		gate = o.WrapTickets(gate)
+	}
 	r := kiosk.New(kiosk.Config{
 		Machine:  session.Machine{Limits: o.Limits},
-		Now:      time.Now,
+		Now:      o.Now,
 		Log:      log,
 		Provider: prov,
 		Camera:   cam,
-		Tickets:  kiosk.Gate{Verifier: ticket.Verifier{PublicKey: pub, Office: Office, Skew: time.Minute}, Ledger: ledger},
+		Tickets:  gate,
 		Store:    st,
 		Docs:     docs,
 		Tick:     o.Tick,
+		Storage:  probe,
 	})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { r.Run(ctx); close(done) }()
 	t.Cleanup(func() { cancel(); <-done })
-	return &Rig{Sim: s, Runner: r, TicketKey: priv, Log: logBuf, Logger: log, SignedDir: signed}
+	return &Rig{Sim: s, Runner: r, TicketKey: priv, Log: logBuf, Logger: log, SignedDir: signed,
+		DB: db, DBPath: dbPath, Outbox: ob, now: o.Now}
+}
+
+// outboxSink is the kiosk's sink: the package and its signed session in
+// one outbox transaction.
+type outboxSink struct{ ob *outbox.Outbox }
+
+func (s outboxSink) Keep(ctx context.Context, b kiosk.Built) error {
+	return s.ob.Enqueue(ctx, outbox.Package{ID: b.ID, TicketID: b.TicketID, SignedAt: b.SignedAt, Zip: b.Zip})
+}
+
+// Clock is a clock the test moves; safe for the runner's goroutines.
+type Clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+// NewClock starts at the real time now (tickets are signed on it).
+func NewClock() *Clock { return &Clock{t: time.Now()} }
+
+// Now is the clock's time.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+// Add moves the clock on.
+func (c *Clock) Add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
 }
 
 // Ticket signs a fresh ticket (new id, valid one hour) for o.
 func (g *Rig) Ticket(t testing.TB, o ticket.Order) string {
 	t.Helper()
-	text, err := ticket.Encode(ticket.NewPayload(o, Office, "S-1", time.Now(), time.Hour), g.TicketKey)
+	text, err := ticket.Encode(ticket.NewPayload(o, Office, "S-1", g.now(), time.Hour), g.TicketKey)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,97 @@
+package kiosk
+
+import (
+	"context"
+
+	"almatel.kz/signkiosk/app/session"
+	"almatel.kz/signkiosk/app/store"
+)
+
+// storageCode is the session's storage fault for err (session.StorageCodes),
+// or "" when err is not one of the database's four faults.
+func storageCode(err error) string {
+	switch store.Fault(err) {
+	case store.ErrDiskFull:
+		return session.ErrStorageDiskFull
+	case store.ErrReadOnly:
+		return session.ErrStorageReadOnly
+	case store.ErrMissing:
+		return session.ErrStorageMissing
+	case store.ErrCorrupt:
+		return session.ErrStorageDamaged
+	}
+	return ""
+}
+
+// storeCode is the code of a failed store (session.StoreCodes): the screen
+// tells a full disk from a damaged database; ErrStoreFailed for the rest.
+func storeCode(err error) string {
+	switch store.Fault(err) {
+	case store.ErrDiskFull:
+		return session.ErrStoreDiskFull
+	case store.ErrReadOnly:
+		return session.ErrStoreReadOnly
+	case store.ErrMissing:
+		return session.ErrStoreMissing
+	case store.ErrCorrupt:
+		return session.ErrStoreDamaged
+	}
+	return session.ErrStoreFailed
+}
+
+// lookAtStorage starts a look at the database when one is due (runner
+// goroutine, on a tick); its finding comes back as StorageChecked.
+func (r *Runner) lookAtStorage(ctx context.Context) {
+	now := r.cfg.Now()
+	if r.cfg.Storage == nil || now.Before(r.probeAt) || !r.probing.CompareAndSwap(false, true) {
+		return
+	}
+	r.probeAt = now.Add(r.cfg.StorageEvery)
+	r.faultMu.Lock()
+	seen := r.faults
+	r.faultMu.Unlock()
+	r.effects.Add(1)
+	go func() {
+		defer r.effects.Done()
+		defer r.probing.Store(false)
+		err := r.cfg.Storage.Check(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		fault := storageCode(err)
+		switch {
+		case fault != "":
+			r.storageFault(fault, err)
+		case err != nil:
+			// The look itself failed (a lock held too long): not a
+			// fault, and no reason to turn sessions away.
+			r.cfg.Log.Warn().Err(err).Msg("storage check did not run")
+			fallthrough
+		default:
+			r.faultMu.Lock()
+			defer r.faultMu.Unlock()
+			if r.faults != seen {
+				return // a write failed meanwhile: it knows better than this look
+			}
+			if r.State().Storage != "" {
+				r.cfg.Log.Info().Str("event", "storage_ok").Msg("kiosk database usable again; new sessions start")
+			}
+			r.Dispatch(session.StorageChecked{})
+		}
+	}()
+}
+
+// storageFault records a fault of the database: logged once when it
+// starts (staff's alert), kept in the state so no new session starts.
+func (r *Runner) storageFault(fault string, err error) {
+	r.faultMu.Lock()
+	defer r.faultMu.Unlock()
+	r.faults++
+	if r.State().Storage != fault {
+		r.cfg.Log.Error().Err(err).Str("event", "storage_fault").Str("code", fault).
+			Msg("kiosk database cannot take sessions; none start until it can")
+	}
+	r.Dispatch(session.StorageChecked{Fault: fault})
+}
+
+var _ StorageProbe = (*store.Probe)(nil)
