@@ -40,6 +40,9 @@ func (m Machine) Next(s State, ev Event, now time.Time) (State, []Effect) {
 		return m.tick(s, now)
 	case StorageChecked:
 		s.Storage = e.Fault
+		if e.Fault == "" && slices.Contains(StorageCodes(), s.Err) {
+			s.Err = "" // the refusal it caused no longer holds
+		}
 		return s, nil
 	case Cancel:
 		if !s.active() || s.Signed != nil {

@@ -83,7 +83,11 @@ func TestStorageFaultKeepsSessionsOut(t *testing.T) {
 			if r.s.Err != code || r.s.Storage != code || r.s.Ticket.TID != "" {
 				t.Fatalf("err %q storage %q ticket %q", r.s.Err, r.s.Storage, r.s.Ticket.TID)
 			}
-			r.do(StorageChecked{}).toWelcome()
+			r.do(StorageChecked{}).want(StepIdle)
+			if r.s.Err != "" {
+				t.Fatalf("the refusal %q outlives its fault", r.s.Err)
+			}
+			r.toWelcome()
 
 			// Noticed mid-session: the session goes on, the fault stays
 			// after it, through ended and idle.
