@@ -9,7 +9,9 @@ import (
 
 // OutOfService fills win with a screen that says, in every language at once
 // (nobody is there to pick one), that the kiosk cannot take sessions and why.
-// reason is a translation key, e.g. "oos.database". It starts nothing.
+// reason is a translation key naming what keeps the kiosk out of service:
+// "oos.database" (damaged), "oos.readonly", "oos.disk_full" or
+// "oos.missing", each with what staff must do. It starts nothing.
 func OutOfService(win fyne.Window, reason string) error {
 	cat, err := loadCatalog()
 	if err != nil {

@@ -76,6 +76,11 @@ func (is *idleScreen) update(s session.State) {
 	if is.err != "" {
 		text = is.l.Err(is.err)
 	}
+	if s.Storage != "" {
+		// The kiosk takes no session while its database cannot keep one:
+		// that, with what staff must do, comes before anything else.
+		text = is.l.Err(s.Storage)
+	}
 	setText(is.msg, text)
 }
 

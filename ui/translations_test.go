@@ -34,6 +34,8 @@ func stateErrCodes() []string {
 		// the UI's own
 		"no_qr", "unknown",
 	}
+	codes = append(codes, session.StoreCodes()...)
+	codes = append(codes, session.StorageCodes()...)
 	return append(codes, kiosk.TicketCodes()...)
 }
 
