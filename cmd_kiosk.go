@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/tls"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -50,11 +49,13 @@ func runKiosk(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return 2
 	}
 	k, err := assemble(cfg, stdout, stderr, nil)
-	if errors.Is(err, store.ErrCorrupt) {
+	if reason := outOfServiceReason(err); reason != "" {
 		// Staff at the kiosk see the screen, not this terminal: say it there,
 		// and take no session that could not be stored safely.
-		fmt.Fprintf(stderr, "signkiosk: %v\n", err)
-		showOutOfService(cfg, "oos.database")
+		fmt.Fprintf(stderr, "signkiosk: %s\n", oneLineErr(err))
+		if showOutOfService(ctx, cfg, reason, storageBack(cfg, err)) {
+			return restartSelf(stderr)
+		}
 		return 1
 	}
 	if err != nil {
@@ -118,26 +119,31 @@ func (k *kioskParts) close() {
 // not nil, wraps the provider client (the screenshot driver pauses calls).
 func assemble(cfg config.Config, stdout, stderr io.Writer, wrap func(kiosk.Provider) kiosk.Provider) (*kioskParts, error) {
 	k := &kioskParts{}
+	fail := func(err error) (*kioskParts, error) { k.close(); return nil, err }
+
+	// The database before the log: the log would make a missing data folder
+	// (hiding the real one on a disk not mounted) or fail first, vaguely, on
+	// a read-only one.
+	dbPath := filepath.Join(cfg.DataDir, "kiosk.db")
+	db, err := store.Open(context.Background(), dbPath, dbOptions(cfg)...)
+	if err != nil {
+		return nil, withStorageHint(err)
+	}
+	k.closers = append(k.closers, func() { db.Close() })
+	probe, err := store.NewProbe(db, dbPath, 0)
+	if err != nil {
+		return fail(err)
+	}
 	level, _ := zerolog.ParseLevel(cfg.LogLevel)
 	log, logFile, err := logging.Open(filepath.Join(cfg.DataDir, "logs"), stderr, level)
 	if err != nil {
-		return nil, err
+		return fail(err)
 	}
 	k.log = log
 	k.closers = append(k.closers, func() { logFile.Close() })
-	fail := func(err error) (*kioskParts, error) { k.close(); return nil, err }
-
-	db, err := store.Open(context.Background(), filepath.Join(cfg.DataDir, "kiosk.db"))
-	if err != nil {
-		if errors.Is(err, store.ErrCorrupt) {
-			err = fmt.Errorf("%w — no new sessions until staff restore it (see README, troubleshooting)", err)
-		}
-		return fail(err)
-	}
-	k.closers = append(k.closers, func() { db.Close() })
 	ledger, err := ticket.NewLedger(db)
 	if err != nil {
-		return fail(err)
+		return fail(withStorageHint(store.Named(dbPath, err)))
 	}
 	obKey, err := outbox.LoadOrCreateKey(cfg.Outbox.KeyFile, cfg.Demo)
 	if err != nil {
@@ -145,7 +151,7 @@ func assemble(cfg config.Config, stdout, stderr io.Writer, wrap func(kiosk.Provi
 	}
 	ob, err := outbox.Open(context.Background(), db, obKey, time.Now)
 	if err != nil {
-		return fail(err)
+		return fail(withStorageHint(store.Named(dbPath, err)))
 	}
 	k.outbox = ob
 	if n, err := ob.Purge(context.Background(), cfg.Outbox.Retention); err != nil {
@@ -253,7 +259,8 @@ func assemble(cfg config.Config, stdout, stderr io.Writer, wrap func(kiosk.Provi
 		Tickets:  kiosk.Gate{Verifier: ticket.Verifier{PublicKey: pub, Office: cfg.Office, Skew: cfg.Ticket.ClockSkew}, Ledger: ledger},
 		Store: kiosk.PackageStore{KioskID: cfg.KioskID, Version: version, DeviceKey: deviceKey,
 			Sink: outboxSink{ob: ob, delivered: k.upload.Trigger}, Link: link},
-		Docs: kiosk.PDFDocuments{},
+		Docs:    kiosk.PDFDocuments{},
+		Storage: probe,
 	})
 	k.runner.SetLang(cfg.UI.DefaultLang)
 	purgeTickets(ledger, log)
@@ -355,20 +362,4 @@ func (k *kioskParts) runSync(ctx context.Context, cfg config.Config) {
 	if err != nil && ctx.Err() == nil {
 		k.log.Error().Err(err).Msg("sync stopped")
 	}
-}
-
-// showOutOfService opens the kiosk window with only the out-of-service
-// screen until it is closed (staff) or the process is stopped.
-func showOutOfService(cfg config.Config, reason string) {
-	a := app.NewWithID("kz.almatel.signkiosk")
-	w := a.NewWindow("AlmaTel signkiosk")
-	if err := ui.OutOfService(w, reason); err != nil {
-		return
-	}
-	if cfg.UI.Fullscreen {
-		w.SetFullScreen(true)
-	} else {
-		w.Resize(fyne.NewSize(1280, 800))
-	}
-	w.ShowAndRun()
 }
