@@ -63,10 +63,9 @@ func (r *Runner) lookAtStorage(ctx context.Context) {
 		case fault != "":
 			r.storageFault(fault, err)
 		case err != nil:
-			// The look itself failed (a lock held too long): not a
-			// fault, and no reason to turn sessions away.
+			// The look itself failed (a lock held too long): it says
+			// nothing about the disk, so the kiosk stays as it was.
 			r.cfg.Log.Warn().Err(err).Msg("storage check did not run")
-			fallthrough
 		default:
 			r.faultMu.Lock()
 			defer r.faultMu.Unlock()

@@ -3,15 +3,20 @@ package kiosk_test
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/rs/zerolog"
+
 	"almatel.kz/signkiosk/app/kiosk"
 	"almatel.kz/signkiosk/app/kiosk/kiosktest"
+	"almatel.kz/signkiosk/app/logging"
 	"almatel.kz/signkiosk/app/session"
 	"almatel.kz/signkiosk/app/store"
 	"almatel.kz/signkiosk/app/ticket"
@@ -167,4 +172,46 @@ func TestDatabaseRemovedMidSessionNotDone(t *testing.T) {
 	if s.Step != session.StepSigning || s.Signed == nil || s.Err != session.ErrStoreMissing || s.Storage != session.ErrStorageMissing {
 		t.Fatalf("step %v signed %v err %q storage %q", s.Step, s.Signed != nil, s.Err, s.Storage)
 	}
+}
+
+// flakyProbe finds a fault, then cannot look at all (a lock held too long).
+type flakyProbe struct {
+	mu  sync.Mutex
+	err error
+}
+
+func (p *flakyProbe) set(err error) { p.mu.Lock(); p.err = err; p.mu.Unlock() }
+func (p *flakyProbe) Check(context.Context) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.err
+}
+func (p *flakyProbe) InPlace() error { return nil }
+
+// A look that could not run says nothing about the disk: a fault found
+// before stays until a look that ran finds the database fine.
+func TestStorageLookThatCannotRunKeepsFault(t *testing.T) {
+	clk := kiosktest.NewClock()
+	p := &flakyProbe{err: &store.Error{Path: "kiosk.db", Kind: store.ErrDiskFull, Detail: "the disk is full"}}
+	log := &kiosktest.LogBuffer{}
+	r := kiosk.New(kiosk.Config{Machine: session.Machine{Limits: session.DefaultLimits()}, Now: clk.Now,
+		Log: logging.New(log, zerolog.DebugLevel), Storage: p, Tick: 5 * time.Millisecond})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { r.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	g := &rig{t: t, runner: r}
+	g.wait("fault", func(s session.State) bool { return s.Storage == session.ErrStorageDiskFull })
+
+	p.set(errors.New("database is locked"))
+	clk.Add(31 * time.Second)
+	g.wait("the look that could not run", func(session.State) bool { return strings.Contains(log.String(), "storage check did not run") })
+	clk.Add(31 * time.Second)
+	g.wait("a second one", func(session.State) bool { return strings.Count(log.String(), "storage check did not run") >= 2 })
+	if s := r.State(); s.Storage != session.ErrStorageDiskFull {
+		t.Fatalf("a look that did not run cleared the fault: %q", s.Storage)
+	}
+	p.set(nil)
+	clk.Add(31 * time.Second)
+	g.wait("fine again", func(s session.State) bool { return s.Storage == "" })
 }
