@@ -84,7 +84,7 @@ func syncNow(ctx context.Context, cfg config.Config) (uploader.Report, error) {
 	if err != nil {
 		return none, config.Fault(fmt.Errorf("sync: %w", err))
 	}
-	db, err := store.Open(ctx, filepath.Join(cfg.DataDir, "kiosk.db"))
+	db, err := store.Open(ctx, filepath.Join(cfg.DataDir, "kiosk.db"), dbOptions(cfg)...)
 	if err != nil {
 		return none, fmt.Errorf("sync: %w", err)
 	}

@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -234,5 +236,31 @@ func TestSyncHeadOfficeDown(t *testing.T) {
 	code, stdout, _ := runSyncArgs(t, "--config", f.cfgPath)
 	if code != 1 || !strings.Contains(stdout, "failed 2") {
 		t.Fatalf("exit %d, stdout %q", code, stdout)
+	}
+}
+
+// A data folder that is not there (a disk not mounted) is named as missing
+// and not made: an empty database in its place would hide the real one.
+func TestSyncMissingDataFolder(t *testing.T) {
+	f := newSyncFixture(t)
+	f.writeConfig(t, "https://127.0.0.1:1")
+	gone := filepath.Join(f.dir, "not-mounted")
+	b, err := os.ReadFile(f.cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b = bytes.Replace(b, []byte(fmt.Sprintf("data_dir = %q", f.dir)), []byte(fmt.Sprintf("data_dir = %q", gone)), 1)
+	if err := os.WriteFile(f.cfgPath, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := outbox.LoadOrCreateKey(f.keyPath, true); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := runSyncArgs(t, "--config", f.cfgPath)
+	if code != 1 || strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, "does not exist") {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	if _, err := os.Stat(gone); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("the missing data folder was made: %v", err)
 	}
 }
