@@ -8,20 +8,19 @@
 package headoffice
 
 import (
-	"bytes"
-	"context"
 	"crypto/ed25519"
 	"crypto/hmac"
 	"crypto/sha256"
 	"crypto/x509"
 	"database/sql"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -29,15 +28,17 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/rs/zerolog"
-
-	"almatel.kz/signkiosk/app/pack"
 )
 
 // Defaults for Config's zero values.
 const (
-	DefaultMaxSize = 64 << 20
-	DefaultLinkTTL = 24 * time.Hour
-	minLinkKey     = 16
+	DefaultMaxSize     = 64 << 20
+	DefaultLinkTTL     = 24 * time.Hour
+	DefaultMaxPerKiosk = 4 // the uploader's default concurrency
+	DefaultMinRate     = 4 << 10
+	DefaultRateGrace   = 10 * time.Second
+	DefaultReadStall   = 20 * time.Second
+	minLinkKey         = 16
 )
 
 // Config configures a Server.
@@ -60,17 +61,57 @@ type Config struct {
 	LinkKey []byte
 	// LinkTTL is how long a download link works (default 24 h).
 	LinkTTL time.Duration
-	// MaxInFlight bounds uploads held in memory and verified at once
-	// (default 2×GOMAXPROCS, at least 4); more wait their turn. Memory is
-	// bounded by MaxInFlight × MaxSize.
+
+	// A body is spooled to a temp file in SpoolDir as it arrives, hashed
+	// on the way, and holds no memory and no slot until it is all there.
+	// The default is the FileStorage's Dir, where a verified body is
+	// linked into place rather than copied; else the system's temp dir.
+	SpoolDir string
+	// MaxInFlight bounds uploads verified and stored at once, a CPU and
+	// disk bound (default 2×GOMAXPROCS, at least 4); more wait their turn.
 	MaxInFlight int
+	// MaxMemory bounds the live memory of uploads being verified at once
+	// (default, and least allowed, 4 × MaxSize + 3 MiB: about 259 MiB for
+	// 64 MiB packages). Each is charged its body plus three times what its
+	// ZIP declares unpacked (capped at MaxSize, all pack.Verify unpacks),
+	// plus 1 KiB an entry, at least 256 KiB, and waits, first come first
+	// served, until that fits. Bodies in transit are on disk (32 KiB of
+	// buffer each). For the heap, garbage included, see MemoryLimit.
+	MaxMemory int64
+	// MaxPerKiosk bounds one kiosk's uploads in flight, by client
+	// certificate CN (default 4, the uploader's default concurrency);
+	// more are answered 429 with Retry-After, which the kiosk retries.
+	MaxPerKiosk int
+	// A body must keep coming: each read within ReadStall (default 20 s)
+	// and, after RateGrace (default 10 s), at MinRate bytes per second on
+	// average since the upload started (default 4 KiB/s). A slower one is
+	// cut off with 408, which the kiosk retries.
+	MinRate   int64
+	RateGrace time.Duration
+	ReadStall time.Duration
 }
 
-// Server is the receiver. Besides its config it holds only an upload
-// semaphore, so several can run over one Storage and Index.
+// HeapHeadroom is what a head office process needs besides the uploads
+// MaxMemory bounds: connections, TLS, the index, logs.
+const HeapHeadroom = 64 << 20
+
+// MemoryLimit is the soft memory limit (runtime/debug.SetMemoryLimit) for
+// a process that serves this Server alone. MaxMemory bounds the live memory
+// of uploads; the collector, left to GOGC, lets their garbage grow the heap
+// to about twice that before it collects. Under this limit it collects
+// sooner, so the whole heap stays near MaxMemory + HeapHeadroom.
+func (s *Server) MemoryLimit() int64 { return s.cfg.MaxMemory + HeapHeadroom }
+
+// Server is the receiver. Besides its config it holds only upload
+// semaphores, so several can run over one Storage and Index.
 type Server struct {
-	cfg   Config
-	slots chan struct{} // upload semaphore, MaxInFlight deep
+	cfg    Config
+	slots  *budget // uploads verified at once, MaxInFlight
+	mem    *budget // bytes those hold, MaxMemory
+	kiosks *kioskLimit
+	// adopter is the FileStorage that bodies are spooled into, which
+	// links them into place instead of copying them; nil otherwise.
+	adopter *FileStorage
 }
 
 // New checks cfg and fills its defaults.
@@ -93,10 +134,45 @@ func New(cfg Config) (*Server, error) {
 	if cfg.LinkTTL <= 0 {
 		cfg.LinkTTL = DefaultLinkTTL
 	}
+	fileStorage, _ := cfg.Storage.(*FileStorage)
+	if cfg.SpoolDir == "" {
+		cfg.SpoolDir = os.TempDir()
+		if fileStorage != nil && fileStorage.Dir != "" {
+			cfg.SpoolDir = fileStorage.Dir
+		}
+	}
 	if cfg.MaxInFlight <= 0 {
 		cfg.MaxInFlight = max(4, 2*runtime.GOMAXPROCS(0))
 	}
-	return &Server{cfg: cfg, slots: make(chan struct{}, cfg.MaxInFlight)}, nil
+	least := maxWeight(cfg.MaxSize)
+	switch {
+	case cfg.MaxMemory <= 0:
+		cfg.MaxMemory = least
+	case cfg.MaxMemory < least:
+		return nil, fmt.Errorf("head office: max memory %d bytes admits no package of max size %d; it must be at least %d", cfg.MaxMemory, cfg.MaxSize, least)
+	}
+	if cfg.MaxPerKiosk <= 0 {
+		cfg.MaxPerKiosk = DefaultMaxPerKiosk
+	}
+	if cfg.MinRate <= 0 {
+		cfg.MinRate = DefaultMinRate
+	}
+	if cfg.RateGrace <= 0 {
+		cfg.RateGrace = DefaultRateGrace
+	}
+	if cfg.ReadStall <= 0 {
+		cfg.ReadStall = DefaultReadStall
+	}
+	srv := &Server{
+		cfg:    cfg,
+		slots:  newBudget(int64(cfg.MaxInFlight)),
+		mem:    newBudget(cfg.MaxMemory),
+		kiosks: newKioskLimit(cfg.MaxPerKiosk),
+	}
+	if fileStorage != nil && filepath.Clean(fileStorage.Dir) == filepath.Clean(cfg.SpoolDir) {
+		srv.adopter = fileStorage
+	}
+	return srv, nil
 }
 
 // Error codes in JSON error bodies; clients may rely on them.
@@ -112,6 +188,8 @@ const (
 	CodeForbidden      = "forbidden"
 	CodeExpired        = "expired"
 	CodeNotFound       = "not_found"
+	CodeTooSlow        = "too_slow" // 408: the body stalled or crawled
+	CodeBusy           = "busy"     // 429: the kiosk has MaxPerKiosk uploads in flight
 )
 
 // ErrorBody is the JSON body of every error answer.
@@ -169,151 +247,6 @@ func clientCN(r *http.Request) (string, bool) {
 	return cn, cn != ""
 }
 
-func (s *Server) put(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	id := r.PathValue("id")
-	cn, ok := clientCN(r)
-	if !ok {
-		s.fail(w, http.StatusUnauthorized, CodeUnauthorized, "a verified client certificate is required")
-		return
-	}
-	log := s.cfg.Log.With().Str("kiosk", cn).Logger()
-	// refuse answers a client error and leaves an operator a trace of it.
-	refuse := func(status int, code, msg string) {
-		log.Warn().Int("status", status).Str("code", code).Msg("upload refused")
-		s.fail(w, status, code, msg)
-	}
-	if !validID(id) {
-		refuse(http.StatusBadRequest, CodeBadRequest, "package id must be a lowercase UUID")
-		return
-	}
-	log = log.With().Str("package", id).Logger()
-	want, err := parseContentDigest(r.Header.Values("Content-Digest"))
-	if err != nil {
-		refuse(http.StatusBadRequest, CodeBadDigest, err.Error())
-		return
-	}
-	if r.ContentLength > s.cfg.MaxSize {
-		refuse(http.StatusRequestEntityTooLarge, CodeTooLarge, fmt.Sprintf("package larger than %d bytes", s.cfg.MaxSize))
-		return
-	}
-	select {
-	case s.slots <- struct{}{}:
-		defer func() { <-s.slots }()
-	case <-ctx.Done():
-		// Normally the client is gone, but never fall through to an
-		// implicit 200: that would read as "stored".
-		s.fail(w, http.StatusServiceUnavailable, CodeUnavailable, "head office busy; retry later")
-		return
-	}
-	// Read at most MaxSize+1 bytes whatever Content-Length says: one byte
-	// over is enough to refuse.
-	buf := new(bytes.Buffer)
-	if r.ContentLength > 0 {
-		buf.Grow(int(r.ContentLength) + 1)
-	}
-	_, err = buf.ReadFrom(io.LimitReader(r.Body, s.cfg.MaxSize+1))
-	body := buf.Bytes()
-	if err != nil {
-		refuse(http.StatusBadRequest, CodeBadRequest, "cannot read the request body")
-		return
-	}
-	if int64(len(body)) > s.cfg.MaxSize {
-		refuse(http.StatusRequestEntityTooLarge, CodeTooLarge, fmt.Sprintf("package larger than %d bytes", s.cfg.MaxSize))
-		return
-	}
-	sum := sha256.Sum256(body)
-	if !hmac.Equal(sum[:], want) {
-		refuse(http.StatusBadRequest, CodeBadDigest, "body does not match Content-Digest")
-		return
-	}
-	digest := hex.EncodeToString(sum[:])
-	log = log.With().Str("digest", digest).Logger()
-
-	// A retry of a package already indexed needs no second verification:
-	// the same digest is the same bytes.
-	if rec, ok, err := lookup(ctx, s.cfg.Index, id); err != nil {
-		s.internal(w, log, err)
-		return
-	} else if ok {
-		s.answerHeld(w, log, rec, digest)
-		return
-	}
-
-	opts := pack.VerifyOptions{Roots: s.cfg.Roots, MaxTotal: s.cfg.MaxSize}
-	if pub, ok := s.cfg.DevicePubs[cn]; ok {
-		opts.DevicePub = pub
-	}
-	if _, probs := pack.Verify(body, opts); len(probs) > 0 {
-		lines := make([]string, len(probs))
-		for i, p := range probs {
-			lines[i] = string(p)
-		}
-		// Problem lines name files and checks, never personal data.
-		log.Warn().Int("problems", len(lines)).Msg("package refused: invalid")
-		writeJSON(w, http.StatusUnprocessableEntity, ErrorBody{Error: CodeInvalidPackage, Message: "the package does not verify", Problems: lines})
-		return
-	}
-
-	if _, err := s.cfg.Storage.Put(ctx, id, digest, bytes.NewReader(body), int64(len(body))); err != nil {
-		if errors.Is(err, ErrConflict) {
-			s.conflict(w, log)
-			return
-		}
-		s.internal(w, log, err)
-		return
-	}
-	// The body is durable; now the index row. A crash between the two
-	// leaves an unindexed body, which the kiosk's retry indexes (Put then
-	// reports it already held with the same digest).
-	rec := Record{ID: id, Digest: digest, Size: int64(len(body)), KioskCN: cn, ReceivedAt: s.cfg.Now().UTC()}
-	inserted, err := insert(ctx, s.cfg.Index, rec)
-	if err != nil {
-		s.internal(w, log, err)
-		return
-	}
-	if !inserted {
-		// A concurrent upload of the same id indexed it first.
-		held, ok, err := lookup(ctx, s.cfg.Index, id)
-		if err != nil || !ok {
-			s.internal(w, log, fmt.Errorf("index re-read %s: found=%v: %w", id, ok, err))
-			return
-		}
-		s.answerHeld(w, log, held, digest)
-		return
-	}
-	log.Info().Int64("size", rec.Size).Msg("package stored")
-	writeJSON(w, http.StatusCreated, PutResult{ID: id, Digest: digest, Status: "created"})
-}
-
-func (s *Server) answerHeld(w http.ResponseWriter, log zerolog.Logger, rec Record, digest string) {
-	if rec.Digest != digest {
-		s.conflict(w, log)
-		return
-	}
-	log.Info().Msg("package already held")
-	writeJSON(w, http.StatusOK, PutResult{ID: rec.ID, Digest: digest, Status: "already_held"})
-}
-
-// conflict is an alarm: a kiosk produced two different packages under one
-// id. The held one is never replaced; people must look.
-func (s *Server) conflict(w http.ResponseWriter, log zerolog.Logger) {
-	log.Error().Str("alarm", "package_conflict").Msg("ALARM: same package id with another digest; held package kept")
-	s.fail(w, http.StatusConflict, CodeConflict, "package id already held with another digest")
-}
-
-func (s *Server) internal(w http.ResponseWriter, log zerolog.Logger, err error) {
-	if errors.Is(err, context.Canceled) {
-		// The kiosk went away mid-request (crash, power, network): nothing
-		// was stored and its retry will be answered; not a server fault.
-		log.Warn().Err(err).Msg("upload abandoned by the kiosk; nothing stored")
-		s.fail(w, http.StatusServiceUnavailable, CodeInternal, "upload abandoned; retry")
-		return
-	}
-	log.Error().Err(err).Msg("package not stored")
-	s.fail(w, http.StatusInternalServerError, CodeInternal, "the package could not be stored; retry later")
-}
-
 func (s *Server) fail(w http.ResponseWriter, status int, code, msg string) {
 	writeJSON(w, status, ErrorBody{Error: code, Message: msg})
 }
@@ -323,39 +256,6 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v) // the client may be gone; nothing to do
-}
-
-// parseContentDigest finds the sha-256 member of RFC 9530 Content-Digest
-// headers (a structured dictionary: `sha-256=:BASE64:`, other algorithms
-// ignored).
-func parseContentDigest(values []string) ([]byte, error) {
-	if len(values) == 0 {
-		return nil, errors.New("a Content-Digest header with sha-256 is required")
-	}
-	for _, v := range values {
-		for member := range strings.SplitSeq(v, ",") {
-			key, val, ok := strings.Cut(strings.TrimSpace(member), "=")
-			if !ok || strings.TrimSpace(key) != "sha-256" {
-				continue
-			}
-			val = strings.TrimSpace(val)
-			if len(val) < 2 || val[0] != ':' || val[len(val)-1] != ':' {
-				return nil, errors.New("the Content-Digest sha-256 value must be base64 between colons")
-			}
-			b, err := base64.StdEncoding.DecodeString(val[1 : len(val)-1])
-			if err != nil || len(b) != sha256.Size {
-				return nil, errors.New("the Content-Digest sha-256 value is not 32 bytes of base64")
-			}
-			return b, nil
-		}
-	}
-	return nil, errors.New("the Content-Digest header has no sha-256 member")
-}
-
-// ContentDigest is the Content-Digest header value for body.
-func ContentDigest(body []byte) string {
-	sum := sha256.Sum256(body)
-	return "sha-256=:" + base64.StdEncoding.EncodeToString(sum[:]) + ":"
 }
 
 // Link is a download URL for package id, valid for LinkTTL from now:

@@ -56,7 +56,13 @@ type fixture struct {
 type options struct {
 	maxSize     int64
 	maxInFlight int
+	maxPerKiosk int
 	devicePubs  map[string]ed25519.PublicKey
+	// The body's progress rule; zero takes the defaults.
+	minRate              int64
+	rateGrace, readStall time.Duration
+	storage              func(*FileStorage) Storage // wraps the file storage
+	spoolDir             string
 }
 
 func newFixture(t *testing.T, o options) *fixture {
@@ -75,11 +81,17 @@ func newFixture(t *testing.T, o options) *fixture {
 	}
 	t.Cleanup(func() { f.db.Close() })
 	f.st = &FileStorage{Dir: filepath.Join(f.dir, "packages")}
+	var st Storage = f.st
+	if o.storage != nil {
+		st = o.storage(f.st)
+	}
 	f.srv, err = New(Config{
-		Storage: f.st, Index: f.db, Log: logging.New(f.logs, zerolog.DebugLevel),
+		Storage: st, Index: f.db, Log: logging.New(f.logs, zerolog.DebugLevel),
 		Now:     func() time.Time { return time.Unix(0, f.now.Load()) },
 		MaxSize: o.maxSize, DevicePubs: o.devicePubs, MaxInFlight: o.maxInFlight,
-		LinkKey: []byte("0123456789abcdef0123456789abcdef"),
+		MaxPerKiosk: o.maxPerKiosk, MinRate: o.minRate, RateGrace: o.rateGrace, ReadStall: o.readStall,
+		SpoolDir: o.spoolDir,
+		LinkKey:  []byte("0123456789abcdef0123456789abcdef"),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -570,6 +582,8 @@ func TestNewChecksConfig(t *testing.T) {
 		"no storage": {Index: db, LinkKey: key},
 		"no index":   {Storage: &FileStorage{}, LinkKey: key},
 		"short key":  {Storage: &FileStorage{}, Index: db, LinkKey: key[:8]},
+		"memory below one package": {Storage: &FileStorage{}, Index: db, LinkKey: key,
+			MaxSize: 1 << 20, MaxMemory: 4 << 20},
 	} {
 		if _, err := New(c); err == nil {
 			t.Errorf("%s: accepted", name)
@@ -640,17 +654,50 @@ func TestConcurrentPuts(t *testing.T) {
 // 200, which a client would read as "stored".
 func TestPutWaitingForSlotCancelled(t *testing.T) {
 	f := newFixture(t, options{maxInFlight: 1})
-	f.srv.slots <- struct{}{} // the only slot is busy
+	if err := f.srv.slots.acquire(context.Background(), 1); err != nil { // the only slot is busy
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
+	rec := f.serveDirect(ctx, []byte("zip"), func() { waitFor(t, "the upload to wait for a slot", f.srv.slots) })
 	cancel()
-	body := []byte("zip")
+	if code := rec(); code != http.StatusServiceUnavailable {
+		t.Errorf("status %d, want 503", code)
+	}
+	f.assertNothingStored(packageID)
+}
+
+// serveDirect runs a PUT of body through the handler, without TLS or a
+// network, as kioskID; the handler runs in the background once ready has
+// returned, and the returned func waits for its status.
+func (f *fixture) serveDirect(ctx context.Context, body []byte, ready func()) func() int {
 	req := httptest.NewRequestWithContext(ctx, http.MethodPut, "/v1/packages/"+packageID, bytes.NewReader(body))
 	req.Header.Set("Content-Digest", ContentDigest(body))
 	req.TLS = &tls.ConnectionState{VerifiedChains: [][]*x509.Certificate{{{Subject: pkix.Name{CommonName: kioskID}}}}}
 	rec := httptest.NewRecorder()
-	f.srv.Handler().ServeHTTP(rec, req)
-	if rec.Code != http.StatusServiceUnavailable {
-		t.Errorf("status %d, want 503", rec.Code)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		f.srv.Handler().ServeHTTP(rec, req)
+	}()
+	ready()
+	return func() int {
+		<-done
+		return rec.Code
 	}
-	f.assertNothingStored(packageID)
+}
+
+// waitFor polls until someone waits on b. The 20 s bound is generous (it
+// takes milliseconds) so a loaded machine does not fail the test.
+func waitFor(t *testing.T, what string, b *budget) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if _, _, n := b.state(); n > 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }

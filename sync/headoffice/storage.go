@@ -21,7 +21,9 @@ type Storage interface {
 	// Put stores size bytes from r as package id, whose SHA-256 is digest.
 	// It never replaces a held body: the same id with the same digest
 	// reports created=false, with another digest ErrConflict. It returns
-	// only once the body is durable.
+	// only once the body is durable. An error means it is not durably
+	// held; a copy may be left, which a later Put of the same body
+	// completes.
 	Put(ctx context.Context, id, digest string, r io.Reader, size int64) (created bool, err error)
 	// Get opens package id's body, or fails with ErrNotFound.
 	Get(ctx context.Context, id string) (io.ReadCloser, error)
@@ -61,17 +63,9 @@ func (s *FileStorage) path(id string) (string, error) {
 
 // Put implements Storage.
 func (s *FileStorage) Put(ctx context.Context, id, digest string, r io.Reader, size int64) (bool, error) {
-	final, err := s.path(id)
-	if err != nil {
+	final, err := s.prepare(ctx, id, digest)
+	if err != nil || final == "" {
 		return false, err
-	}
-	if err := os.MkdirAll(s.Dir, 0o700); err != nil {
-		return false, fmt.Errorf("file storage: %w", err)
-	}
-	if held, ok, err := s.Digest(ctx, id); err != nil {
-		return false, err
-	} else if ok {
-		return false, sameOrConflict(held, digest)
 	}
 	tmp, err := os.CreateTemp(s.Dir, ".tmp-"+id+"-*")
 	if err != nil {
@@ -83,6 +77,47 @@ func (s *FileStorage) Put(ctx context.Context, id, digest string, r io.Reader, s
 	if err := writeDurable(ctx, tmp, digest, r, size); err != nil {
 		return false, fmt.Errorf("file storage: put %s: %w", id, err)
 	}
+	return s.place(ctx, id, digest, tmp.Name(), final)
+}
+
+// adopt stores f, a file in s.Dir whose SHA-256 the caller computed as it
+// wrote it, as package id without copying it: like Put, but the body is
+// already on this disk. It removes f's name; the caller closes f.
+func (s *FileStorage) adopt(ctx context.Context, id, digest string, f *os.File) (bool, error) {
+	defer os.Remove(f.Name())
+	final, err := s.prepare(ctx, id, digest)
+	if err != nil || final == "" {
+		return false, err
+	}
+	if err := f.Chmod(0o600); err != nil {
+		return false, fmt.Errorf("file storage: put %s: %w", id, err)
+	}
+	if err := f.Sync(); err != nil {
+		return false, fmt.Errorf("file storage: put %s: %w", id, err)
+	}
+	return s.place(ctx, id, digest, f.Name(), final)
+}
+
+// prepare returns the final path of id, or "" when the same body is
+// already held (ErrConflict when another is).
+func (s *FileStorage) prepare(ctx context.Context, id, digest string) (string, error) {
+	final, err := s.path(id)
+	if err != nil {
+		return "", err
+	}
+	if err := os.MkdirAll(s.Dir, 0o700); err != nil {
+		return "", fmt.Errorf("file storage: %w", err)
+	}
+	if held, ok, err := s.Digest(ctx, id); err != nil {
+		return "", err
+	} else if ok {
+		return "", sameOrConflict(held, digest)
+	}
+	return final, nil
+}
+
+// place links the durable temp file into place and makes that durable.
+func (s *FileStorage) place(ctx context.Context, id, digest, tmp, final string) (bool, error) {
 	if s.beforeLink != nil {
 		if err := s.beforeLink(); err != nil {
 			return false, fmt.Errorf("file storage: put %s: %w", id, err)
@@ -90,7 +125,7 @@ func (s *FileStorage) Put(ctx context.Context, id, digest string, r io.Reader, s
 	}
 	// A hard link, unlike rename, never replaces an existing file, so two
 	// racing uploads of one id cannot overwrite each other.
-	if err := os.Link(tmp.Name(), final); err != nil {
+	if err := os.Link(tmp, final); err != nil {
 		if !errors.Is(err, fs.ErrExist) {
 			return false, fmt.Errorf("file storage: put %s: %w", id, err)
 		}
@@ -103,7 +138,7 @@ func (s *FileStorage) Put(ctx context.Context, id, digest string, r io.Reader, s
 		}
 		return false, sameOrConflict(held, digest)
 	}
-	if err := os.Remove(tmp.Name()); err != nil {
+	if err := os.Remove(tmp); err != nil {
 		return false, fmt.Errorf("file storage: put %s: %w", id, err)
 	}
 	if err := syncDir(s.Dir); err != nil {
