@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -50,6 +51,9 @@ func runHeadOffice(ctx context.Context, args []string, stdout, stderr io.Writer)
 	dataDir := fs.String("data", "", "data `dir`ectory: pki/, packages/, index.db, link.key (required)")
 	kiosk := fs.String("kiosk", "ALM-001-K1", "kiosk `id` to issue a client certificate for")
 	maxSize := fs.Int64("max-size", headoffice.DefaultMaxSize, "largest accepted package in `bytes`")
+	maxMemory := fs.Int64("max-memory", 0, "`bytes` that uploads being verified may hold at once (default and least 4 × max-size + 3 MiB)")
+	maxPerKiosk := fs.Int("max-per-kiosk", headoffice.DefaultMaxPerKiosk, "uploads one kiosk may have in flight (`n`); more get 429")
+	minRate := fs.Int64("min-rate", headoffice.DefaultMinRate, "slowest average upload `rate` in bytes/s after a 10 s grace; slower ones get 408")
 	linkTTL := fs.Duration("link-ttl", headoffice.DefaultLinkTTL, "download link `lifetime`")
 	devicePubs := map[string]ed25519.PublicKey{}
 	fs.Func("device-pub", "`KIOSK=FILE`: require packages from KIOSK to carry a manifest signed by this key (repeatable)", func(v string) error {
@@ -85,13 +89,14 @@ func runHeadOffice(ctx context.Context, args []string, stdout, stderr io.Writer)
 	case *dataDir == "":
 		fmt.Fprintln(stderr, "headoffice: --data DIR is required")
 		return 2
-	case *maxSize <= 0 || *linkTTL <= 0:
-		fmt.Fprintln(stderr, "headoffice: --max-size and --link-ttl must be positive")
+	case *maxSize <= 0 || *linkTTL <= 0 || *maxMemory < 0 || *maxPerKiosk <= 0 || *minRate <= 0:
+		fmt.Fprintln(stderr, "headoffice: --max-size, --max-memory, --max-per-kiosk, --min-rate and --link-ttl must be positive")
 		return 2
 	}
 	if err := serveHeadOffice(ctx, headOfficeFlags{
 		listen: *listen, dlListen: *dlListen, dataDir: *dataDir, kiosk: *kiosk,
-		maxSize: *maxSize, linkTTL: *linkTTL, devicePubs: devicePubs,
+		maxSize: *maxSize, maxMemory: *maxMemory, maxPerKiosk: *maxPerKiosk, minRate: *minRate,
+		linkTTL: *linkTTL, devicePubs: devicePubs,
 	}, stdout, stderr); err != nil {
 		fmt.Fprintf(stderr, "headoffice: %v\n", err)
 		return 1
@@ -101,7 +106,8 @@ func runHeadOffice(ctx context.Context, args []string, stdout, stderr io.Writer)
 
 type headOfficeFlags struct {
 	listen, dlListen, dataDir, kiosk string
-	maxSize                          int64
+	maxSize, maxMemory, minRate      int64
+	maxPerKiosk                      int
 	linkTTL                          time.Duration
 	devicePubs                       map[string]ed25519.PublicKey
 }
@@ -131,10 +137,16 @@ func serveHeadOffice(ctx context.Context, f headOfficeFlags, stdout, stderr io.W
 	}
 	srv, err := headoffice.New(headoffice.Config{
 		Storage: st, Index: db, Log: logging.New(logging.Console(stderr), zerolog.InfoLevel), Now: time.Now,
-		MaxSize: f.maxSize, DevicePubs: f.devicePubs, LinkKey: linkKey, LinkTTL: f.linkTTL,
+		MaxSize: f.maxSize, MaxMemory: f.maxMemory, MaxPerKiosk: f.maxPerKiosk, MinRate: f.minRate,
+		DevicePubs: f.devicePubs, LinkKey: linkKey, LinkTTL: f.linkTTL,
 	})
 	if err != nil {
 		return err
+	}
+	// MaxMemory bounds uploads' live memory; the soft limit keeps their
+	// garbage from doubling the heap first. An operator's GOMEMLIMIT wins.
+	if os.Getenv("GOMEMLIMIT") == "" {
+		defer debug.SetMemoryLimit(debug.SetMemoryLimit(srv.MemoryLimit()))
 	}
 
 	// Bind both listeners before printing anything, so a port in use is
@@ -150,16 +162,23 @@ func serveHeadOffice(ctx context.Context, f headOfficeFlags, stdout, stderr io.W
 		return fmt.Errorf("download listen: %w", err)
 	}
 	errLog := log.New(stderr, "headoffice: http: ", 0)
-	newServer := func(h http.Handler) *http.Server {
+	newServer := func(h http.Handler, readTimeout time.Duration) *http.Server {
 		return &http.Server{
-			Handler:           h,
+			Handler: h,
+			// Also bounds the TLS handshake.
 			ReadHeaderTimeout: 10 * time.Second,
-			ReadTimeout:       5 * time.Minute, // a 64 MiB body over a slow link
+			ReadTimeout:       readTimeout,
 			IdleTimeout:       2 * time.Minute,
+			MaxHeaderBytes:    64 << 10, // a kiosk's or a phone's headers are a few hundred bytes
 			ErrorLog:          errLog,
 		}
 	}
-	api, dl := newServer(srv.Handler()), newServer(srv.DownloadHandler())
+	// No ReadTimeout for uploads: the handler holds each body to its own
+	// progress rule (a deadline per read, a minimum rate), which a fixed
+	// total would only cut short for a large package on a slow link. No
+	// WriteTimeout either: a phone may download a large package slowly.
+	api := newServer(srv.Handler(), 0)
+	dl := newServer(srv.DownloadHandler(), 5*time.Minute)
 
 	fmt.Fprintf(stdout, "head office: https://%s (client certificate required)\n", apiLn.Addr())
 	fmt.Fprintf(stdout, "downloads:   http://%s\n", dlLn.Addr())

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
@@ -22,12 +23,15 @@ import (
 func TestHeadOfficeCommandBadFlags(t *testing.T) {
 	dir := t.TempDir()
 	for name, args := range map[string][]string{
-		"unknown flag":   {"--nope", "--data", dir},
-		"no data":        {"--listen", "127.0.0.1:0"},
-		"positional":     {"--data", dir, "extra"},
-		"bad duration":   {"--data", dir, "--link-ttl", "soon"},
-		"bad device pub": {"--data", dir, "--device-pub", "K1"},
-		"zero size":      {"--data", dir, "--max-size", "0"},
+		"unknown flag":    {"--nope", "--data", dir},
+		"no data":         {"--listen", "127.0.0.1:0"},
+		"positional":      {"--data", dir, "extra"},
+		"bad duration":    {"--data", dir, "--link-ttl", "soon"},
+		"bad device pub":  {"--data", dir, "--device-pub", "K1"},
+		"zero size":       {"--data", dir, "--max-size", "0"},
+		"negative memory": {"--data", dir, "--max-memory", "-1"},
+		"zero per kiosk":  {"--data", dir, "--max-per-kiosk", "0"},
+		"zero rate":       {"--data", dir, "--min-rate", "0"},
 	} {
 		var out, errOut bytes.Buffer
 		code := runHeadOffice(context.Background(), args, &out, &errOut)
@@ -38,6 +42,14 @@ func TestHeadOfficeCommandBadFlags(t *testing.T) {
 	var out, errOut bytes.Buffer
 	if code := runHeadOffice(context.Background(), []string{"-h"}, &out, &errOut); code != 0 || !strings.Contains(errOut.String(), "usage:") {
 		t.Errorf("-h: exit %d, %q", code, errOut.String())
+	}
+	// Too little memory for one package: refused before serving, one line.
+	out.Reset()
+	errOut.Reset()
+	code := runHeadOffice(context.Background(), []string{"--data", dir, "--listen", "127.0.0.1:0", "--download-listen", "127.0.0.1:0",
+		"--max-size", "1048576", "--max-memory", "1048576"}, &out, &errOut)
+	if code != 1 || strings.Count(errOut.String(), "\n") != 1 || !strings.Contains(errOut.String(), "max memory") {
+		t.Errorf("memory below one package: exit %d, stderr %q", code, errOut.String())
 	}
 }
 
@@ -55,6 +67,7 @@ func TestHeadOfficeCommandServes(t *testing.T) {
 	}
 	data := filepath.Join(dir, "ho")
 
+	limit := debug.SetMemoryLimit(-1)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var out, errOut logtest.Buffer
@@ -125,5 +138,8 @@ func TestHeadOfficeCommandServes(t *testing.T) {
 	}
 	if strings.Contains(errOut.String(), "900101300123") {
 		t.Error("log holds the IIN")
+	}
+	if got := debug.SetMemoryLimit(-1); got != limit {
+		t.Errorf("memory limit %d after the command, want it restored to %d", got, limit)
 	}
 }
