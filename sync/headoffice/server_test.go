@@ -601,8 +601,11 @@ func digestHex(b []byte) string {
 // whole.
 func TestConcurrentPuts(t *testing.T) {
 	p := buildPackages(t)
-	f := newFixture(t, options{maxInFlight: 2}) // most wait for a slot
 	const n = 12
+	// Most wait for a slot. All come from one kiosk: the per-kiosk limit is
+	// set above n, or whichever overlap past it would get 429 (a flake:
+	// how many overlap depends on timing); TestPerKioskLimit tests it.
+	f := newFixture(t, options{maxInFlight: 2, maxPerKiosk: n})
 	codes := make([]int, n)
 	var wg sync.WaitGroup
 	for i := range n {
