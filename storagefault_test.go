@@ -13,24 +13,9 @@ import (
 
 	"almatel.kz/signkiosk/app/config"
 	"almatel.kz/signkiosk/app/store"
+	"almatel.kz/signkiosk/app/store/storetest"
 	"almatel.kz/signkiosk/sync/outbox"
 )
-
-// mountTmpfs mounts a tmpfs for the test, or skips it where mounting is not
-// allowed: as root (here and on CI) permission bits bind nobody, so a real
-// read-only or full file system is the honest way to get those faults.
-func mountTmpfs(t *testing.T, size string) string {
-	t.Helper()
-	dir := filepath.Join(t.TempDir(), "fs")
-	if err := os.Mkdir(dir, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	if err := syscall.Mount("tmpfs", dir, "tmpfs", syscall.MS_NOSUID|syscall.MS_NODEV, "size="+size+",mode=0700"); err != nil {
-		t.Skipf("cannot mount a tmpfs here (%v): needs root with CAP_SYS_ADMIN", err)
-	}
-	t.Cleanup(func() { syscall.Unmount(dir, syscall.MNT_DETACH) })
-	return dir
-}
 
 // assembleFails starts the kiosk's parts from cfg and returns the error,
 // which must name one storage kind and be one line.
@@ -76,7 +61,7 @@ func TestAssembleMissingDataFolder(t *testing.T) {
 
 // A read-only data folder is "not writable", not "damaged".
 func TestAssembleReadOnlyDataFolder(t *testing.T) {
-	dir := mountTmpfs(t, "32m")
+	dir := storetest.Tmpfs(t, "32m")
 	cfg, err := config.LoadDemo(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -86,9 +71,7 @@ func TestAssembleReadOnlyDataFolder(t *testing.T) {
 		t.Fatal(err)
 	}
 	k.close()
-	if err := syscall.Mount("", dir, "", syscall.MS_REMOUNT|syscall.MS_RDONLY|syscall.MS_NOSUID|syscall.MS_NODEV, ""); err != nil {
-		t.Fatalf("remount read-only: %v", err)
-	}
+	storetest.RemountRO(t, dir)
 	assembleFails(t, cfg, "oos.readonly", "not writable (read-only file system)")
 	if storageBack(cfg, nil)() {
 		t.Fatal("the out-of-service screen would start the kiosk on a read-only disk")
@@ -98,7 +81,7 @@ func TestAssembleReadOnlyDataFolder(t *testing.T) {
 // A full disk after a clean stop is "disk full", not "damaged"; with room
 // again the out-of-service screen starts the kiosk.
 func TestAssembleDiskFull(t *testing.T) {
-	dir := mountTmpfs(t, "32m")
+	dir := storetest.Tmpfs(t, "32m")
 	cfg, err := config.LoadDemo(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -108,14 +91,7 @@ func TestAssembleDiskFull(t *testing.T) {
 		t.Fatal(err)
 	}
 	k.close()
-	filler := filepath.Join(dir, "filler")
-	f, err := os.Create(filler)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, err := f.Write(make([]byte, 1<<20)); err == nil; _, err = f.Write(make([]byte, 64<<10)) {
-	}
-	f.Close()
+	filler := storetest.Fill(t, dir)
 	err = assembleFails(t, cfg, "oos.disk_full", "disk is full")
 	back := storageBack(cfg, err)
 	if back() {
@@ -169,20 +145,11 @@ func TestOutboxCommandStorageFaults(t *testing.T) {
 		name, says string
 		spoil      func(t *testing.T, dir string)
 	}{
-		{"read-only", "not writable (read-only file system)", func(t *testing.T, dir string) {
-			if err := syscall.Mount("", dir, "", syscall.MS_REMOUNT|syscall.MS_RDONLY|syscall.MS_NOSUID|syscall.MS_NODEV, ""); err != nil {
-				t.Fatalf("remount read-only: %v", err)
-			}
-		}},
-		{"full", "disk is full", func(t *testing.T, dir string) {
-			f, _ := os.Create(filepath.Join(dir, "filler"))
-			defer f.Close()
-			for _, err := f.Write(make([]byte, 1<<20)); err == nil; _, err = f.Write(make([]byte, 64<<10)) {
-			}
-		}},
+		{"read-only", "not writable (read-only file system)", func(t *testing.T, dir string) { storetest.RemountRO(t, dir) }},
+		{"full", "disk is full", func(t *testing.T, dir string) { storetest.Fill(t, dir) }},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			dir := mountTmpfs(t, "8m")
+			dir := storetest.Tmpfs(t, "8m")
 			t.Setenv(config.EnvDataDir, dir)
 			t.Setenv(config.EnvConfig, "")
 			ob, db := openTestOutbox(t, dir)

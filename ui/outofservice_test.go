@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 )
@@ -14,6 +15,16 @@ func TestOutOfServiceSaysItInEveryLanguage(t *testing.T) {
 	if err := OutOfService(w, "oos.database"); err != nil {
 		t.Fatal(err)
 	}
+	all := windowTexts(w)
+	for _, want := range []string{"зақымдалған", "повреждена", "damaged"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("out-of-service screen lacks %q: %s", want, all)
+		}
+	}
+}
+
+// windowTexts is every label's and rich text's text in w, joined by " | ".
+func windowTexts(w fyne.Window) string {
 	var texts []string
 	for _, o := range walk(nil, w.Content()) {
 		switch x := o.(type) {
@@ -23,10 +34,5 @@ func TestOutOfServiceSaysItInEveryLanguage(t *testing.T) {
 			texts = append(texts, x.String())
 		}
 	}
-	all := strings.Join(texts, " | ")
-	for _, want := range []string{"зақымдалған", "повреждена", "damaged"} {
-		if !strings.Contains(all, want) {
-			t.Errorf("out-of-service screen lacks %q: %s", want, all)
-		}
-	}
+	return strings.Join(texts, " | ")
 }

@@ -8,7 +8,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
-	"fyne.io/fyne/v2/widget"
 
 	"almatel.kz/signkiosk/app/kiosk/kiosktest"
 	"almatel.kz/signkiosk/app/session"
@@ -69,16 +68,7 @@ func TestOutOfServiceNamesEachStorageFault(t *testing.T) {
 		if err := OutOfService(w, reason); err != nil {
 			t.Fatal(err)
 		}
-		var texts []string
-		for _, o := range walk(nil, w.Content()) {
-			switch x := o.(type) {
-			case *widget.Label:
-				texts = append(texts, x.Text)
-			case *widget.RichText:
-				texts = append(texts, x.String())
-			}
-		}
-		all := strings.Join(texts, " | ")
+		all := windowTexts(w)
 		for _, lang := range languages {
 			msg := cat.in(lang).T(reason)
 			if msg == reason || !strings.Contains(all, msg) {

@@ -7,36 +7,35 @@ import (
 	"almatel.kz/signkiosk/app/store"
 )
 
-// storageCode is the session's storage fault for err (session.StorageCodes),
-// or "" when err is not one of the database's four faults.
-func storageCode(err error) string {
+// faultCodes are the session's codes for a database fault: the storage
+// fault the idle screen shows (session.StorageCodes, "" when err is not one
+// of the four) and the failed store's (session.StoreCodes, ErrStoreFailed
+// for any other error), so the screens tell a full disk from a damaged
+// database.
+func faultCodes(err error) (storage, stored string) {
 	switch store.Fault(err) {
 	case store.ErrDiskFull:
-		return session.ErrStorageDiskFull
+		return session.ErrStorageDiskFull, session.ErrStoreDiskFull
 	case store.ErrReadOnly:
-		return session.ErrStorageReadOnly
+		return session.ErrStorageReadOnly, session.ErrStoreReadOnly
 	case store.ErrMissing:
-		return session.ErrStorageMissing
+		return session.ErrStorageMissing, session.ErrStoreMissing
 	case store.ErrCorrupt:
-		return session.ErrStorageDamaged
+		return session.ErrStorageDamaged, session.ErrStoreDamaged
 	}
-	return ""
+	return "", session.ErrStoreFailed
 }
 
-// storeCode is the code of a failed store (session.StoreCodes): the screen
-// tells a full disk from a damaged database; ErrStoreFailed for the rest.
+// storageCode is faultCodes' storage fault.
+func storageCode(err error) string {
+	c, _ := faultCodes(err)
+	return c
+}
+
+// storeCode is faultCodes' failed-store code.
 func storeCode(err error) string {
-	switch store.Fault(err) {
-	case store.ErrDiskFull:
-		return session.ErrStoreDiskFull
-	case store.ErrReadOnly:
-		return session.ErrStoreReadOnly
-	case store.ErrMissing:
-		return session.ErrStoreMissing
-	case store.ErrCorrupt:
-		return session.ErrStoreDamaged
-	}
-	return session.ErrStoreFailed
+	_, c := faultCodes(err)
+	return c
 }
 
 // lookAtStorage starts a look at the database when one is due (runner

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"almatel.kz/signkiosk/app/store/storetest"
 )
 
 func openProbe(t *testing.T, dir string, minFree uint64) (*sql.DB, string, *Probe) {
@@ -72,7 +74,7 @@ func TestProbePageLimit(t *testing.T) {
 // The free space of the real file system: a session needs more than is left.
 func TestProbeLowSpace(t *testing.T) {
 	ctx := context.Background()
-	dir := tmpfs(t, "8m")
+	dir := storetest.Tmpfs(t, "8m")
 	_, _, pr := openProbe(t, dir, 4<<20)
 	if err := pr.Check(ctx); err != nil {
 		t.Fatalf("healthy: %v", err)

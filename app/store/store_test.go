@@ -9,6 +9,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"almatel.kz/signkiosk/app/store/storetest"
 )
 
 func TestOpenSettings(t *testing.T) {
@@ -91,7 +93,7 @@ func TestOpenMissingFolder(t *testing.T) {
 // restarted after the disk went read-only) and without: not "damaged".
 func TestOpenReadOnlyFileSystem(t *testing.T) {
 	ctx := context.Background()
-	dir := tmpfs(t, "4m")
+	dir := storetest.Tmpfs(t, "4m")
 	p := filepath.Join(dir, "kiosk.db")
 	db, err := Open(ctx, p)
 	if err != nil {
@@ -101,7 +103,7 @@ func TestOpenReadOnlyFileSystem(t *testing.T) {
 		t.Fatal(err)
 	}
 	db.Close()
-	remountRO(t, dir)
+	storetest.RemountRO(t, dir)
 	_, err = Open(ctx, p, FolderMustExist())
 	wantKind(t, err, ErrReadOnly, "not writable")
 	if !strings.Contains(err.Error(), "read-only file system") {
@@ -145,7 +147,7 @@ func TestOpenReadOnlyFolderPermissions(t *testing.T) {
 // database.
 func TestOpenDiskFull(t *testing.T) {
 	ctx := context.Background()
-	dir := tmpfs(t, "512k")
+	dir := storetest.Tmpfs(t, "512k")
 	p := filepath.Join(dir, "kiosk.db")
 	db, err := Open(ctx, p)
 	if err != nil {
@@ -155,7 +157,7 @@ func TestOpenDiskFull(t *testing.T) {
 		t.Fatal(err)
 	}
 	db.Close()
-	fill(t, dir)
+	storetest.Fill(t, dir)
 	_, err = Open(ctx, p)
 	wantKind(t, err, ErrDiskFull, "disk is full")
 
@@ -251,5 +253,3 @@ func wrap(err error) error {
 	}
 	return errors.Join(errors.New("context"), err)
 }
-
-func errorsIsENOSPC(err error) bool { return errors.Is(err, syscall.ENOSPC) }

@@ -1,17 +1,21 @@
-package store
+// Package storetest gives tests real storage faults: a small tmpfs that can
+// be made read-only or filled. As root (here and on CI) permission bits bind
+// nobody, so a real read-only or full file system is the honest way to get
+// those errors.
+package storetest
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"syscall"
 	"testing"
 )
 
-// tmpfs mounts a small tmpfs in a temp dir for the test, or skips the test
-// where mounting is not allowed (not root, or a container without
-// CAP_SYS_ADMIN): a real read-only or full file system is the only honest
-// way to get those errors as root, who ignores permission bits.
-func tmpfs(t *testing.T, size string) string {
+// Tmpfs mounts a tmpfs of size (e.g. "32m") in a temp dir for the test, or
+// skips the test where mounting is not allowed (not root, or a container
+// without CAP_SYS_ADMIN).
+func Tmpfs(t testing.TB, size string) string {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "fs")
 	if err := os.Mkdir(dir, 0o700); err != nil {
@@ -26,19 +30,21 @@ func tmpfs(t *testing.T, size string) string {
 	return dir
 }
 
-// remountRO makes the tmpfs at dir read-only; nothing may hold a file on it
+// RemountRO makes the tmpfs at dir read-only; nothing may hold a file on it
 // open for writing (the kernel refuses with EBUSY).
-func remountRO(t *testing.T, dir string) {
+func RemountRO(t testing.TB, dir string) {
 	t.Helper()
 	if err := syscall.Mount("", dir, "", syscall.MS_REMOUNT|syscall.MS_RDONLY|syscall.MS_NOSUID|syscall.MS_NODEV, ""); err != nil {
 		t.Fatalf("remount read-only: %v", err)
 	}
 }
 
-// fill writes to a file on dir until the file system is full.
-func fill(t *testing.T, dir string) {
+// Fill writes dir/filler until the file system is full and returns its
+// path: removing it gives the room back.
+func Fill(t testing.TB, dir string) string {
 	t.Helper()
-	f, err := os.Create(filepath.Join(dir, "filler"))
+	path := filepath.Join(dir, "filler")
+	f, err := os.Create(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,10 +52,10 @@ func fill(t *testing.T, dir string) {
 	chunk := make([]byte, 64<<10)
 	for {
 		if _, err := f.Write(chunk); err != nil {
-			if !errorsIsENOSPC(err) {
+			if !errors.Is(err, syscall.ENOSPC) {
 				t.Fatalf("filling the disk: %v", err)
 			}
-			return
+			return path
 		}
 	}
 }
