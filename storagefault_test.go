@@ -59,8 +59,10 @@ func TestAssembleMissingDataFolder(t *testing.T) {
 	}
 }
 
-// A read-only data folder is "not writable", not "damaged".
-func TestAssembleReadOnlyDataFolder(t *testing.T) {
+// demoOnTmpfs is a demo kiosk's data folder on its own small tmpfs, made by
+// one clean start and stop, for a test to spoil.
+func demoOnTmpfs(t *testing.T) (string, config.Config) {
+	t.Helper()
 	dir := storetest.Tmpfs(t, "32m")
 	cfg, err := config.LoadDemo(dir)
 	if err != nil {
@@ -71,6 +73,12 @@ func TestAssembleReadOnlyDataFolder(t *testing.T) {
 		t.Fatal(err)
 	}
 	k.close()
+	return dir, cfg
+}
+
+// A read-only data folder is "not writable", not "damaged".
+func TestAssembleReadOnlyDataFolder(t *testing.T) {
+	dir, cfg := demoOnTmpfs(t)
 	storetest.RemountRO(t, dir)
 	assembleFails(t, cfg, "oos.readonly", "not writable (read-only file system)")
 	if storageBack(cfg, nil)() {
@@ -81,18 +89,9 @@ func TestAssembleReadOnlyDataFolder(t *testing.T) {
 // A full disk after a clean stop is "disk full", not "damaged"; with room
 // again the out-of-service screen starts the kiosk.
 func TestAssembleDiskFull(t *testing.T) {
-	dir := storetest.Tmpfs(t, "32m")
-	cfg, err := config.LoadDemo(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	k, err := assemble(cfg, io.Discard, io.Discard, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	k.close()
+	dir, cfg := demoOnTmpfs(t)
 	filler := storetest.Fill(t, dir)
-	err = assembleFails(t, cfg, "oos.disk_full", "disk is full")
+	err := assembleFails(t, cfg, "oos.disk_full", "disk is full")
 	back := storageBack(cfg, err)
 	if back() {
 		t.Fatal("the out-of-service screen would start the kiosk on a full disk")

@@ -22,12 +22,21 @@ func WriteFile(path string, data []byte, perm fs.FileMode) error {
 // writeReplace is WriteFile with the content written by write, so a test
 // can fail it half way.
 func writeReplace(path string, perm fs.FileMode, write func(io.Writer) error) error {
+	return writeVia(path, perm, write, os.Rename)
+}
+
+// writeVia writes a temporary file in path's folder with exactly perm,
+// syncs it and puts it at path with place: os.Rename replaces what is
+// there, os.Link refuses to (WriteOnce). On any error the temporary file
+// goes and path is as it was.
+func writeVia(path string, perm fs.FileMode, write func(io.Writer) error, place func(tmp, path string) error) error {
 	dir := filepath.Dir(path)
 	f, err := os.CreateTemp(dir, ".tmp-"+filepath.Base(path)+"-*")
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	tmp := f.Name()
+	defer os.Remove(tmp) // after a rename nothing is left to remove
 	err = f.Chmod(perm)
 	if err == nil {
 		err = write(f)
@@ -39,10 +48,9 @@ func writeReplace(path string, perm fs.FileMode, write func(io.Writer) error) er
 		err = cerr
 	}
 	if err == nil {
-		err = os.Rename(tmp, path)
+		err = place(tmp, path)
 	}
 	if err != nil {
-		os.Remove(tmp)
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	syncDir(dir)
