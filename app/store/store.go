@@ -74,9 +74,5 @@ func Open(ctx context.Context, path string, opts ...Option) (*sql.DB, error) {
 		db.Close()
 		return nil, checkFailed(path, res)
 	}
-	if err := os.Chmod(path, 0o600); err != nil {
-		db.Close()
-		return nil, openFault(path, err)
-	}
 	return db, nil
 }
