@@ -267,10 +267,10 @@ func (r *Runner) execute(ctx context.Context, e session.Effect) session.Event {
 			err = r.cfg.Storage.InPlace() // kept in a removed file is not kept
 		}
 		if err != nil {
-			code := storeCode(err)
+			fault, code := faultCodes(err)
 			r.cfg.Log.Error().Err(err).Str("event", "store_failed").Str("code", code).Str("tid", e.Snapshot.Ticket.TID).
 				Msg("signed session not stored; the signature is kept in memory, retry offered")
-			if fault := storageCode(err); fault != "" {
+			if fault != "" {
 				r.storageFault(fault, err)
 			}
 			return session.Failed{Gen: e.Gen, Op: session.OpStore, Code: code}

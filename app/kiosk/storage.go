@@ -32,12 +32,6 @@ func storageCode(err error) string {
 	return c
 }
 
-// storeCode is faultCodes' failed-store code.
-func storeCode(err error) string {
-	_, c := faultCodes(err)
-	return c
-}
-
 // lookAtStorage starts a look at the database when one is due (runner
 // goroutine, on a tick); its finding comes back as StorageChecked.
 func (r *Runner) lookAtStorage(ctx context.Context) {
