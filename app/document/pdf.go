@@ -55,10 +55,8 @@ func (a Application) PDF(sig *SignatureBlock) ([]byte, error) {
 	// The alias must be set before fonts are added: fpdf sizes the font
 	// subset for it.
 	f.AliasNbPages(pdfNbAlias)
-	f.AddUTF8FontFromBytes(pdfFont, "", assets.FontRegular())
-	f.AddUTF8FontFromBytes(pdfFont, "B", assets.FontBold())
-	if err := f.Error(); err != nil {
-		return nil, fmt.Errorf("document: pdf fonts: %w", err)
+	if err := AddFonts(f); err != nil {
+		return nil, err
 	}
 	f.SetMargins(pdfMargin, pdfMargin, pdfMargin)
 	f.SetAutoPageBreak(true, pdfMargin)
@@ -75,15 +73,7 @@ func (a Application) PDF(sig *SignatureBlock) ([]byte, error) {
 		f.CellFormat(w/2, 5, fmt.Sprintf("%d / %s", f.PageNo(), pdfNbAlias), "", 0, "R", false, 0, "")
 	})
 
-	pageW, _ := f.GetPageSize()
-	r := &pdfRenderer{f: f, width: pageW - 2*pdfMargin}
-	f.AddPage()
-	r.header(a)
-	for _, s := range a.Sections {
-		r.section(s.Title, s.Rows)
-	}
-	r.clause(a.Lang, a.Clause)
-	r.signature(a.Lang, sig)
+	NewRenderer(f, Margins{Left: pdfMargin, Top: pdfMargin, Right: pdfMargin, Bottom: pdfMargin}).Draw(a, sig)
 
 	var out bytes.Buffer
 	if err := f.Output(&out); err != nil {
@@ -92,36 +82,78 @@ func (a Application) PDF(sig *SignatureBlock) ([]byte, error) {
 	return out.Bytes(), nil
 }
 
-// pdfRenderer draws the parts of the application onto one document.
-type pdfRenderer struct {
+// FontFamily is the family AddFonts registers: Noto Sans, regular ("")
+// and bold ("B"), which draws every Kazakh letter.
+const FontFamily = pdfFont
+
+// AddFonts registers FontFamily on f. Call AliasNbPages first if the
+// document uses it: fpdf sizes the font subset for the alias.
+func AddFonts(f *fpdf.Fpdf) error {
+	f.AddUTF8FontFromBytes(pdfFont, "", assets.FontRegular())
+	f.AddUTF8FontFromBytes(pdfFont, "B", assets.FontBold())
+	if err := f.Error(); err != nil {
+		return fmt.Errorf("document: pdf fonts: %w", err)
+	}
+	return nil
+}
+
+// Margins are a page's margins in millimetres.
+type Margins struct {
+	Left, Top, Right, Bottom float64
+}
+
+// Renderer draws the application's parts onto a document its caller owns,
+// so the electronic-document card can show the same pages under its own
+// header and footer. The caller sets the fonts (AddFonts), the page
+// margins and the automatic page break to match m.
+type Renderer struct {
 	f     *fpdf.Fpdf
+	m     Margins
 	width float64 // content width between the margins
 }
 
+// NewRenderer returns a renderer drawing onto f within margins m.
+func NewRenderer(f *fpdf.Fpdf, m Margins) *Renderer {
+	pageW, _ := f.GetPageSize()
+	return &Renderer{f: f, m: m, width: pageW - m.Left - m.Right}
+}
+
+// Draw adds a page and draws the whole application on it and on as many
+// pages after it as the content needs.
+func (r *Renderer) Draw(a Application, sig *SignatureBlock) {
+	r.f.AddPage()
+	r.header(a)
+	for _, s := range a.Sections {
+		r.Section(s.Title, s.Rows)
+	}
+	r.clause(a.Lang, a.Clause)
+	r.signature(a.Lang, sig)
+}
+
 // room reports whether h millimetres still fit above the bottom margin.
-func (r *pdfRenderer) room(h float64) bool {
+func (r *Renderer) room(h float64) bool {
 	_, pageH := r.f.GetPageSize()
-	return r.f.GetY()+h <= pageH-pdfMargin
+	return r.f.GetY()+h <= pageH-r.m.Bottom
 }
 
 // usable is the content height of a fresh page.
-func (r *pdfRenderer) usable() float64 {
+func (r *Renderer) usable() float64 {
 	_, pageH := r.f.GetPageSize()
-	return pageH - 2*pdfMargin
+	return pageH - r.m.Top - r.m.Bottom
 }
 
-func (r *pdfRenderer) font(style string, size float64) {
+func (r *Renderer) font(style string, size float64) {
 	r.f.SetFont(pdfFont, style, size)
 	r.f.SetTextColor(0, 0, 0)
 }
 
-func (r *pdfRenderer) header(a Application) {
+func (r *Renderer) header(a Application) {
 	f := r.f
 	r.font("", 9)
 	f.SetTextColor(70, 70, 70)
 	f.MultiCell(r.width, 4.5, a.Company, "", "L", false)
 	y := f.GetY() + 1.5
-	f.Line(pdfMargin, y, pdfMargin+r.width, y)
+	f.Line(r.m.Left, y, r.m.Left+r.width, y)
 	f.SetY(y + 5)
 
 	r.font("B", 14)
@@ -134,7 +166,7 @@ func (r *pdfRenderer) header(a Application) {
 }
 
 // rowHeight is the height a label/value row takes with the body font.
-func (r *pdfRenderer) rowHeight(row Row) float64 {
+func (r *Renderer) rowHeight(row Row) float64 {
 	r.font("", 10)
 	n := max(1, len(r.f.SplitText(row.Label, pdfLabelW)), len(r.f.SplitText(row.Value, r.width-pdfLabelW)))
 	return float64(n)*pdfLineH + 2*pdfPadV
@@ -143,15 +175,16 @@ func (r *pdfRenderer) rowHeight(row Row) float64 {
 const pdfTitleH = 7.0
 
 // sectionTitle draws a shaded title bar.
-func (r *pdfRenderer) sectionTitle(title string) {
+func (r *Renderer) sectionTitle(title string) {
 	r.font("B", 11)
 	r.f.SetFillColor(232, 236, 241)
 	r.f.CellFormat(r.width, pdfTitleH, title, "1", 1, "L", true, 0, "")
 }
 
-// section draws a titled two-column table. A row never straddles a page:
-// it moves whole to the next page, and the title stays with its first row.
-func (r *pdfRenderer) section(title string, rows []Row) {
+// Section draws a titled two-column table, the application's look. A row
+// never straddles a page: it moves whole to the next page, and the title
+// stays with its first row.
+func (r *Renderer) Section(title string, rows []Row) {
 	first := 0.0
 	if len(rows) > 0 {
 		first = min(r.rowHeight(rows[0]), r.usable()-pdfTitleH)
@@ -166,7 +199,7 @@ func (r *pdfRenderer) section(title string, rows []Row) {
 	r.f.Ln(5)
 }
 
-func (r *pdfRenderer) row(row Row) {
+func (r *Renderer) row(row Row) {
 	f := r.f
 	h := r.rowHeight(row)
 	if h > r.usable() {
@@ -234,7 +267,7 @@ func parseClause(text string) []clauseBlock {
 	return blocks
 }
 
-func (r *pdfRenderer) clause(lang, text string) {
+func (r *Renderer) clause(lang, text string) {
 	f := r.f
 	blocks := parseClause(text)
 	// The clause normally carries its own heading; add the label only
@@ -271,7 +304,7 @@ func (r *pdfRenderer) clause(lang, text string) {
 			}
 			y := f.GetY()
 			f.CellFormat(bullet, pdfLineH, "•", "", 0, "R", false, 0, "")
-			f.SetXY(pdfMargin+bullet, y)
+			f.SetXY(r.m.Left+bullet, y)
 			f.MultiCell(r.width-bullet, pdfLineH, b.text, "", "L", false)
 			f.Ln(0.8)
 		default:
@@ -282,7 +315,7 @@ func (r *pdfRenderer) clause(lang, text string) {
 			f.MultiCell(r.width, pdfLineH, b.text, "", "L", false)
 			f.Ln(2)
 		}
-		f.SetX(pdfMargin)
+		f.SetX(r.m.Left)
 		prev = b.kind
 	}
 	f.Ln(4)
@@ -290,7 +323,7 @@ func (r *pdfRenderer) clause(lang, text string) {
 
 // signature draws the EDS block, kept whole on one page. Unsigned, it
 // says the document is to be signed and leaves the values empty.
-func (r *pdfRenderer) signature(lang string, sig *SignatureBlock) {
+func (r *Renderer) signature(lang string, sig *SignatureBlock) {
 	rows := []Row{
 		{Label(lang, "cert"), ""},
 		{Label(lang, "signer"), ""},
