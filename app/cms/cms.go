@@ -42,6 +42,8 @@ var (
 	errDigestLen         = errors.New("digest must be 32 bytes (SHA-256)")
 	errKeyCertMismatch   = errors.New("key does not match the certificate")
 	errSignedAttrsAbsent = errors.New("no signed attributes")
+	errKeyType           = errors.New("only RSA and ECDSA signer keys are supported")
+	errHash              = errors.New("hash must be SHA-256, SHA-384 or SHA-512")
 )
 
 // contentInfo is the outer ContentInfo. Content carries its own [0] EXPLICIT
@@ -81,11 +83,6 @@ type issuerAndSerial struct {
 	Serial *big.Int
 }
 
-type attribute struct {
-	Type   asn1.ObjectIdentifier
-	Values []asn1.RawValue `asn1:"set"`
-}
-
 // signingCertificateV2 (RFC 5035) with the policies field left out.
 type signingCertificateV2 struct {
 	Certs []essCertIDv2
@@ -110,71 +107,120 @@ func SignDetached(digest []byte, key crypto.Signer, cert *x509.Certificate, chai
 	if len(digest) != sha256.Size {
 		return nil, fmt.Errorf("cms sign: %w", errDigestLen)
 	}
-	pub, ok := key.Public().(*rsa.PublicKey)
-	if !ok {
+	if _, ok := key.Public().(*rsa.PublicKey); !ok {
 		return nil, fmt.Errorf("cms sign: %w", errNotRSA)
 	}
-	if !pub.Equal(cert.PublicKey) {
-		return nil, fmt.Errorf("cms sign: %w", errKeyCertMismatch)
-	}
-	attrs, err := signedAttributes(digest, cert, signingTime)
+	out, err := signSignedData(signSpec{
+		contentType: oidData, digest: digest, hash: crypto.SHA256, signingTime: &signingTime,
+		certs: append([]*x509.Certificate{cert}, chain...),
+	}, key, cert)
 	if err != nil {
 		return nil, fmt.Errorf("cms sign: %w", err)
 	}
-	h := sha256.Sum256(attrs)
-	sig, err := key.Sign(rand.Reader, h[:], crypto.SHA256)
+	return out, nil
+}
+
+// signSpec is what one SignedData holds besides the signer.
+type signSpec struct {
+	contentType asn1.ObjectIdentifier
+	content     []byte      // the eContent; nil: detached
+	digest      []byte      // hash of the content
+	hash        crypto.Hash // of the content and the signed attributes
+	signingTime *time.Time  // nil: no signing-time attribute
+	certs       []*x509.Certificate
+}
+
+// signSignedData signs s with key for cert and returns the ContentInfo.
+func signSignedData(s signSpec, key crypto.Signer, cert *x509.Certificate) ([]byte, error) {
+	if pub, ok := key.Public().(interface{ Equal(crypto.PublicKey) bool }); !ok || !pub.Equal(cert.PublicKey) {
+		return nil, errKeyCertMismatch
+	}
+	sigAlg, err := signatureAlgorithm(key.Public(), s.hash)
 	if err != nil {
-		return nil, fmt.Errorf("cms sign: %w", err)
+		return nil, err
+	}
+	hashOID, ok := HashOID(s.hash)
+	if !ok {
+		return nil, errHash
+	}
+	attrs, err := attributesFor(s.contentType, s.digest, cert, s.signingTime)
+	if err != nil {
+		return nil, err
+	}
+	h := s.hash.New()
+	h.Write(attrs)
+	sig, err := key.Sign(rand.Reader, h.Sum(nil), s.hash)
+	if err != nil {
+		return nil, err
 	}
 	// The SignerInfo carries the same SET with its tag changed to [0] IMPLICIT.
 	implicit := slices.Clone(attrs)
 	implicit[0] = 0xA0
 
-	var certs []byte
-	for _, c := range append([]*x509.Certificate{cert}, chain...) {
-		certs = append(certs, c.Raw...)
+	// RFC 5652 §5.1: version 3 when the content is not id-data.
+	version := 1
+	if !s.contentType.Equal(oidData) {
+		version = 3
+	}
+	var eContent asn1.RawValue
+	if s.content != nil {
+		octets, err := asn1.Marshal(s.content)
+		if err != nil {
+			return nil, fmt.Errorf("content: %w", err)
+		}
+		eContent = asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 0, IsCompound: true, Bytes: octets}
+	}
+	var certs asn1.RawValue
+	if len(s.certs) != 0 {
+		certs = asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 0, IsCompound: true}
+		for _, c := range s.certs {
+			certs.Bytes = append(certs.Bytes, c.Raw...)
+		}
 	}
 	sd := signedData{
-		Version:          1,
-		DigestAlgorithms: []pkix.AlgorithmIdentifier{{Algorithm: oidSHA256}},
-		EncapContentInfo: encapContentInfo{EContentType: oidData},
-		Certificates:     asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 0, IsCompound: true, Bytes: certs},
+		Version:          version,
+		DigestAlgorithms: []pkix.AlgorithmIdentifier{{Algorithm: hashOID}},
+		EncapContentInfo: encapContentInfo{EContentType: s.contentType, EContent: eContent},
+		Certificates:     certs,
 		SignerInfos: []signerInfo{{
 			Version:            1,
 			SID:                issuerAndSerial{Issuer: asn1.RawValue{FullBytes: cert.RawIssuer}, Serial: cert.SerialNumber},
-			DigestAlgorithm:    pkix.AlgorithmIdentifier{Algorithm: oidSHA256},
+			DigestAlgorithm:    pkix.AlgorithmIdentifier{Algorithm: hashOID},
 			SignedAttrs:        asn1.RawValue{FullBytes: implicit},
-			SignatureAlgorithm: pkix.AlgorithmIdentifier{Algorithm: oidRSAEncryption, Parameters: asn1.NullRawValue},
+			SignatureAlgorithm: sigAlg,
 			Signature:          sig,
 		}},
 	}
 	sdDER, err := asn1.Marshal(sd)
 	if err != nil {
-		return nil, fmt.Errorf("cms sign: signed data: %w", err)
+		return nil, fmt.Errorf("signed data: %w", err)
 	}
 	out, err := asn1.Marshal(contentInfo{
 		ContentType: oidSignedData,
 		Content:     asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 0, IsCompound: true, Bytes: sdDER},
 	})
 	if err != nil {
-		return nil, fmt.Errorf("cms sign: content info: %w", err)
+		return nil, fmt.Errorf("content info: %w", err)
 	}
 	return out, nil
 }
 
-// signedAttributes returns the DER SET OF the four CAdES-BES attributes,
-// sorted by their encodings as DER requires for SET OF: these exact bytes
-// are what gets signed.
+// signedAttributes returns the DER SET OF the four CAdES-BES attributes
+// SignDetached signs.
 func signedAttributes(digest []byte, cert *x509.Certificate, signingTime time.Time) ([]byte, error) {
-	ct, err := asn1.Marshal(oidData)
+	return attributesFor(oidData, digest, cert, &signingTime)
+}
+
+// attributesFor returns the DER SET OF content-type, message-digest,
+// signing-time (when given) and signing-certificate-v2, sorted by their
+// encodings as DER requires for SET OF: these exact bytes are what gets
+// signed.
+func attributesFor(contentType asn1.ObjectIdentifier, digest []byte, cert *x509.Certificate, signingTime *time.Time) ([]byte, error) {
+	ct, err := asn1.Marshal(contentType)
 	if err != nil {
 		return nil, err
 	}
 	md, err := asn1.Marshal(digest)
-	if err != nil {
-		return nil, err
-	}
-	st, err := marshalTime(signingTime)
 	if err != nil {
 		return nil, err
 	}
@@ -190,12 +236,22 @@ func signedAttributes(digest []byte, cert *x509.Certificate, signingTime time.Ti
 	if err != nil {
 		return nil, fmt.Errorf("signing certificate: %w", err)
 	}
-	var encoded [][]byte
-	for _, a := range []struct {
+	type attr struct {
 		oid asn1.ObjectIdentifier
 		val []byte
-	}{{oidContentType, ct}, {oidMessageDigest, md}, {oidSigningTime, st}, {oidSigningCertV2, sc}} {
-		b, err := asn1.Marshal(attribute{Type: a.oid, Values: []asn1.RawValue{{FullBytes: a.val}}})
+	}
+	list := []attr{{oidContentType, ct}, {oidMessageDigest, md}}
+	if signingTime != nil {
+		st, err := marshalTime(*signingTime)
+		if err != nil {
+			return nil, err
+		}
+		list = append(list, attr{oidSigningTime, st})
+	}
+	list = append(list, attr{oidSigningCertV2, sc})
+	var encoded [][]byte
+	for _, a := range list {
+		b, err := asn1.Marshal(Attribute{Type: a.oid, Values: []asn1.RawValue{{FullBytes: a.val}}})
 		if err != nil {
 			return nil, fmt.Errorf("attribute %v: %w", a.oid, err)
 		}

@@ -2,12 +2,10 @@ package cms
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"crypto/x509"
 	"encoding/asn1"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 )
 
@@ -18,7 +16,7 @@ var (
 	ErrUnsupported   = errors.New("unsupported CMS")
 	ErrNoSigner      = errors.New("signer certificate not in the CMS")
 	ErrContentDigest = errors.New("content does not match the signed message digest")
-	ErrCertHash      = errors.New("signing-certificate-v2 does not match the signer certificate")
+	ErrCertHash      = errors.New("ESS signing-certificate does not match the signer certificate")
 	ErrSignature     = errors.New("signature over the signed attributes is invalid")
 	ErrUntrusted     = errors.New("signer certificate does not chain to a trusted root")
 )
@@ -31,67 +29,51 @@ const maxCMSBytes = 1 << 20
 // certificate. The chain is checked at the signed signing-time, so a
 // package stays verifiable after the certificate expires.
 func Verify(cmsDER, content []byte, roots *x509.CertPool) (*x509.Certificate, error) {
-	if len(cmsDER) > maxCMSBytes {
-		return nil, fmt.Errorf("%w: %d bytes", ErrMalformed, len(cmsDER))
-	}
-	var ci contentInfo
-	if err := UnmarshalAll(cmsDER, &ci); err != nil {
-		return nil, fmt.Errorf("%w: content info: %v", ErrMalformed, err)
-	}
-	if !ci.ContentType.Equal(oidSignedData) {
-		return nil, fmt.Errorf("%w: content type %v is not signed-data", ErrUnsupported, ci.ContentType)
-	}
-	var sd signedData
-	if err := UnmarshalAll(ci.Content.Bytes, &sd); err != nil {
-		return nil, fmt.Errorf("%w: signed data: %v", ErrMalformed, err)
-	}
-	if !sd.EncapContentInfo.EContentType.Equal(oidData) || len(sd.EncapContentInfo.EContent.FullBytes) != 0 {
-		return nil, fmt.Errorf("%w: not a detached id-data signature", ErrUnsupported)
-	}
-	if len(sd.SignerInfos) != 1 {
-		return nil, fmt.Errorf("%w: %d signers, want 1", ErrUnsupported, len(sd.SignerInfos))
-	}
-	si := sd.SignerInfos[0]
-	if !si.DigestAlgorithm.Algorithm.Equal(oidSHA256) {
-		return nil, fmt.Errorf("%w: digest algorithm %v", ErrUnsupported, si.DigestAlgorithm.Algorithm)
-	}
-	if a := si.SignatureAlgorithm.Algorithm; !a.Equal(oidRSAEncryption) && !a.Equal(oidSHA256WithRSA) {
-		return nil, fmt.Errorf("%w: signature algorithm %v", ErrUnsupported, a)
-	}
-	certs, err := x509.ParseCertificates(sd.Certificates.Bytes)
-	if err != nil {
-		return nil, fmt.Errorf("%w: certificates: %v", ErrMalformed, err)
-	}
-	signer, others := findSigner(certs, si.SID)
-	if signer == nil {
-		return nil, ErrNoSigner
-	}
-	attrs, err := parseSignedAttrs(si.SignedAttrs)
+	p, err := Parse(cmsDER)
 	if err != nil {
 		return nil, err
 	}
-
-	sum := sha256.Sum256(content)
-	if !bytes.Equal(attrs.digest, sum[:]) {
-		return nil, ErrContentDigest
+	if !p.EContentType.Equal(oidData) || p.EContent != nil {
+		return nil, fmt.Errorf("%w: not a detached id-data signature", ErrUnsupported)
 	}
-	certHash := sha256.Sum256(signer.Raw)
-	if !bytes.Equal(attrs.certHash, certHash[:]) {
-		return nil, ErrCertHash
+	if a := p.Signer.DigestAlgorithm; !a.Equal(oidSHA256) {
+		return nil, fmt.Errorf("%w: digest algorithm %v", ErrUnsupported, a)
 	}
-	// The signature covers the attributes re-tagged as a universal SET.
-	signed := slices.Clone(si.SignedAttrs.FullBytes)
-	signed[0] = 0x31
-	if err := signer.CheckSignature(x509.SHA256WithRSA, signed, si.Signature); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrSignature, err)
+	if a := p.Signer.SignatureAlgorithm; !a.Equal(oidRSAEncryption) && !a.Equal(oidSHA256WithRSA) {
+		return nil, fmt.Errorf("%w: signature algorithm %v", ErrUnsupported, a)
+	}
+	signer := p.SignerCert()
+	if signer == nil {
+		return nil, ErrNoSigner
+	}
+	// CAdES-BES as SignDetached makes it: signing-time and the v2 ESS
+	// attribute are required here (VerifySignerInfo also takes v1).
+	if len(p.Signer.SignedAttrs) == 0 {
+		return nil, fmt.Errorf("%w: %v", ErrMalformed, errSignedAttrsAbsent)
+	}
+	if _, ok := p.SignedValue(oidSigningCertV2); !ok {
+		return nil, fmt.Errorf("%w: signing-certificate-v2 missing", ErrMalformed)
+	}
+	st, ok := p.SignedValue(oidSigningTime)
+	if !ok {
+		return nil, fmt.Errorf("%w: signing-time missing", ErrMalformed)
+	}
+	var signingTime time.Time
+	if err := UnmarshalAll(st.FullBytes, &signingTime); err != nil {
+		return nil, fmt.Errorf("%w: signing-time: %v", ErrMalformed, err)
+	}
+	if err := p.VerifySignerInfoWith(signer, content); err != nil {
+		return nil, err
 	}
 
 	inter := x509.NewCertPool()
-	for _, c := range others {
-		inter.AddCert(c)
+	for _, c := range p.Certificates {
+		if c != signer {
+			inter.AddCert(c)
+		}
 	}
 	if _, err := signer.Verify(x509.VerifyOptions{
-		Roots: roots, Intermediates: inter, CurrentTime: attrs.signingTime,
+		Roots: roots, Intermediates: inter, CurrentTime: signingTime,
 		KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny},
 	}); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrUntrusted, err)
@@ -112,94 +94,64 @@ func UnmarshalAll(b []byte, v any) error {
 	return nil
 }
 
-func findSigner(certs []*x509.Certificate, sid issuerAndSerial) (*x509.Certificate, []*x509.Certificate) {
-	if sid.Serial == nil {
-		return nil, nil
+// VerifySignerInfo checks p's signer with the certificate its signer
+// identifier names in p.Certificates; see VerifySignerInfoWith.
+func (p *Parsed) VerifySignerInfo(content []byte) (*x509.Certificate, error) {
+	signer := p.SignerCert()
+	if signer == nil {
+		return nil, ErrNoSigner
 	}
-	for i, c := range certs {
-		if c.SerialNumber.Cmp(sid.Serial) == 0 && bytes.Equal(c.RawIssuer, sid.Issuer.FullBytes) {
-			return c, append(slices.Clone(certs[:i]), certs[i+1:]...)
-		}
-	}
-	return nil, nil
-}
-
-// signedAttrs holds the values of the attributes Verify needs.
-type signedAttrs struct {
-	digest      []byte
-	signingTime time.Time
-	certHash    []byte
-}
-
-// parseSignedAttrs requires each CAdES-BES attribute exactly once, with one value.
-func parseSignedAttrs(raw asn1.RawValue) (*signedAttrs, error) {
-	if len(raw.FullBytes) == 0 {
-		return nil, fmt.Errorf("%w: %v", ErrMalformed, errSignedAttrsAbsent)
-	}
-	set := slices.Clone(raw.FullBytes)
-	set[0] = 0x31 // parse the [0] IMPLICIT field as the SET OF it stands for
-	var list []attribute
-	rest, err := asn1.UnmarshalWithParams(set, &list, "set")
-	if err != nil {
-		return nil, fmt.Errorf("%w: signed attributes: %v", ErrMalformed, err)
-	}
-	if len(rest) != 0 {
-		return nil, fmt.Errorf("%w: signed attributes: trailing data", ErrMalformed)
-	}
-	seen := map[string][]byte{}
-	for _, a := range list {
-		k := a.Type.String()
-		if _, dup := seen[k]; dup {
-			return nil, fmt.Errorf("%w: attribute %s repeated", ErrMalformed, k)
-		}
-		if len(a.Values) != 1 {
-			return nil, fmt.Errorf("%w: attribute %s has %d values", ErrMalformed, k, len(a.Values))
-		}
-		seen[k] = a.Values[0].FullBytes
-	}
-	get := func(oid asn1.ObjectIdentifier) ([]byte, error) {
-		b, ok := seen[oid.String()]
-		if !ok {
-			return nil, fmt.Errorf("%w: attribute %v missing", ErrMalformed, oid)
-		}
-		return b, nil
-	}
-	var out signedAttrs
-
-	b, err := get(oidContentType)
-	if err != nil {
+	if err := p.VerifySignerInfoWith(signer, content); err != nil {
 		return nil, err
 	}
+	return signer, nil
+}
+
+// VerifySignerInfoWith checks, with cert (which the signer identifier must
+// name): the content-type attribute against the eContentType, the
+// message-digest attribute against the content (p.EContent when
+// encapsulated, then content must be nil or equal to it; else the detached
+// content), the ESS signing-certificate (v1 and/or v2) against cert, and
+// the signature over the signed attributes (RSA PKCS#1 v1.5 or ECDSA with
+// SHA-256/384/512). It checks no chain: callers do that at their own time.
+func (p *Parsed) VerifySignerInfoWith(cert *x509.Certificate, content []byte) error {
+	if cert == nil || !p.Signer.matches(cert) {
+		return ErrNoSigner
+	}
+	if len(p.Signer.SignedAttrs) == 0 {
+		return fmt.Errorf("%w: %v", ErrMalformed, errSignedAttrsAbsent)
+	}
+	hash, sigAlg, err := p.algorithms()
+	if err != nil {
+		return err
+	}
+
+	v, ok := p.SignedValue(oidContentType)
 	var ct asn1.ObjectIdentifier
-	if err := UnmarshalAll(b, &ct); err != nil || !ct.Equal(oidData) {
-		return nil, fmt.Errorf("%w: content-type attribute is not id-data", ErrMalformed)
+	if !ok || UnmarshalAll(v.FullBytes, &ct) != nil || !ct.Equal(p.EContentType) {
+		return fmt.Errorf("%w: content-type attribute missing or not %v", ErrMalformed, p.EContentType)
 	}
-
-	if b, err = get(oidMessageDigest); err != nil {
-		return nil, err
+	v, ok = p.SignedValue(oidMessageDigest)
+	var digest []byte
+	if !ok || UnmarshalAll(v.FullBytes, &digest) != nil {
+		return fmt.Errorf("%w: message-digest attribute missing or malformed", ErrMalformed)
 	}
-	if err := UnmarshalAll(b, &out.digest); err != nil {
-		return nil, fmt.Errorf("%w: message-digest: %v", ErrMalformed, err)
+	if p.EContent != nil {
+		if content != nil && !bytes.Equal(content, p.EContent) {
+			return fmt.Errorf("%w: the given content is not the encapsulated one", ErrContentDigest)
+		}
+		content = p.EContent
 	}
-
-	if b, err = get(oidSigningTime); err != nil {
-		return nil, err
+	h := hash.New()
+	h.Write(content)
+	if !bytes.Equal(digest, h.Sum(nil)) {
+		return ErrContentDigest
 	}
-	if err := UnmarshalAll(b, &out.signingTime); err != nil {
-		return nil, fmt.Errorf("%w: signing-time: %v", ErrMalformed, err)
+	if err := p.checkSigningCertificate(cert); err != nil {
+		return err
 	}
-
-	if b, err = get(oidSigningCertV2); err != nil {
-		return nil, err
+	if err := cert.CheckSignature(sigAlg, p.Signer.SignedAttrs, p.Signer.Signature); err != nil {
+		return fmt.Errorf("%w: %v", ErrSignature, err)
 	}
-	var sc signingCertificateV2
-	if err := UnmarshalAll(b, &sc); err != nil || len(sc.Certs) == 0 {
-		return nil, fmt.Errorf("%w: signing-certificate-v2: %v", ErrMalformed, err)
-	}
-	id := sc.Certs[0]
-	if alg := id.HashAlgorithm.Algorithm; len(alg) != 0 && !alg.Equal(oidSHA256) {
-		return nil, fmt.Errorf("%w: signing-certificate-v2 hash %v", ErrUnsupported, alg)
-	}
-	out.certHash = id.CertHash
-	return &out, nil
+	return nil
 }
