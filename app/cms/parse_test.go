@@ -2,11 +2,14 @@ package cms
 
 import (
 	"bytes"
+	"crypto"
+	"crypto/rand"
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/asn1"
 	"encoding/pem"
 	"errors"
+	"math/big"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -177,6 +180,33 @@ func TestVerifySignerInfoFailures(t *testing.T) {
 	if _, err := mp.VerifySignerInfo(testContent); !errors.Is(err, ErrUnsupported) {
 		t.Errorf("sha384WithRSA over a SHA-256 digest: %v", err)
 	}
+	// An ESS issuerSerial naming another serial, the hash still right and
+	// the attributes properly signed.
+	wrongSerial := *p.cert
+	wrongSerial.SerialNumber = big.NewInt(99)
+	attrs, err := attributesFor(oidData, sha256Of(testContent), &wrongSerial, &p.signing)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := sha256.Sum256(attrs)
+	sig, err := p.key.Sign(rand.Reader, h[:], crypto.SHA256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ess := rewrite(t, der, func(sd *signedData) {
+		implicit := bytes.Clone(attrs)
+		implicit[0] = 0xA0
+		sd.SignerInfos[0].SignedAttrs = asn1.RawValue{FullBytes: implicit}
+		sd.SignerInfos[0].Signature = sig
+	})
+	ep, err := Parse(ess)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ep.VerifySignerInfo(testContent); !errors.Is(err, ErrCertHash) {
+		t.Errorf("issuerSerial with another serial: %v", err)
+	}
+
 	badSig := rewrite(t, der, func(sd *signedData) { sd.SignerInfos[0].Signature[10] ^= 1 })
 	bp, err := Parse(badSig)
 	if err != nil {
