@@ -11,9 +11,10 @@ import (
 	"time"
 )
 
-// How long a CRL is valid. A CRL is published when first asked for and
-// again when asked for after its nextUpdate, so a fetch always gets a
-// current one; a revocation republishes the delta at once, not the base.
+// How long a CRL is valid. The base CRL is published by New, the others
+// when first asked for; each again when asked for after its nextUpdate, so
+// a fetch always gets a current one. A revocation republishes the delta at
+// once, not the base.
 const (
 	baseCRLLife  = 24 * time.Hour
 	deltaCRLLife = time.Hour

@@ -113,6 +113,21 @@ func TestBaseAndDeltaCRL(t *testing.T) {
 	}
 }
 
+// The base is published when the PKI starts: a revocation before anyone
+// fetched a CRL is still in the delta.
+func TestDeltaBeforeAnyFetch(t *testing.T) {
+	e := newEnv(t)
+	sub, _ := e.subscriber(t)
+	e.clock.Advance(time.Minute)
+	e.pki.Revoke(sub.SerialNumber, e.clock.Now(), ocsp.KeyCompromise)
+	delta, _ := e.crl(t, ncasim.PathDeltaCRL, e.pki.Issuing())
+	base, _ := e.crl(t, ncasim.PathCRL, e.pki.Issuing())
+	if len(delta.RevokedCertificateEntries) != 1 || len(base.RevokedCertificateEntries) != 0 ||
+		!base.ThisUpdate.Equal(e.clock.Now().Add(-time.Minute)) {
+		t.Fatalf("delta %v, base %v from %v", serials(delta), serials(base), base.ThisUpdate)
+	}
+}
+
 func hasExt(exts []pkix.Extension, id asn1.ObjectIdentifier) bool {
 	for _, e := range exts {
 		if e.Id.Equal(id) {

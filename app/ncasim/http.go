@@ -9,9 +9,7 @@ import (
 // where it is mounted (Config.BaseURL). No key: the real ones are public.
 func (p *PKI) Handler() http.Handler {
 	mux := http.NewServeMux()
-	if p.tspHandler != nil {
-		mux.Handle("POST "+PathTSP, p.tspHandler)
-	}
+	mux.Handle("POST "+PathTSP, p.tsp)
 	mux.HandleFunc("POST "+PathOCSP, p.handleOCSPPost)
 	mux.HandleFunc("GET "+PathCRL, p.serveCRL(p.BaseCRL))
 	mux.HandleFunc("GET "+PathDeltaCRL, p.serveCRL(p.DeltaCRL))

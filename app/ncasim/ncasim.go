@@ -65,7 +65,7 @@ type PKI struct {
 	root, issuing, tsa, ocsp             *x509.Certificate
 	rootKey, issuingKey, tsaKey, ocspKey *rsa.PrivateKey
 	rootPEM, chainPEM                    []byte
-	tspHandler                           http.Handler // nil until newTSP
+	tsp                                  http.Handler
 
 	mu      sync.Mutex
 	issued  map[string]bool // serials (hex) the issuing CA issued
@@ -99,6 +99,12 @@ func New(cfg Config) (*PKI, error) {
 	}
 	p.rootPEM = pemCert(p.root.Raw)
 	p.chainPEM = pemCert(p.issuing.Raw)
+	p.tsp = p.newTSP()
+	// The first base CRL is published now, so a revocation from here on is
+	// in the delta until the next base (as at a CA that has been running).
+	if _, err := p.BaseCRL(); err != nil {
+		return nil, err
+	}
 	return p, nil
 }
 
