@@ -29,7 +29,7 @@ func (s *Simulator) handleCertificate(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusConflict, provider.CodeWrongState, "the EDS rules consent comes first", nil)
 		return
 	case ss.sealedKey != nil && ss.opens(req.Password):
-		writeJSON(w, http.StatusOK, provider.CertificateResponse{Certificate: ss.certPEM, Chain: s.ca.pem})
+		writeJSON(w, http.StatusOK, provider.CertificateResponse{Certificate: ss.certPEM, Chain: s.chain})
 		return
 	case ss.sealedKey != nil:
 		writeError(w, http.StatusConflict, provider.CodeWrongState, "the certificate is already issued", nil)
@@ -42,7 +42,7 @@ func (s *Simulator) handleCertificate(w http.ResponseWriter, r *http.Request) {
 	key, err := ss.takeKey(r.Context())
 	var cert *x509.Certificate
 	if err == nil {
-		cert, err = s.ca.issue(s.cfg.Now(), key, ss.iin, ss.doc.Surname, ss.doc.Given)
+		cert, err = s.issue(ss, key)
 	}
 	if err == nil {
 		ss.sealedKey, err = encryptKey(key, req.Password)
@@ -54,7 +54,7 @@ func (s *Simulator) handleCertificate(w http.ResponseWriter, r *http.Request) {
 	}
 	ss.cert, ss.certPEM = cert, pemCert(cert.Raw)
 	s.log.Info().Str("sim_session", ss.id).Msg("certificate issued")
-	writeJSON(w, http.StatusOK, provider.CertificateResponse{Certificate: ss.certPEM, Chain: s.ca.pem})
+	writeJSON(w, http.StatusOK, provider.CertificateResponse{Certificate: ss.certPEM, Chain: s.chain})
 }
 
 // opens tells whether pw decrypts the session's key. Callers hold ss.mu.
@@ -65,7 +65,8 @@ func (ss *session) opens(pw string) bool {
 
 // handleSign signs a document digest: it decrypts the session's key with the
 // given password and answers a detached CMS (CAdES-BES) built from the digest
-// alone, since the provider never sees the document.
+// alone, since the provider never sees the document. The CMS carries the
+// issuing CA and the root besides the signer.
 func (s *Simulator) handleSign(w http.ResponseWriter, r *http.Request) {
 	ss, ok := s.begin(w, r)
 	if !ok {
@@ -93,7 +94,10 @@ func (s *Simulator) handleSign(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := s.cfg.Now()
-	der, err := cms.SignDetached(digest, key, ss.cert, []*x509.Certificate{s.ca.cert}, now)
+	der, err := cms.SignDetached(digest, key, ss.cert, s.chainCerts(), now)
+	if err == nil {
+		err = s.afterSign(ss, der)
+	}
 	if err != nil {
 		s.log.Error().Err(err).Str("sim_session", ss.id).Msg("sign")
 		writeError(w, http.StatusInternalServerError, provider.CodeInternal, "cannot sign", nil)

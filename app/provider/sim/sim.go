@@ -1,7 +1,8 @@
 // Package sim is an in-memory simulator of the biometric and cloud-EDS
 // provider's API, for demos and tests. It speaks the same JSON as the real
-// provider (see package provider), keeps a demo CA, prints the "SMS" code to
-// its log, and fails on purpose for the trigger values in TRIGGERS.md.
+// provider (see package provider), certifies subscribers with the simulated
+// national CA (package ncasim), prints the "SMS" code to its log, and fails
+// on purpose for the trigger values in TRIGGERS.md.
 package sim
 
 import (
@@ -15,6 +16,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"almatel.kz/signkiosk/app/ncasim"
 	"almatel.kz/signkiosk/app/provider"
 	"almatel.kz/signkiosk/camera/face"
 )
@@ -34,6 +36,10 @@ type Config struct {
 	// Wait is how the slow trigger waits SlowDelay (or until the client
 	// gives up: ctx ends); a real timer when nil. Tests record the wait.
 	Wait func(ctx context.Context, d time.Duration) error
+	// PKI is the national CA that certifies subscribers; nil: New makes
+	// one on Now with PKIBaseURL (empty: certificates point nowhere usable).
+	PKI        *ncasim.PKI
+	PKIBaseURL string
 }
 
 func (c *Config) setDefaults() error {
@@ -76,7 +82,8 @@ type Simulator struct {
 	cfg   Config
 	log   zerolog.Logger
 	mux   *http.ServeMux
-	ca    *demoCA
+	pki   *ncasim.PKI
+	chain string // the certificate answer's chain: issuing CA, root (PEM)
 	photo []byte // the made-up document photo, JPEG
 	faces *face.Analyzer
 
@@ -84,14 +91,17 @@ type Simulator struct {
 	sessions map[string]*session
 }
 
-// New makes a simulator with a fresh demo CA.
+// New makes a simulator, and a fresh national CA unless cfg.PKI is given.
 func New(cfg Config) (*Simulator, error) {
 	if err := cfg.setDefaults(); err != nil {
 		return nil, err
 	}
-	ca, err := newDemoCA(cfg.Now())
-	if err != nil {
-		return nil, fmt.Errorf("sim: %w", err)
+	pki := cfg.PKI
+	if pki == nil {
+		var err error
+		if pki, err = ncasim.New(ncasim.Config{BaseURL: cfg.PKIBaseURL, Now: cfg.Now, Log: cfg.Log}); err != nil {
+			return nil, fmt.Errorf("sim: %w", err)
+		}
 	}
 	photo, err := documentPhoto()
 	if err != nil {
@@ -106,7 +116,8 @@ func New(cfg Config) (*Simulator, error) {
 	s := &Simulator{
 		cfg:      cfg,
 		log:      cfg.Log.With().Str("component", "provider-sim").Logger(),
-		ca:       ca,
+		pki:      pki,
+		chain:    string(pki.ChainPEM()) + string(pki.RootPEM()),
 		photo:    photo,
 		faces:    faces,
 		sessions: make(map[string]*session),
@@ -142,6 +153,9 @@ func (s *Simulator) authorized(r *http.Request) bool {
 	}
 	return subtle.ConstantTimeCompare([]byte(h[len(prefix):]), []byte(s.cfg.APIKey)) == 1
 }
+
+// PKI is the national CA the simulator certifies subscribers with.
+func (s *Simulator) PKI() *ncasim.PKI { return s.pki }
 
 // LastCode returns the SMS code last sent for the session, for tests and the
 // in-process demo (which shows it instead of a phone).

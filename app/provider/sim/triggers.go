@@ -15,6 +15,16 @@ const (
 	// TriggerIINUnavailable is an IIN for which the egov-code call answers
 	// 503 unavailable: a provider (or eGov) outage.
 	TriggerIINUnavailable = "880101300777"
+	// TriggerIINRevoked is an IIN whose certificate the national CA revokes
+	// right after issuing it (keyCompromise): OCSP answers revoked, the
+	// delta CRL lists it (the base CRL too once a new one is published).
+	TriggerIINRevoked = "880101300666"
+	// TriggerIINTSADown is an IIN whose signatures the TSA refuses: its
+	// time-stamp requests over their signature values get HTTP 503.
+	TriggerIINTSADown = "880101300555"
+	// TriggerIINOCSPDown is an IIN whose certificate the OCSP responder
+	// refuses: requests naming it get HTTP 503.
+	TriggerIINOCSPDown = "880101300444"
 )
 
 // Reasons the simulator gives with a biometric retry or fail.
