@@ -1,6 +1,7 @@
 // Package demo sets up what a kiosk in demo mode runs beside it: the head
 // office's ticket key (made once under the data dir), the provider simulator
-// on loopback, and fresh demo tickets with their QR pictures.
+// and the simulated national CA's services on loopback, and fresh demo
+// tickets with their QR pictures.
 package demo
 
 import (
@@ -17,6 +18,7 @@ import (
 	qrcode "github.com/skip2/go-qrcode"
 
 	"almatel.kz/signkiosk/app/keyfile"
+	"almatel.kz/signkiosk/app/ncasim"
 	"almatel.kz/signkiosk/app/provider/sim"
 	"almatel.kz/signkiosk/app/ticket"
 )
@@ -27,7 +29,10 @@ const APIKey = "demo-kiosk-key"
 // Env is a running demo environment.
 type Env struct {
 	ProviderURL string
+	NCAURL      string // the national CA's services (ncasim's Path* under it)
+	RootPEM     []byte // the national CA's root: what a verifier trusts
 	Sim         *sim.Simulator
+	PKI         *ncasim.PKI
 	TicketKey   ed25519.PrivateKey
 	TicketPub   ed25519.PublicKey
 
@@ -37,29 +42,41 @@ type Env struct {
 	srv     *http.Server
 }
 
-// Start makes the ticket key if needed and serves the simulator on a free
-// loopback port until Close.
+// NCAPrefix is where the national CA's services are served beside the
+// provider simulator, without its bearer key.
+const NCAPrefix = "/nca"
+
+// Start makes the ticket key if needed and serves the simulator, with the
+// national CA under NCAPrefix, on a free loopback port until Close.
 func Start(dataDir, office string, now func() time.Time, log zerolog.Logger) (*Env, error) {
 	priv, pub, err := ticket.LoadOrCreateKeyPair(dataDir)
 	if err != nil {
 		return nil, fmt.Errorf("demo: %w", err)
 	}
-	s, err := sim.New(sim.Config{APIKey: APIKey, Log: log.With().Str("component", "provider-sim").Logger(), Now: now})
-	if err != nil {
-		return nil, fmt.Errorf("demo: %w", err)
-	}
+	// Listen first: the CA's certificates embed its URLs, port included.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("demo: simulator listen: %w", err)
 	}
-	srv := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	url := "http://" + ln.Addr().String()
+	pki, err := ncasim.New(ncasim.Config{BaseURL: url + NCAPrefix, Now: now, Log: log})
+	if err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("demo: %w", err)
+	}
+	s, err := sim.New(sim.Config{APIKey: APIKey, Log: log.With().Str("component", "provider-sim").Logger(), Now: now, PKI: pki})
+	if err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("demo: %w", err)
+	}
+	srv := &http.Server{Handler: pki.Mount(NCAPrefix, s), ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			log.Error().Err(err).Msg("demo simulator stopped")
 		}
 	}()
 	return &Env{
-		ProviderURL: "http://" + ln.Addr().String(), Sim: s, TicketKey: priv, TicketPub: pub,
+		ProviderURL: url, NCAURL: url + NCAPrefix, RootPEM: pki.RootPEM(), Sim: s, PKI: pki, TicketKey: priv, TicketPub: pub,
 		dataDir: dataDir, office: office, now: now, srv: srv,
 	}, nil
 }
@@ -86,7 +103,7 @@ func (e *Env) NewTicket() (text, pngPath string, err error) {
 	return text, pngPath, nil
 }
 
-// Close stops the simulator.
+// Close stops the simulator and the national CA.
 func (e *Env) Close(ctx context.Context) error {
 	return e.srv.Shutdown(ctx)
 }
