@@ -1,0 +1,85 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/pem"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"testing"
+	"time"
+
+	"almatel.kz/signkiosk/app/logging/logtest"
+	"almatel.kz/signkiosk/app/ncasim"
+)
+
+// provider-sim serves the national CA under /nca beside the simulator,
+// prints its base URL and writes its root where --nca-root says.
+func TestProviderSimServesNCA(t *testing.T) {
+	root := filepath.Join(t.TempDir(), "nca-root.pem")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var logs logtest.Buffer
+	done := make(chan int, 1)
+	go func() {
+		done <- runProviderSim(ctx, []string{"--listen", "127.0.0.1:0", "--nca-root", root}, io.Discard, &logs)
+	}()
+	re := regexp.MustCompile(`nca_url=(http://127\.0\.0\.1:[0-9]+/nca)`)
+	var base string
+	for deadline := time.Now().Add(30 * time.Second); base == ""; time.Sleep(20 * time.Millisecond) {
+		if m := re.FindStringSubmatch(logs.String()); m != nil {
+			base = m[1]
+		} else if time.Now().After(deadline) {
+			t.Fatalf("no NCA URL printed:\n%s", logs.String())
+		}
+	}
+	resp, err := http.Get(base + ncasim.PathRootCert)
+	if err != nil {
+		t.Fatal(err)
+	}
+	served, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	written, err := os.ReadFile(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := pem.Decode(written)
+	if resp.StatusCode != http.StatusOK || b == nil || !bytes.Equal(b.Bytes, served) {
+		t.Fatalf("GET root.cer %d; the written root is not the served one", resp.StatusCode)
+	}
+	// The provider's API beside it still wants the key.
+	resp, err = http.Get(base[:len(base)-len("/nca")] + "/v1/sessions")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("provider API without a key: %d", resp.StatusCode)
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Fatalf("exit %d:\n%s", code, logs.String())
+	}
+}
+
+func TestProviderSimBadNCAURL(t *testing.T) {
+	if code, _, errs := runArgs(t, "provider-sim", "--listen", "127.0.0.1:0", "--nca-url", "ftp://x"); code != 2 || errs == "" {
+		t.Fatalf("code %d %q", code, errs)
+	}
+}
+
+func TestReachable(t *testing.T) {
+	for in, want := range map[string]string{"0.0.0.0:8701": "127.0.0.1:8701", "[::]:80": "127.0.0.1:80", "10.0.0.5:1": "10.0.0.5:1"} {
+		a, err := net.ResolveTCPAddr("tcp", in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := reachable(a); got != want {
+			t.Errorf("reachable(%s) = %s, want %s", in, got, want)
+		}
+	}
+}
