@@ -6,6 +6,26 @@
 //
 // Everything lives in memory, made fresh by New; every name says DEMO and
 // simulator: it never claims to be the national CA.
+//
+// Choices a verifier may meet:
+//   - RSA-2048 and SHA-256 throughout. The TSA and the OCSP responder are
+//     issued by the issuing CA (one intermediate for every chain). Root 20
+//     years, issuing CA 10, TSA and responder 5, subscribers 1, all from
+//     the clock at New (CAs an hour earlier).
+//   - OCSP: thisUpdate = producedAt = the moment of asking, nextUpdate 24 h
+//     later; signed by the responder certificate (id-pkix-ocsp-nocheck),
+//     which the response carries; byName responder ID; every CertID of a
+//     request answered and echoed; the nonce echoed in responseExtensions.
+//     "unknown" for another issuer's CertID or a serial never issued.
+//   - CRLs: the base (24 h) is published by New and again once past its
+//     nextUpdate; the delta (1 h) lists what was revoked since the current
+//     base and is remade on each revocation; base and delta share one CRL
+//     number sequence. The root's CRL (30 days) is empty.
+//   - Time stamps: package tsp's Authority, policy 1.2.398.3.3.2.6.1,
+//     accuracy 1 s, the issuing CA sent along with the TSA certificate.
+//
+// Serve Handler with Mount (or a handler that does not clean paths): an
+// OCSP GET carries base64, whose "//" a ServeMux would redirect away.
 package ncasim
 
 import (
