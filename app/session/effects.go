@@ -46,6 +46,13 @@ type (
 		Gen      uint64
 		Snapshot State
 	}
+	// DoSeal makes the signature long-term: adds the time stamp and the
+	// OCSP proof the CMS lacks (a provider may already have put them in).
+	DoSeal struct {
+		Gen      uint64
+		CMS      []byte
+		Document []byte // what CMS signs, for the check of the result
+	}
 	// DoStore stores the signed session durably; Done shows only after it
 	// succeeds, so nothing shown as signed can be lost.
 	DoStore struct {
@@ -66,6 +73,7 @@ func (DoConsent) effect()     {}
 func (DoBiometrics) effect()  {}
 func (DoCertificate) effect() {}
 func (DoSign) effect()        {}
+func (DoSeal) effect()        {}
 func (DoStore) effect()       {}
 func (DoAudit) effect()       {}
 func (DoWipe) effect()        {}

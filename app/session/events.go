@@ -86,6 +86,13 @@ type (
 		Gen uint64
 		Sig Signature
 	}
+	// Sealed: the signature is long-term; CMS replaces the provider's and
+	// GenTime is its time stamp's.
+	Sealed struct {
+		Gen     uint64
+		CMS     []byte
+		GenTime time.Time
+	}
 	// Stored: the signed session is on disk; Receipt says where to fetch it.
 	Stored struct {
 		Gen     uint64
@@ -124,6 +131,7 @@ func (ConsentRecorded) event()   {}
 func (BiometricJudged) event()   {}
 func (CertificateIssued) event() {}
 func (SignedDoc) event()         {}
+func (Sealed) event()            {}
 func (Stored) event()            {}
 func (Failed) event()            {}
 

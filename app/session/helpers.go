@@ -71,6 +71,7 @@ func (e ConsentRecorded) gen() uint64   { return e.Gen }
 func (e BiometricJudged) gen() uint64   { return e.Gen }
 func (e CertificateIssued) gen() uint64 { return e.Gen }
 func (e SignedDoc) gen() uint64         { return e.Gen }
+func (e Sealed) gen() uint64            { return e.Gen }
 func (e Stored) gen() uint64            { return e.Gen }
 func (e Failed) gen() uint64            { return e.Gen }
 
@@ -94,6 +95,8 @@ func resultOp(ev Event) Op {
 		return OpCertificate
 	case SignedDoc:
 		return OpSign
+	case Sealed:
+		return OpSeal
 	case Stored:
 		return OpStore
 	}

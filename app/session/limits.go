@@ -14,6 +14,8 @@ type Limits struct {
 	DoneHold          time.Duration // the done screen goes back to idle after this
 	EndedHold         time.Duration // the "session ended" screen shows this long
 	StoreRetry        time.Duration // a store on a full or read-only disk is retried this often; 30 s when zero
+	SealRetry         time.Duration // first wait before sealing is tried again, doubling each time; 2 s when zero
+	SealRetryMax      time.Duration // the longest wait between seal tries; 60 s when zero
 }
 
 // DefaultLimits are DESIGN.md's defaults.
@@ -29,5 +31,7 @@ func DefaultLimits() Limits {
 		DoneHold:          60 * time.Second,
 		EndedHold:         10 * time.Second,
 		StoreRetry:        30 * time.Second,
+		SealRetry:         2 * time.Second,
+		SealRetryMax:      60 * time.Second,
 	}
 }

@@ -233,6 +233,12 @@ func (m Machine) result(s State, ev Event, now time.Time) (State, []Effect) {
 		s.Signed = &sig
 		wipeBytes(s.password)
 		s.password = nil // the signature exists: the password has done its work
+		return s.call(OpSeal), []Effect{DoSeal{Gen: s.Gen, CMS: sig.CMS, Document: sig.Document}}
+	case Sealed:
+		sig := *s.Signed
+		sig.CMS, sig.TimeStamped = e.CMS, e.GenTime
+		s.Signed = &sig
+		s.SealAttempts = 0
 		return s.call(OpStore), []Effect{DoStore{Gen: s.Gen, Snapshot: s.clone()}}
 	case Stored:
 		rc := e.Receipt
@@ -259,6 +265,9 @@ func (m Machine) failed(s State, f Failed, now time.Time) (State, []Effect) {
 			s.RetryAt = now.Add(m.storeRetry())
 		}
 		return s, nil
+	}
+	if f.Op == OpSeal {
+		return m.sealFailed(s, f, now)
 	}
 	switch f.Code {
 	case provider.CodeUnavailable, provider.CodeTimeout, provider.CodeInternal:
@@ -344,6 +353,8 @@ func (m Machine) retry(s State, now time.Time) (State, []Effect) {
 		return s.call(op), []Effect{DoSign{Gen: s.Gen, Snapshot: s.clone()}}
 	case OpStore:
 		return s.call(op), []Effect{DoStore{Gen: s.Gen, Snapshot: s.clone()}}
+	case OpSeal:
+		return s.call(op), []Effect{DoSeal{Gen: s.Gen, CMS: s.Signed.CMS, Document: s.Signed.Document}}
 	}
 	return s, nil
 }
@@ -361,7 +372,7 @@ func (m Machine) tick(s State, now time.Time) (State, []Effect) {
 			return m.idle(s)
 		}
 		return s, nil
-	case s.active() && s.Retry == OpStore && !s.RetryAt.IsZero() && !now.Before(s.RetryAt):
+	case s.active() && (s.Retry == OpStore || s.Retry == OpSeal) && !s.RetryAt.IsZero() && !now.Before(s.RetryAt):
 		return m.retry(s, now)
 	case !s.active(), s.Signed != nil:
 		return s, nil // signed but not yet stored: no clock may drop it
@@ -381,6 +392,40 @@ func (m Machine) tick(s State, now time.Time) (State, []Effect) {
 		s.IdleEnds = s.LastActivity.Add(m.Limits.Idle + m.Limits.IdleWarning)
 	}
 	return s, nil
+}
+
+// sealFailed keeps a signature that could not be sealed: a revoked
+// certificate ends the session (no valid signature can come of it); any
+// other failure is the national CA's services being away, so the machine
+// tries again by itself, waiting longer each time. No clock drops the
+// session meanwhile (tick: s.Signed is set).
+func (m Machine) sealFailed(s State, f Failed, now time.Time) (State, []Effect) {
+	if f.Code == ErrCertRevoked {
+		return m.end(s, ReasonCertRevoked, now)
+	}
+	if !slices.Contains(SealCodes(), f.Code) {
+		s.Err = ErrSealFailed
+	}
+	s.SealAttempts++
+	s.Retry = OpSeal
+	s.RetryAt = now.Add(m.sealBackoff(s.SealAttempts))
+	return s, nil
+}
+
+// sealBackoff is the wait after the n-th failed seal: SealRetry doubled
+// n-1 times, at most SealRetryMax.
+func (m Machine) sealBackoff(n int) time.Duration {
+	d, most := m.Limits.SealRetry, m.Limits.SealRetryMax
+	if d <= 0 {
+		d = 2 * time.Second
+	}
+	if most <= 0 {
+		most = 60 * time.Second
+	}
+	for i := 1; i < n && d < most; i++ {
+		d *= 2
+	}
+	return min(d, most)
 }
 
 // storeRetry is how often a store on a full or read-only disk is retried.

@@ -100,8 +100,8 @@ func (r *run) toSigning() *run {
 func (r *run) toDone() *run {
 	r.toSigning().do(CertificateIssued{Gen: r.gen(), Resp: provider.CertificateResponse{Certificate: "PEM"}})
 	r.wantEffect(DoSign{})
-	r.do(SignedDoc{Gen: r.gen(), Sig: Signature{DocumentSHA256: sha}}).want(StepSigning)
-	r.wantEffect(DoStore{})
+	r.do(SignedDoc{Gen: r.gen(), Sig: Signature{DocumentSHA256: sha, CMS: []byte("bes")}}).want(StepSigning)
+	r.toSealed()
 	return r.do(Stored{Gen: r.gen(), Receipt: Receipt{PackageID: "p-1"}}).want(StepDone)
 }
 
@@ -398,7 +398,7 @@ func TestProviderErrorAtEveryCall(t *testing.T) {
 
 func TestStoreFailureKeepsSignatureAndRetries(t *testing.T) {
 	r := newRun(t).toSigning()
-	r.do(CertificateIssued{Gen: r.gen()}).do(SignedDoc{Gen: r.gen(), Sig: Signature{DocumentSHA256: sha}})
+	r.do(CertificateIssued{Gen: r.gen()}).do(SignedDoc{Gen: r.gen(), Sig: Signature{DocumentSHA256: sha}}).toSealed()
 	r.do(Failed{Gen: r.gen(), Op: OpStore, Code: ErrStoreFailed}).want(StepSigning)
 	if r.s.Signed == nil || r.s.Retry != OpStore {
 		t.Fatalf("signature dropped or no retry: %+v", r.s.Retry)

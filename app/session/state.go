@@ -63,6 +63,7 @@ const (
 	ReasonBiometricFailed Reason = "biometric_failed"
 	ReasonProviderRefused Reason = "provider_refused"
 	ReasonProviderExpired Reason = "provider_expired"
+	ReasonCertRevoked     Reason = "certificate_revoked"
 )
 
 // Op is a provider call in flight (or one that failed and may be retried).
@@ -80,9 +81,12 @@ const (
 	OpCertificate
 	OpSign
 	OpStore // the kiosk's own write, not the provider's
+	// OpSeal makes the signature long-term: the national CA's time stamp
+	// and OCSP proof added to the CMS before it may be stored.
+	OpSeal
 )
 
-var opNames = [...]string{"none", "create", "code", "resend", "privacy", "biometrics", "eds_rules", "certificate", "sign", "store"}
+var opNames = [...]string{"none", "create", "code", "resend", "privacy", "biometrics", "eds_rules", "certificate", "sign", "store", "seal"}
 
 func (o Op) String() string {
 	if o < 0 || int(o) >= len(opNames) {
@@ -114,9 +118,13 @@ type Signature struct {
 	Document       []byte // the signed document bytes
 	DocumentSHA256 string
 	CMS            []byte
-	Certificate    string // PEM
-	Chain          string // PEM
-	SignedAt       time.Time
+	Certificate    string    // PEM
+	Chain          string    // PEM
+	SignedAt       time.Time // the provider's clock; evidence only
+	// TimeStamped is the time stamp's genTime, the legal moment of signing;
+	// zero until the signature is sealed (CMS then holds the time stamp and
+	// the OCSP proof).
+	TimeStamped time.Time
 }
 
 // State is one whole session. It holds personal data and secrets: it lives in
@@ -154,7 +162,10 @@ type State struct {
 	password []byte // EDS password between "create" and "signed"; zeroed by wipe
 	Cert     *provider.CertificateResponse
 	Signed   *Signature
-	Receipt  *Receipt
+	// SealAttempts counts failed tries to seal the signature (time stamp,
+	// OCSP); the next one waits longer (Limits.SealRetry, doubling).
+	SealAttempts int
+	Receipt      *Receipt
 
 	Started      time.Time
 	LastActivity time.Time
@@ -200,6 +211,13 @@ const (
 	ErrStoreReadOnly = "store_readonly"
 	ErrStoreMissing  = "store_missing"
 	ErrStoreDamaged  = "store_damaged"
+	// Sealing the signature: the national CA's services that make it
+	// long-term. Unavailable ones are retried by the machine with backoff;
+	// the signature waits in memory and is never stored without them.
+	ErrTSAUnavailable  = "tsa_unavailable"
+	ErrOCSPUnavailable = "ocsp_unavailable"
+	ErrSealFailed      = "seal_failed"         // an answer the kiosk cannot use; retried too
+	ErrCertRevoked     = "certificate_revoked" // OCSP: the new certificate is revoked; the session ends
 )
 
 // Storage faults: the kiosk's database cannot take a new session (State.
@@ -219,6 +237,11 @@ func StoreCodes() []string {
 // StorageCodes are the storage faults State.Storage may hold.
 func StorageCodes() []string {
 	return []string{ErrStorageDiskFull, ErrStorageReadOnly, ErrStorageMissing, ErrStorageDamaged}
+}
+
+// SealCodes are the codes a failed seal may carry (a new slice each call).
+func SealCodes() []string {
+	return []string{ErrTSAUnavailable, ErrOCSPUnavailable, ErrSealFailed, ErrCertRevoked}
 }
 
 // CaptureCodes are the local codes a failed capture may carry (a new slice

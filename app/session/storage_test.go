@@ -10,8 +10,7 @@ func (r *run) toStore() *run {
 	r.toSigning().do(CertificateIssued{Gen: r.gen()})
 	r.wantEffect(DoSign{})
 	r.do(SignedDoc{Gen: r.gen(), Sig: Signature{DocumentSHA256: sha}})
-	r.wantEffect(DoStore{})
-	return r
+	return r.toSealed()
 }
 
 // noEffects fails when the last event asked for any work.
