@@ -25,7 +25,8 @@
 //     accuracy 1 s, the issuing CA sent along with the TSA certificate.
 //
 // Serve Handler with Mount (or a handler that does not clean paths): an
-// OCSP GET carries base64, whose "//" a ServeMux would redirect away.
+// OCSP GET carries base64, and a client that leaves its "/" unescaped may
+// send "//", which a ServeMux redirects away (307 to a cleaned path).
 package ncasim
 
 import (
