@@ -72,6 +72,7 @@ type evidence struct {
 	Biometrics      []evBiometric `json:"biometrics"`
 	DocumentSHA256  string        `json:"document_sha256"`
 	SignedAt        time.Time     `json:"signed_at"`
+	TimeStampedAt   time.Time     `json:"time_stamped_at"` // the time stamp's genTime: the moment of signing
 	AppVersion      string        `json:"app_version"`
 }
 
@@ -108,7 +109,8 @@ func (f PackageStore) Store(ctx context.Context, s session.State) (session.Recei
 		SubjectIIN: s.Ticket.Order.Subscriber.IIN,
 		TicketID:   s.Ticket.TID, Office: s.Ticket.Office, Staff: s.Ticket.Staff, Kiosk: f.KioskID,
 		OrderID: s.Ticket.Order.ID, Lang: s.Lang, ProviderSession: s.ProviderSession,
-		DocumentSHA256: s.Signed.DocumentSHA256, SignedAt: s.Signed.SignedAt, AppVersion: f.Version,
+		DocumentSHA256: s.Signed.DocumentSHA256, SignedAt: s.Signed.SignedAt, TimeStampedAt: s.Signed.TimeStamped,
+		AppVersion: f.Version,
 	}
 	if s.Doc != nil {
 		ev.SubjectIIN = s.Doc.IIN // the ID document is the authority
@@ -126,9 +128,13 @@ func (f PackageStore) Store(ctx context.Context, s session.State) (session.Recei
 	if err != nil {
 		return session.Receipt{}, fmt.Errorf("store: evidence: %w", err)
 	}
+	cardPDF, err := buildCard(s, fmt.Sprintf("signkiosk %s, kiosk %s", f.Version, f.KioskID))
+	if err != nil {
+		return session.Receipt{}, fmt.Errorf("store: %w", err)
+	}
 	zipBytes, err := pack.Build(pack.Files{
-		PDF: s.Signed.Document, CMS: s.Signed.CMS,
-		SignerPEM: s.Signed.Certificate, ChainPEM: s.Signed.Chain, Evidence: evJSON,
+		PDF: s.Signed.Document, CMS: s.Signed.CMS, SignerPEM: s.Signed.Certificate, ChainPEM: s.Signed.Chain,
+		Card: cardPDF, Evidence: evJSON,
 	}, f.DeviceKey)
 	if err != nil {
 		return session.Receipt{}, fmt.Errorf("store: %w", err)

@@ -23,6 +23,14 @@ type Provider interface {
 	Sign(ctx context.Context, sessionID string, req provider.SignRequest) (provider.SignResponse, error)
 }
 
+// Sealer makes a provider's signature long-term (cades.Sealer satisfies
+// it): it adds what the CMS lacks of the signature time stamp and the OCSP
+// proof, checks the result, and returns it with the time stamp's genTime.
+// Its errors wrap cades.ErrTSAUnavailable, ErrOCSPUnavailable or ErrRevoked.
+type Sealer interface {
+	Seal(ctx context.Context, cmsDER, document []byte) ([]byte, time.Time, error)
+}
+
 // Capturer takes the frames of one liveness attempt, JPEG-encoded.
 type Capturer interface {
 	Capture(ctx context.Context, challenge string) ([][]byte, error)

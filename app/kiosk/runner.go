@@ -32,6 +32,7 @@ type Config struct {
 	Tickets  TicketGate
 	Store    Store
 	Docs     Documents
+	Sealer   Sealer
 	Rand     func(n int) int // picks a challenge; math/rand when nil
 	Tick     time.Duration   // how often the clocks run; 1 s when zero
 	// Storage is looked at every StorageEvery (30 s when zero, on the
@@ -261,6 +262,8 @@ func (r *Runner) execute(ctx context.Context, e session.Effect) session.Event {
 		return session.CertificateIssued{Gen: e.Gen, Resp: resp}
 	case session.DoSign:
 		return r.sign(ctx, e)
+	case session.DoSeal:
+		return r.seal(ctx, e)
 	case session.DoStore:
 		rc, err := r.cfg.Store.Store(ctx, e.Snapshot)
 		if err == nil && r.cfg.Storage != nil {
@@ -316,6 +319,22 @@ func (r *Runner) sign(ctx context.Context, e session.DoSign) session.Event {
 		Document: doc, DocumentSHA256: digest, CMS: resp.CMS,
 		Certificate: s.Cert.Certificate, Chain: s.Cert.Chain, SignedAt: resp.SignedAt,
 	}}
+}
+
+// seal has the national CA's time stamp and OCSP proof put into the
+// signature. A failure is logged by its code only; the machine decides.
+func (r *Runner) seal(ctx context.Context, e session.DoSeal) session.Event {
+	sealed, genTime, err := r.cfg.Sealer.Seal(ctx, e.CMS, e.Document)
+	if err != nil {
+		if errors.Is(err, context.Canceled) {
+			return nil
+		}
+		code := sealCode(err)
+		r.cfg.Log.Warn().Err(err).Str("event", "seal_failed").Str("code", code).Msg("signature not yet long-term")
+		return session.Failed{Gen: e.Gen, Op: session.OpSeal, Code: code}
+	}
+	r.cfg.Log.Info().Str("event", "sealed").Time("gen_time", genTime).Msg("signature time-stamped with OCSP proof")
+	return session.Sealed{Gen: e.Gen, CMS: sealed, GenTime: genTime}
 }
 
 // failed logs a call's failure by its code only (no request data) and makes

@@ -67,7 +67,7 @@ func fuzzFixtures(t testing.TB) ([]byte, ed25519.PublicKey) {
 }
 
 // maxFuzzProblems is far above what any package can produce (64 entries,
-// 7 files, a few checks each): more means something is listed per item of
+// 8 files, a few checks each): more means something is listed per item of
 // unbounded input.
 const maxFuzzProblems = 200
 
@@ -113,7 +113,7 @@ func FuzzVerifyPackage(f *testing.F) {
 				t.Fatalf("problem is not one line: %q", p)
 			}
 		}
-		if len(probs) == 0 && (sum.Files != 7 || sum.ManifestSigned != "verified" || sum.SignerCN == "") {
+		if len(probs) == 0 && (sum.Files != 8 || sum.ManifestSigned != "verified" || sum.SignerCN == "") {
 			t.Fatalf("accepted an incomplete package: %+v", sum)
 		}
 	})

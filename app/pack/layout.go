@@ -9,7 +9,7 @@ import (
 
 // Bounds on a package's ZIP structure, checked before archive/zip parses
 // the central directory (which it would otherwise read whole, however many
-// entries it holds). A package has 7 files in under 1 KiB of directory.
+// entries it holds). A package has 8 files in under 1 KiB of directory.
 const (
 	maxEntries  = 64
 	maxDirBytes = 64 << 10

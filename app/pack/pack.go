@@ -1,6 +1,8 @@
 // Package pack builds and verifies the signed package of DESIGN.md: a ZIP
-// with the application PDF, its detached CMS, the signer certificate and
-// chain, the evidence, and a manifest signed by the kiosk's Ed25519 device key.
+// with the application PDF, its detached long-term CMS (CAdES with the
+// time stamp and OCSP proof), the signer certificate and chain, the
+// electronic-document card, the evidence, and a manifest signed by the
+// kiosk's Ed25519 device key.
 package pack
 
 import (
@@ -21,14 +23,17 @@ import (
 
 // Names of the files in a package, in the order Build writes them.
 const (
-	NamePDF          = "application.pdf"
-	NameCMS          = "application.pdf.cms"
-	NameSigner       = "signer.pem"
-	NameChain        = "chain.pem"
-	NameEvidence     = "evidence.json"
-	NameManifest     = "manifest.json"
-	NameManifestSig  = "manifest.json.sig"
-	manifestVersion  = 1
+	NamePDF         = "application.pdf"
+	NameCMS         = "application.pdf.cms"
+	NameSigner      = "signer.pem"
+	NameChain       = "chain.pem"
+	NameCard        = "card.pdf"
+	NameEvidence    = "evidence.json"
+	NameManifest    = "manifest.json"
+	NameManifestSig = "manifest.json.sig"
+	// manifestVersion 2 is the long-term package (card.pdf, a CMS with
+	// time stamp and OCSP proof); version 1 held a CAdES-BES signature.
+	manifestVersion  = 2
 	defaultMaxEntry  = 32 << 20
 	defaultMaxTotal  = 64 << 20
 	manifestFileMode = 0o644
@@ -36,7 +41,7 @@ const (
 
 // fileNames lists every file a package holds, exactly.
 func fileNames() []string {
-	return []string{NamePDF, NameCMS, NameSigner, NameChain, NameEvidence, NameManifest, NameManifestSig}
+	return []string{NamePDF, NameCMS, NameSigner, NameChain, NameCard, NameEvidence, NameManifest, NameManifestSig}
 }
 
 // Files are the contents Build packs. Evidence is the evidence JSON; it must
@@ -47,6 +52,7 @@ type Files struct {
 	CMS       []byte
 	SignerPEM string
 	ChainPEM  string
+	Card      []byte // the electronic-document card (PDF)
 	Evidence  []byte
 }
 
@@ -88,6 +94,7 @@ func Build(files Files, key ed25519.PrivateKey) ([]byte, error) {
 		NameCMS:      files.CMS,
 		NameSigner:   []byte(files.SignerPEM),
 		NameChain:    []byte(files.ChainPEM),
+		NameCard:     files.Card,
 		NameEvidence: files.Evidence,
 	}
 	m := Manifest{Version: manifestVersion, Files: map[string]FileDigest{}}

@@ -4,15 +4,15 @@ import (
 	"archive/zip"
 	"bytes"
 	"compress/flate"
-	"crypto/x509"
-	"encoding/pem"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"almatel.kz/signkiosk/app/cades"
 	"almatel.kz/signkiosk/app/pack"
 	"almatel.kz/signkiosk/app/pack/packtest"
 )
@@ -137,20 +137,24 @@ func TestPackage(t *testing.T) {
 	s := env.Sign(t, "900101300123", pdf)
 	other := env.Sign(t, "850615400456", pdf)
 	good := env.Build(t, packtest.Files(t, s))
-	opts := pack.VerifyOptions{DevicePub: env.DevicePub()}
+	opts := pack.VerifyOptions{DevicePub: env.DevicePub(), Roots: env.Roots(), Trust: "test roots"}
 
 	t.Run("good", func(t *testing.T) {
 		sum, probs := pack.Verify(good, opts)
 		if len(probs) != 0 {
 			t.Fatalf("problems: %q", probs)
 		}
-		if sum.Files != 7 || sum.SignerCN != "СӘРСЕНБАЕВ НҰРЛАН" || sum.SignerSerial == "" ||
-			!sum.SignedAt.Equal(packtest.Now()) || sum.OrderID != "ORD-2026-000123" || sum.ManifestSigned != "verified" ||
-			!strings.Contains(sum.Trust, "no CA given") {
+		if sum.Files != 8 || sum.SignerCN != "СӘРСЕНБАЕВ НҰРЛАН" || sum.SignerSerial == "" ||
+			!sum.SignedAt.Equal(s.GenTime) || sum.OrderID != "ORD-2026-000123" || sum.ManifestSigned != "verified" ||
+			sum.Trust != "test roots" || sum.Indication(probs) != cades.TotalPassed {
 			t.Errorf("summary: %+v", sum)
 		}
-		if got := entries(t, good); len(got) != 7 {
+		if got := entries(t, good); len(got) != 8 {
 			t.Errorf("%d entries", len(got))
+		}
+		r := sum.Report(probs)
+		if !r.Passed() || r.Package.Files != 8 || len(r.Package.Problems) != 0 {
+			t.Errorf("report: %+v", r)
 		}
 	})
 
@@ -160,22 +164,40 @@ func TestPackage(t *testing.T) {
 		}
 	})
 
-	t.Run("given CA and no device key", func(t *testing.T) {
-		blk, _ := pem.Decode([]byte(s.Chain))
-		ca, err := x509.ParseCertificate(blk.Bytes)
-		if err != nil {
-			t.Fatal(err)
-		}
-		roots := x509.NewCertPool()
-		roots.AddCert(ca)
-		sum, probs := pack.Verify(good, pack.VerifyOptions{Roots: roots})
-		if len(probs) != 0 || sum.Trust != "the given CA" || sum.ManifestSigned != "not checked (no device key given)" {
+	t.Run("no roots, no device key", func(t *testing.T) {
+		// Nothing trusted by default: no problem with the package, but the
+		// signature is INDETERMINATE, and the package's own chain.pem is
+		// not taken for a root.
+		sum, probs := pack.Verify(good, pack.VerifyOptions{})
+		if len(probs) != 0 || sum.Indication(probs) != cades.Indeterminate || sum.ManifestSigned != "not checked (no device key given)" {
 			t.Fatalf("%+v %q", sum, probs)
 		}
-		// A CA that did not issue the certificate is refused.
-		_, probs = pack.Verify(good, pack.VerifyOptions{Roots: x509.NewCertPool()})
-		if !hasProblem(probs, "application.pdf.cms: signature does not verify: ") {
-			t.Fatalf("foreign CA: %q", probs)
+		if r := sum.Report(probs); !strings.Contains(r.Reason, "no trusted roots") {
+			t.Fatalf("reason %q", r.Reason)
+		}
+		// Roots that did not issue the certificate are refused.
+		foreign := packtest.NewEnv(t)
+		sum, probs = pack.Verify(good, pack.VerifyOptions{Roots: foreign.Roots()})
+		if !hasProblem(probs, "application.pdf.cms: timestamp_tsa_chain: ") || sum.Indication(probs) != cades.TotalFailed {
+			t.Fatalf("foreign roots: %q", probs)
+		}
+	})
+
+	t.Run("short signature", func(t *testing.T) {
+		f := packtest.Files(t, s)
+		f.CMS = s.BES
+		_, probs := pack.Verify(env.Build(t, f), opts)
+		if !hasProblem(probs, "application.pdf.cms: timestamp_present: no signature time stamp") {
+			t.Fatalf("CAdES-BES accepted: %q", probs)
+		}
+	})
+
+	t.Run("evidence time stamp", func(t *testing.T) {
+		f := packtest.Files(t, s)
+		f.Evidence = packtest.Evidence(t, s, func(m map[string]any) { m["time_stamped_at"] = packtest.Now().Add(time.Hour) })
+		_, probs := pack.Verify(env.Build(t, f), opts)
+		if !hasProblem(probs, "evidence.json: time_stamped_at is not the time stamp's genTime") {
+			t.Fatalf("%q", probs)
 		}
 	})
 
@@ -188,13 +210,14 @@ func TestPackage(t *testing.T) {
 	}{
 		{"tampered pdf", func() []byte { return edit(t, good, pack.NamePDF, flip) }, opts, []string{
 			"application.pdf: SHA-256 does not match the manifest",
-			"application.pdf.cms: signature does not verify: ",
+			"application.pdf.cms: document_digest: ",
 			"evidence.json: document_sha256 does not match application.pdf"}},
 		{"tampered cms", func() []byte {
-			// The last bytes are the RSA signature value.
+			// The last bytes are the time-stamp token's signature value (the
+			// unsigned attributes are in DER order, the token's sorts last).
 			return edit(t, good, pack.NameCMS, func(b []byte) []byte { b[len(b)-1] ^= 1; return b })
 		}, opts, []string{
-			"application.pdf.cms: SHA-256 does not match the manifest", "application.pdf.cms: signature does not verify"}},
+			"application.pdf.cms: SHA-256 does not match the manifest", "application.pdf.cms: timestamp_signature: "}},
 		{"tampered chain", func() []byte {
 			return edit(t, good, pack.NameChain, func(b []byte) []byte { return append(b, '\n') })
 		}, opts, []string{"chain.pem: size"}},
@@ -238,6 +261,10 @@ func TestPackage(t *testing.T) {
 		}, opts, []string{`duplicate entry "application.pdf"`}},
 		{"missing file", func() []byte { return without(t, good, pack.NameChain) }, opts,
 			[]string{`missing file "chain.pem"`}},
+		{"missing card", func() []byte { return without(t, good, pack.NameCard) }, opts,
+			[]string{`missing file "card.pdf"`}},
+		{"tampered card", func() []byte { return edit(t, good, pack.NameCard, flip) }, opts,
+			[]string{"card.pdf: SHA-256 does not match the manifest"}},
 		{"zip bomb", func() []byte { return zipBomb(t, good) },
 			pack.VerifyOptions{DevicePub: env.DevicePub(), MaxEntry: 1 << 20},
 			[]string{"application.pdf: larger than the 1048576-byte limit"}},
@@ -273,8 +300,11 @@ func TestPackage(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		cmd := exec.Command("openssl", "cms", "-verify", "-binary", "-inform", "DER",
-			"-content", pack.NamePDF, "-in", pack.NameCMS, "-CAfile", pack.NameChain, "-purpose", "any", "-out", os.DevNull)
+		if err := os.WriteFile(filepath.Join(dir, "root.pem"), env.RootPEM(), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.Command("openssl", "cms", "-verify", "-binary", "-inform", "DER", "-content", pack.NamePDF,
+			"-in", pack.NameCMS, "-CAfile", "root.pem", "-certfile", pack.NameChain, "-purpose", "any", "-out", os.DevNull)
 		cmd.Dir = dir
 		if out, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("openssl cms -verify: %v\n%s", err, out)

@@ -15,16 +15,20 @@ import (
 	"strings"
 	"time"
 
-	"almatel.kz/signkiosk/app/cms"
+	"almatel.kz/signkiosk/app/cades"
 	"almatel.kz/signkiosk/app/strictjson"
 )
 
 // VerifyOptions tune Verify. Zero values take the defaults noted.
 type VerifyOptions struct {
-	// Roots are the trusted CAs. Nil trusts the self-signed root found in
-	// chain.pem, which proves integrity but not who issued the certificate;
-	// the summary says so.
+	// Roots are the trusted CAs (signer, time-stamp authority, OCSP
+	// responder). Nil trusts nothing: the signature's chains are then
+	// INDETERMINATE (Summary.Result says why), never taken from the package.
 	Roots *x509.CertPool
+	// Trust names the roots for the report.
+	Trust string
+	// At is the validation time; zero is now.
+	At time.Time
 	// DevicePub is the kiosk's device key. Nil skips the manifest signature
 	// check; the summary says so.
 	DevicePub ed25519.PublicKey
@@ -43,11 +47,25 @@ type Problem string
 type Summary struct {
 	Files          int
 	SignerCN       string
-	SignerSerial   string // certificate serial number, hex
-	SignedAt       time.Time
+	SignerSerial   string    // certificate serial number, hex
+	SignedAt       time.Time // the time stamp's genTime when there is one
 	OrderID        string
 	Trust          string // which roots the CMS was checked against
 	ManifestSigned string // "verified", or why it was not checked
+	// Result is the signature's long-term validation (its Report is the
+	// ETSI-style report); nil when the PDF or CMS is missing.
+	Result *cades.Result
+}
+
+// Indication is the package's overall result: TOTAL_FAILED when there are
+// problems, else the signature report's indication.
+func (s Summary) Indication(probs []Problem) cades.Indication {
+	switch {
+	case len(probs) > 0 || s.Result == nil:
+		return cades.TotalFailed
+	default:
+		return s.Result.Report.Indication
+	}
 }
 
 // evidenceFields are the parts of evidence.json Verify checks.
@@ -56,6 +74,7 @@ type evidenceFields struct {
 	DocumentSHA256 string    `json:"document_sha256"`
 	SubjectIIN     string    `json:"subject_iin"`
 	SignedAt       time.Time `json:"signed_at"`
+	TimeStampedAt  time.Time `json:"time_stamped_at"`
 }
 
 // Verify checks a package and returns what it could learn of it and every
@@ -145,7 +164,7 @@ func Verify(zipBytes []byte, opts VerifyOptions) (Summary, []Problem) {
 	sum.Files = len(zr.File)
 
 	checkManifest(data, opts.DevicePub, &sum, add)
-	signer := checkSignature(data, opts.Roots, &sum, add)
+	signer := checkSignature(data, opts, &sum, add)
 	checkEvidence(data, signer, &sum, add)
 	return sum, probs
 }
@@ -250,32 +269,27 @@ func isPackFile(name string) bool {
 	return false
 }
 
-// checkSignature verifies the CMS over the PDF and that signer.pem is its
-// signer; it returns the signer certificate, or nil.
-func checkSignature(data map[string][]byte, roots *x509.CertPool, sum *Summary, add func(string, ...any)) *x509.Certificate {
+// checkSignature validates the long-term CMS over the PDF (cades.Validate:
+// time stamp, OCSP proof, chains as of genTime) and that signer.pem is its
+// signer; it returns the signer certificate, or nil. Each failed check is
+// a problem; an undecided one (nothing trusted) leaves the summary
+// INDETERMINATE without being a problem of the package.
+func checkSignature(data map[string][]byte, opts VerifyOptions, sum *Summary, add func(string, ...any)) *x509.Certificate {
 	pdf, okPDF := data[NamePDF]
 	sig, okCMS := data[NameCMS]
 	if !okPDF || !okCMS {
 		return nil
 	}
-	sum.Trust = "the given CA"
-	if roots == nil {
-		chain, ok := data[NameChain]
-		if !ok {
-			return nil
+	res := cades.Validate(sig, pdf, cades.Options{Roots: opts.Roots, Trust: opts.Trust, At: opts.At})
+	sum.Result = &res
+	sum.Trust = res.Report.Trust
+	for _, c := range res.Report.Checks {
+		if c.Status == cades.Failed {
+			add("%s: %s: %s", NameCMS, c.ID, c.Reason)
 		}
-		root, err := selfSignedRoot(chain)
-		if err != nil {
-			add("%s: %v", NameChain, err)
-			return nil
-		}
-		roots = x509.NewCertPool()
-		roots.AddCert(root)
-		sum.Trust = "the package's own chain.pem root (no CA given: proves integrity, not the issuer)"
 	}
-	signer, err := cms.Verify(sig, pdf, roots)
-	if err != nil {
-		add("%s: signature does not verify: %v", NameCMS, err)
+	signer := res.Signer
+	if signer == nil {
 		return nil
 	}
 	sum.SignerCN = signer.Subject.CommonName
@@ -303,6 +317,12 @@ func checkEvidence(data map[string][]byte, signer *x509.Certificate, sum *Summar
 		return
 	}
 	sum.OrderID, sum.SignedAt = ev.OrderID, ev.SignedAt
+	if r := sum.Result; r != nil && r.Report.SigningTime != nil {
+		sum.SignedAt = *r.Report.SigningTime
+		if !ev.TimeStampedAt.Equal(*r.Report.SigningTime) {
+			add("%s: time_stamped_at is not the time stamp's genTime", NameEvidence)
+		}
+	}
 	if pdf, ok := data[NamePDF]; ok {
 		d := sha256.Sum256(pdf)
 		if !strings.EqualFold(ev.DocumentSHA256, hex.EncodeToString(d[:])) {
@@ -349,25 +369,4 @@ func parseCertPEM(b []byte) (*x509.Certificate, error) {
 		return nil, fmt.Errorf("certificate: %w", err)
 	}
 	return c, nil
-}
-
-// selfSignedRoot finds the self-signed certificate in a PEM bundle.
-func selfSignedRoot(b []byte) (*x509.Certificate, error) {
-	for {
-		var blk *pem.Block
-		blk, b = pem.Decode(b)
-		if blk == nil {
-			return nil, errors.New("no self-signed root certificate")
-		}
-		if blk.Type != "CERTIFICATE" {
-			continue
-		}
-		c, err := x509.ParseCertificate(blk.Bytes)
-		if err != nil {
-			return nil, fmt.Errorf("certificate: %w", err)
-		}
-		if bytes.Equal(c.RawIssuer, c.RawSubject) && c.CheckSignatureFrom(c) == nil {
-			return c, nil
-		}
-	}
 }

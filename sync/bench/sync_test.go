@@ -155,6 +155,7 @@ func benchHeadOffice(b *testing.B, pad int) {
 		Storage: &headoffice.FileStorage{Dir: filepath.Join(dir, "packages")}, Index: idx, Log: zerolog.Nop(),
 		DevicePubs: map[string]ed25519.PublicKey{kioskCN: env.DevicePub()},
 		LinkKey:    []byte("0123456789abcdef0123456789abcdef"),
+		Roots:      env.Roots(),
 	})
 	if err != nil {
 		b.Fatal(err)

@@ -312,6 +312,7 @@ func TestCrashExactlyOnce(t *testing.T) {
 		// checked too.
 		DevicePubs: map[string]ed25519.PublicKey{kioskCN: env.DevicePub()},
 		LinkKey:    []byte("crashtest-link-key-0123456789abcdef"),
+		Roots:      env.Roots(),
 	})
 	if err != nil {
 		t.Fatal(err)

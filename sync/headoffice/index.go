@@ -17,8 +17,12 @@ const schema = `CREATE TABLE IF NOT EXISTS packages (
 	digest      TEXT NOT NULL,   -- lowercase hex SHA-256 of the ZIP
 	size        INTEGER NOT NULL,
 	kiosk_cn    TEXT NOT NULL,   -- client certificate CN of the uploader
-	received_at TEXT NOT NULL    -- RFC 3339, UTC
+	received_at TEXT NOT NULL,   -- RFC 3339, UTC
+	report      TEXT             -- the validation report (JSON) it was accepted with
 )`
+
+// addReport brings an index made before reports were kept up to date.
+const addReport = `ALTER TABLE packages ADD COLUMN report TEXT`
 
 // OpenIndex opens (creating if needed) the receiver's own SQLite index at
 // path with the store's durability settings (WAL, synchronous=FULL,
@@ -32,6 +36,17 @@ func OpenIndex(ctx context.Context, path string) (*sql.DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("head office index: schema: %w", err)
 	}
+	var n int
+	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM pragma_table_info('packages') WHERE name = 'report'`).Scan(&n); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("head office index: schema: %w", err)
+	}
+	if n == 0 {
+		if _, err := db.ExecContext(ctx, addReport); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("head office index: add report column: %w", err)
+		}
+	}
 	return db, nil
 }
 
@@ -42,6 +57,7 @@ type Record struct {
 	Size       int64
 	KioskCN    string
 	ReceivedAt time.Time
+	Report     []byte // validation report JSON (pack.Report)
 }
 
 // lookup returns the row for id, if any.
@@ -49,8 +65,8 @@ func lookup(ctx context.Context, db *sql.DB, id string) (Record, bool, error) {
 	var r Record
 	var at string
 	err := db.QueryRowContext(ctx,
-		`SELECT id, digest, size, kiosk_cn, received_at FROM packages WHERE id = ?`, id).
-		Scan(&r.ID, &r.Digest, &r.Size, &r.KioskCN, &at)
+		`SELECT id, digest, size, kiosk_cn, received_at, report FROM packages WHERE id = ?`, id).
+		Scan(&r.ID, &r.Digest, &r.Size, &r.KioskCN, &at, &r.Report)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Record{}, false, nil
 	}
@@ -67,9 +83,9 @@ func lookup(ctx context.Context, db *sql.DB, id string) (Record, bool, error) {
 // commit is durable (synchronous=FULL) when it returns.
 func insert(ctx context.Context, db *sql.DB, r Record) (inserted bool, err error) {
 	res, err := db.ExecContext(ctx,
-		`INSERT INTO packages (id, digest, size, kiosk_cn, received_at) VALUES (?, ?, ?, ?, ?)
+		`INSERT INTO packages (id, digest, size, kiosk_cn, received_at, report) VALUES (?, ?, ?, ?, ?, ?)
 		 ON CONFLICT(id) DO NOTHING`,
-		r.ID, r.Digest, r.Size, r.KioskCN, r.ReceivedAt.UTC().Format(time.RFC3339Nano))
+		r.ID, r.Digest, r.Size, r.KioskCN, r.ReceivedAt.UTC().Format(time.RFC3339Nano), nullable(r.Report))
 	if err != nil {
 		return false, fmt.Errorf("index insert %s: %w", r.ID, err)
 	}
@@ -78,4 +94,12 @@ func insert(ctx context.Context, db *sql.DB, r Record) (inserted bool, err error
 		return false, fmt.Errorf("index insert %s: %w", r.ID, err)
 	}
 	return n == 1, nil
+}
+
+// nullable stores an absent report as NULL rather than an empty string.
+func nullable(b []byte) any {
+	if b == nil {
+		return nil
+	}
+	return string(b)
 }

@@ -63,7 +63,8 @@ func TestUploadMemoryBounded(t *testing.T) {
 	}
 	const maxSize = 8 << 20
 	env := packtest.NewEnv(t)
-	pdf := make([]byte, 15<<19)
+	// The card embeds the PDF again: a 3.75 MiB PDF makes a 7.5 MiB package.
+	pdf := make([]byte, 15<<18)
 	copy(pdf, "%PDF-1.7 application\n%")
 	rand.Read(pdf[32:]) // incompressible, as a real PDF's streams are
 	big := env.Build(t, packtest.Files(t, env.Sign(t, testIIN, pdf)))
@@ -71,7 +72,7 @@ func TestUploadMemoryBounded(t *testing.T) {
 	if len(big) > maxSize {
 		t.Fatalf("package %d bytes, over the test's MaxSize", len(big))
 	}
-	f := newFixture(t, options{maxSize: maxSize, maxInFlight: 4,
+	f := newFixture(t, options{roots: env.Roots(), maxSize: maxSize, maxInFlight: 4,
 		devicePubs: map[string]ed25519.PublicKey{kioskID: env.DevicePub()}})
 	const n = 8
 	clients := make([]*http.Client, n)

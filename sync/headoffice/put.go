@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/hmac"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -124,7 +125,7 @@ func (s *Server) put(w http.ResponseWriter, r *http.Request) {
 	if !s.verify(ctx, w, log, cn, body) {
 		return
 	}
-	s.store(ctx, w, log, Record{ID: id, Digest: digest, Size: body.size, KioskCN: cn}, body)
+	s.store(ctx, w, log, Record{ID: id, Digest: digest, Size: body.size, KioskCN: cn, Report: body.report}, body)
 }
 
 // verify runs pack.Verify on the spooled body once its weight fits in
@@ -150,21 +151,33 @@ func (s *Server) verify(ctx context.Context, w http.ResponseWriter, log zerolog.
 		s.notStored(w, log, fmt.Errorf("read spooled body: %w", err))
 		return false
 	}
-	opts := pack.VerifyOptions{Roots: s.cfg.Roots, MaxTotal: s.cfg.MaxSize}
+	opts := pack.VerifyOptions{Roots: s.cfg.Roots, Trust: "head office roots", MaxTotal: s.cfg.MaxSize, At: s.cfg.Now()}
 	if pub, ok := s.cfg.DevicePubs[cn]; ok {
 		opts.DevicePub = pub
 	}
-	_, probs := pack.Verify(zipBytes, opts)
-	if len(probs) == 0 {
+	sum, probs := pack.Verify(zipBytes, opts)
+	report := sum.Report(probs)
+	if report.Passed() {
+		if b, err := json.Marshal(report); err == nil {
+			body.report = b
+		}
 		return true
 	}
 	lines := make([]string, len(probs))
 	for i, p := range probs {
 		lines[i] = string(p)
 	}
+	check := "package"
+	if c := report.Failing(); c != nil {
+		check = c.ID
+	}
+	if len(lines) == 0 {
+		lines = []string{report.Reason} // INDETERMINATE: not long-term valid either
+	}
 	// Problem lines name files and checks, never personal data.
-	log.Warn().Int("problems", len(lines)).Msg("package refused: invalid")
-	writeJSON(w, http.StatusUnprocessableEntity, ErrorBody{Error: CodeInvalidPackage, Message: "the package does not verify", Problems: lines})
+	log.Warn().Int("problems", len(lines)).Str("check", check).Str("indication", string(report.Indication)).Msg("package refused: invalid")
+	writeJSON(w, http.StatusUnprocessableEntity, ErrorBody{Error: CodeInvalidPackage,
+		Message: "the package is not long-term valid: " + report.Reason, Problems: lines, Check: check})
 	return false
 }
 

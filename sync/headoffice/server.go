@@ -28,6 +28,8 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/rs/zerolog"
+
+	"almatel.kz/signkiosk/app/pack"
 )
 
 // Defaults for Config's zero values.
@@ -54,8 +56,9 @@ type Config struct {
 	// When a kiosk's key is known its package's manifest signature must
 	// verify; otherwise it is not checked (the mTLS identity still is).
 	DevicePubs map[string]ed25519.PublicKey
-	// Roots, when set, are the CAs a package's signing certificate must
-	// chain to; nil checks up to the package's own root (see pack.Verify).
+	// Roots are the trusted CAs every package's long-term signature is
+	// validated against (signer, time-stamp authority, OCSP responder);
+	// required: nothing is taken on the package's word.
 	Roots *x509.CertPool
 	// LinkKey is the HMAC key of download links (at least 16 bytes).
 	LinkKey []byte
@@ -121,6 +124,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.Index == nil {
 		return nil, errors.New("head office: no index database")
+	}
+	if cfg.Roots == nil {
+		return nil, errors.New("head office: no trusted roots (the national CA's, PEM)")
 	}
 	if len(cfg.LinkKey) < minLinkKey {
 		return nil, fmt.Errorf("head office: link key shorter than %d bytes", minLinkKey)
@@ -197,6 +203,8 @@ type ErrorBody struct {
 	Error    string   `json:"error"`
 	Message  string   `json:"message"`
 	Problems []string `json:"problems,omitempty"`
+	// Check names the validation check that refused a package (422).
+	Check string `json:"check,omitempty"`
 }
 
 // PutResult is the JSON body of a 200 or 201 answer to a PUT.
@@ -313,16 +321,40 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request) {
 	}
 	defer rc.Close()
 	h := w.Header()
-	h.Set("Content-Type", "application/zip")
-	h.Set("Content-Disposition", `attachment; filename="`+id+`.zip"`)
-	h.Set("Content-Length", strconv.FormatInt(rec.Size, 10))
 	h.Set("Cache-Control", "private, no-store")
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("X-Content-Type-Options", "nosniff")
+	if q.Get("format") == "zip" {
+		h.Set("Content-Type", "application/zip")
+		h.Set("Content-Disposition", `attachment; filename="`+id+`.zip"`)
+		h.Set("Content-Length", strconv.FormatInt(rec.Size, 10))
+		w.WriteHeader(http.StatusOK)
+		if _, err := io.Copy(w, rc); err != nil {
+			log.Warn().Err(err).Msg("download interrupted")
+			return
+		}
+		log.Info().Str("format", "zip").Msg("package downloaded")
+		return
+	}
+	// The link's default is the electronic-document card, the one PDF any
+	// phone opens; it carries the signed application and its CMS inside.
+	zipBytes, err := io.ReadAll(io.LimitReader(rc, s.cfg.MaxSize+1))
+	var cardPDF []byte
+	if err == nil {
+		cardPDF, err = pack.File(zipBytes, pack.NameCard)
+	}
+	if err != nil {
+		log.Error().Err(err).Msg("download failed: no card in the stored package")
+		s.fail(w, http.StatusInternalServerError, CodeInternal, "try again later")
+		return
+	}
+	h.Set("Content-Type", "application/pdf")
+	h.Set("Content-Disposition", `inline; filename="`+id+`.pdf"`)
+	h.Set("Content-Length", strconv.Itoa(len(cardPDF)))
 	w.WriteHeader(http.StatusOK)
-	if _, err := io.Copy(w, rc); err != nil {
+	if _, err := w.Write(cardPDF); err != nil {
 		log.Warn().Err(err).Msg("download interrupted")
 		return
 	}
-	log.Info().Msg("package downloaded")
+	log.Info().Str("format", "card").Msg("package downloaded")
 }

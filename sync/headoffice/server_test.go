@@ -63,6 +63,8 @@ type options struct {
 	rateGrace, readStall time.Duration
 	storage              func(*FileStorage) Storage // wraps the file storage
 	spoolDir             string
+	// roots the packages' signatures must chain to; nil trusts nothing.
+	roots *x509.CertPool
 }
 
 func newFixture(t *testing.T, o options) *fixture {
@@ -85,7 +87,12 @@ func newFixture(t *testing.T, o options) *fixture {
 	if o.storage != nil {
 		st = o.storage(f.st)
 	}
+	roots := o.roots
+	if roots == nil {
+		roots = x509.NewCertPool()
+	}
 	f.srv, err = New(Config{
+		Roots:   roots,
 		Storage: st, Index: f.db, Log: logging.New(f.logs, zerolog.DebugLevel),
 		Now:     func() time.Time { return time.Unix(0, f.now.Load()) },
 		MaxSize: o.maxSize, DevicePubs: o.devicePubs, MaxInFlight: o.maxInFlight,
@@ -167,6 +174,7 @@ type packages struct {
 	env           *packtest.Env
 	good, other   []byte
 	unsigned      []byte
+	shortSig      []byte
 	tamperedPDF   []byte
 	otherKioskKey []byte
 }
@@ -182,6 +190,9 @@ func buildPackages(t *testing.T) packages {
 	f2.Evidence = packtest.Evidence(t, s, func(m map[string]any) { m["kiosk"] = "K-02" })
 	p.other = env.Build(t, f2)
 	p.unsigned = dropEntry(t, p.good, pack.NameManifestSig)
+	f4 := files
+	f4.CMS = s.BES // the provider's signature alone: CAdES-BES, not long-term
+	p.shortSig = env.Build(t, f4)
 	f3 := files
 	f3.PDF = append(bytes.Clone(files.PDF), " tampered"...)
 	p.tamperedPDF = env.Build(t, f3)
@@ -238,7 +249,7 @@ func TestHealth(t *testing.T) {
 
 func TestPutCreatedThenHeldThenConflict(t *testing.T) {
 	p := buildPackages(t)
-	f := newFixture(t, options{devicePubs: map[string]ed25519.PublicKey{kioskID: p.env.DevicePub()}})
+	f := newFixture(t, options{roots: p.env.Roots(), devicePubs: map[string]ed25519.PublicKey{kioskID: p.env.DevicePub()}})
 	if code, eb := f.put(packageID, p.good, ContentDigest(p.good)); code != http.StatusCreated {
 		t.Fatalf("first PUT: %d %+v", code, eb)
 	}
@@ -270,6 +281,12 @@ func TestPutCreatedThenHeldThenConflict(t *testing.T) {
 		!rec.ReceivedAt.Equal(time.Unix(0, f.now.Load())) {
 		t.Errorf("index row %+v", rec)
 	}
+	// The validation report is kept with the row.
+	var report pack.Report
+	if err := json.Unmarshal(rec.Report, &report); err != nil || !report.Passed() || len(report.Checks) != 16 ||
+		report.Package.ManifestSignature != "verified" || strings.Contains(string(rec.Report), testIIN) {
+		t.Errorf("stored report %v: %s", err, rec.Report)
+	}
 	// A conflict on the storage side (body there, index lost) is refused too.
 	if _, err := f.db.Exec(`DELETE FROM packages`); err != nil {
 		t.Fatal(err)
@@ -285,7 +302,7 @@ func TestPutCreatedThenHeldThenConflict(t *testing.T) {
 
 func TestPutBadDigest(t *testing.T) {
 	p := buildPackages(t)
-	f := newFixture(t, options{})
+	f := newFixture(t, options{roots: p.env.Roots()})
 	for name, digest := range map[string]string{
 		"missing":   "",
 		"wrong":     ContentDigest(p.other),
@@ -307,7 +324,7 @@ func TestPutBadDigest(t *testing.T) {
 
 func TestPutTooLarge(t *testing.T) {
 	p := buildPackages(t)
-	f := newFixture(t, options{maxSize: int64(len(p.good)) - 1})
+	f := newFixture(t, options{roots: p.env.Roots(), maxSize: int64(len(p.good)) - 1})
 	if code, eb := f.put(packageID, p.good, ContentDigest(p.good)); code != http.StatusRequestEntityTooLarge || eb.Error != CodeTooLarge {
 		t.Errorf("with Content-Length: %d %+v", code, eb)
 	}
@@ -330,7 +347,7 @@ func TestPutTooLarge(t *testing.T) {
 
 func TestPutInvalidPackage(t *testing.T) {
 	p := buildPackages(t)
-	f := newFixture(t, options{devicePubs: map[string]ed25519.PublicKey{kioskID: p.env.DevicePub()}})
+	f := newFixture(t, options{roots: p.env.Roots(), devicePubs: map[string]ed25519.PublicKey{kioskID: p.env.DevicePub()}})
 	truncated := p.good[:len(p.good)/2]
 	flipped := bytes.Clone(p.good)
 	flipped[len(flipped)/3] ^= 0xff
@@ -341,6 +358,7 @@ func TestPutInvalidPackage(t *testing.T) {
 		"unsigned":     p.unsigned,
 		"tampered pdf": p.tamperedPDF,
 		"foreign key":  p.otherKioskKey,
+		"short sig":    p.shortSig,
 		"empty":        {},
 	} {
 		code, eb := f.put(packageID, body, ContentDigest(body))
@@ -354,13 +372,34 @@ func TestPutInvalidPackage(t *testing.T) {
 			}
 		}
 	}
+	// The refusal names the check that failed.
+	if _, eb := f.put(packageID, p.shortSig, ContentDigest(p.shortSig)); eb.Check != "timestamp_present" ||
+		!strings.Contains(eb.Message, "not long-term valid") {
+		t.Errorf("short signature: %+v", eb)
+	}
+	if _, eb := f.put(packageID, p.tamperedPDF, ContentDigest(p.tamperedPDF)); eb.Check != "document_digest" {
+		t.Errorf("tampered pdf: %+v", eb)
+	}
 	f.assertNothingStored(packageID)
 	f.assertNoPII()
 }
 
+// A head office that trusts other roots refuses even a good package, and
+// says which check: nothing is taken on the package's word.
+func TestPutRefusedUnderForeignRoots(t *testing.T) {
+	p := buildPackages(t)
+	foreign := packtest.NewEnv(t)
+	f := newFixture(t, options{roots: foreign.Roots()})
+	code, eb := f.put(packageID, p.good, ContentDigest(p.good))
+	if code != http.StatusUnprocessableEntity || eb.Check != "timestamp_tsa_chain" {
+		t.Fatalf("%d %+v", code, eb)
+	}
+	f.assertNothingStored(packageID)
+}
+
 func TestPutBadRequestAndAuth(t *testing.T) {
 	p := buildPackages(t)
-	f := newFixture(t, options{})
+	f := newFixture(t, options{roots: p.env.Roots()})
 	for _, id := range []string{"not-a-uuid", strings.ToUpper(packageID), "{" + packageID + "}"} {
 		if code, eb := f.put(url.PathEscape(id), p.good, ContentDigest(p.good)); code != http.StatusBadRequest || eb.Error != CodeBadRequest {
 			t.Errorf("id %q: %d %+v", id, code, eb)
@@ -399,7 +438,7 @@ func TestTLSRefusesMissingOrForeignClientCert(t *testing.T) {
 
 func TestDownloadLink(t *testing.T) {
 	p := buildPackages(t)
-	f := newFixture(t, options{})
+	f := newFixture(t, options{roots: p.env.Roots()})
 	if code, eb := f.put(packageID, p.good, ContentDigest(p.good)); code != http.StatusCreated {
 		t.Fatalf("PUT: %d %+v", code, eb)
 	}
@@ -421,12 +460,25 @@ func TestDownloadLink(t *testing.T) {
 		}
 		return resp, b
 	}
+	// The link gives the electronic-document card, the one PDF a phone
+	// opens; &format=zip the whole package.
 	resp, body := get(link)
-	if resp.StatusCode != 200 || !bytes.Equal(body, p.good) {
+	card, err := pack.File(p.good, pack.NameCard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != 200 || !bytes.Equal(body, card) {
 		t.Fatalf("download: %d, %d bytes", resp.StatusCode, len(body))
 	}
+	if ct, cd := resp.Header.Get("Content-Type"), resp.Header.Get("Content-Disposition"); ct != "application/pdf" || !strings.HasPrefix(cd, "inline") {
+		t.Errorf("card headers: %q %q", ct, cd)
+	}
+	resp, body = get(link + "&format=zip")
+	if resp.StatusCode != 200 || !bytes.Equal(body, p.good) {
+		t.Fatalf("zip download: %d, %d bytes", resp.StatusCode, len(body))
+	}
 	if ct, cd := resp.Header.Get("Content-Type"), resp.Header.Get("Content-Disposition"); ct != "application/zip" || !strings.HasPrefix(cd, "attachment") {
-		t.Errorf("headers: %q %q", ct, cd)
+		t.Errorf("zip headers: %q %q", ct, cd)
 	}
 
 	u, _ := url.Parse(link)
@@ -486,7 +538,7 @@ func TestDownloadLink(t *testing.T) {
 // no visible package; the kiosk's retry then stores it.
 func TestStorageFailureLeavesNothingVisible(t *testing.T) {
 	p := buildPackages(t)
-	f := newFixture(t, options{})
+	f := newFixture(t, options{roots: p.env.Roots()})
 	f.st.beforeLink = func() error { return errors.New("simulated crash before rename") }
 	if code, eb := f.put(packageID, p.good, ContentDigest(p.good)); code != http.StatusInternalServerError || eb.Error != CodeInternal {
 		t.Fatalf("failing storage: %d %+v", code, eb)
@@ -514,7 +566,7 @@ func TestStorageFailureLeavesNothingVisible(t *testing.T) {
 // indexes it and answers 201 (the kiosk never got an answer before).
 func TestCrashBeforeIndexRow(t *testing.T) {
 	p := buildPackages(t)
-	f := newFixture(t, options{})
+	f := newFixture(t, options{roots: p.env.Roots()})
 	created, err := f.st.Put(context.Background(), packageID, digestHex(p.good), bytes.NewReader(p.good), int64(len(p.good)))
 	if err != nil || !created {
 		t.Fatalf("direct Put: %v %v", created, err)
@@ -578,11 +630,13 @@ func TestNewChecksConfig(t *testing.T) {
 	}
 	defer db.Close()
 	key := []byte("0123456789abcdef")
+	roots := x509.NewCertPool()
 	for name, c := range map[string]Config{
-		"no storage": {Index: db, LinkKey: key},
-		"no index":   {Storage: &FileStorage{}, LinkKey: key},
-		"short key":  {Storage: &FileStorage{}, Index: db, LinkKey: key[:8]},
-		"memory below one package": {Storage: &FileStorage{}, Index: db, LinkKey: key,
+		"no storage": {Index: db, LinkKey: key, Roots: roots},
+		"no index":   {Storage: &FileStorage{}, LinkKey: key, Roots: roots},
+		"short key":  {Storage: &FileStorage{}, Index: db, LinkKey: key[:8], Roots: roots},
+		"no roots":   {Storage: &FileStorage{}, Index: db, LinkKey: key},
+		"memory below one package": {Storage: &FileStorage{}, Index: db, LinkKey: key, Roots: roots,
 			MaxSize: 1 << 20, MaxMemory: 4 << 20},
 	} {
 		if _, err := New(c); err == nil {
@@ -605,7 +659,7 @@ func TestConcurrentPuts(t *testing.T) {
 	// Most wait for a slot. All come from one kiosk: the per-kiosk limit is
 	// set above n, or whichever overlap past it would get 429 (a flake:
 	// how many overlap depends on timing); TestPerKioskLimit tests it.
-	f := newFixture(t, options{maxInFlight: 2, maxPerKiosk: n})
+	f := newFixture(t, options{roots: p.env.Roots(), maxInFlight: 2, maxPerKiosk: n})
 	codes := make([]int, n)
 	var wg sync.WaitGroup
 	for i := range n {

@@ -115,7 +115,7 @@ func TestSlowSendersDoNotStarveOthers(t *testing.T) {
 	// The progress rule is shrunk so the test takes seconds: after 3 s a
 	// body must average 64 B/s, and no read may wait 2 s. The senders send
 	// at most 4 B/s; a normal upload sends its body at once.
-	f := newFixture(t, options{maxInFlight: 1, minRate: 64, rateGrace: 3 * time.Second, readStall: 2 * time.Second})
+	f := newFixture(t, options{roots: p.env.Roots(), maxInFlight: 1, minRate: 64, rateGrace: 3 * time.Second, readStall: 2 * time.Second})
 	var slow []*rawUpload
 	for i := range 4 { // one byte every 250 ms, for ever (100 kB at 4 B/s)
 		slow = append(slow, f.slowUpload(fmt.Sprintf("SLOW-%d", i), fmt.Sprintf("1b7f3c2e-5a61-4d8e-9c1a-2f3e4d5c6b%02x", i), 100_000, 0, 250*time.Millisecond))
@@ -163,7 +163,7 @@ func TestSlowSendersDoNotStarveOthers(t *testing.T) {
 func TestPerKioskLimit(t *testing.T) {
 	p := buildPackages(t)
 	// A long grace: the stalled uploads stay until the test closes them.
-	f := newFixture(t, options{maxPerKiosk: 2, rateGrace: time.Hour, readStall: time.Hour})
+	f := newFixture(t, options{roots: p.env.Roots(), maxPerKiosk: 2, rateGrace: time.Hour, readStall: time.Hour})
 	held := []*rawUpload{
 		f.slowUpload(kioskID, "1b7f3c2e-5a61-4d8e-9c1a-2f3e4d5c6b7a", 100_000, 0, 0),
 		f.slowUpload(kioskID, "2b7f3c2e-5a61-4d8e-9c1a-2f3e4d5c6b7a", 100_000, 0, 0),

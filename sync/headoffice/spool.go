@@ -25,6 +25,8 @@ type spooled struct {
 	size int64
 	sum  [sha256.Size]byte
 	name string // to remove on close; "" once unlinked
+	// report is the validation report the body passed with, for its row.
+	report []byte
 }
 
 func (sp *spooled) Close() error {

@@ -1,5 +1,6 @@
 // Package kiosktest assembles a real kiosk core for tests: the provider
-// simulator over HTTP, the runner, a ticket gate on SQLite in a temp dir, the
+// simulator and its national CA (TSA, OCSP) over HTTP, the runner with the
+// real sealer, a ticket gate on SQLite in a temp dir, the
 // folder store (or the outbox in the same database), the storage probe, and
 // a log buffer to grep for personal data.
 package kiosktest
@@ -9,7 +10,6 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"database/sql"
-	"net/http/httptest"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -22,6 +22,7 @@ import (
 	"almatel.kz/signkiosk/app/logging/logtest"
 	"almatel.kz/signkiosk/app/provider"
 	"almatel.kz/signkiosk/app/provider/sim"
+	"almatel.kz/signkiosk/app/provider/sim/simtest"
 	"almatel.kz/signkiosk/app/session"
 	"almatel.kz/signkiosk/app/store"
 	"almatel.kz/signkiosk/app/ticket"
@@ -57,11 +58,13 @@ type Options struct {
 	WrapStore    func(kiosk.Store) kiosk.Store
 	WrapCamera   func(kiosk.Capturer) kiosk.Capturer
 	WrapTickets  func(kiosk.TicketGate) kiosk.TicketGate
+	WrapSealer   func(kiosk.Sealer) kiosk.Sealer
 }
 
 // Rig is a running kiosk core.
 type Rig struct {
 	Sim       *sim.Simulator
+	NCA       *simtest.Server // the simulated national CA and its roots
 	Runner    *kiosk.Runner
 	TicketKey ed25519.PrivateKey
 	Log       *LogBuffer
@@ -90,12 +93,8 @@ func New(t testing.TB, o Options) *Rig {
 	}
 	logBuf := &LogBuffer{}
 	log := logging.New(logBuf, zerolog.DebugLevel)
-	s, err := sim.New(sim.Config{APIKey: "test-key", Log: log, SlowDelay: o.SlowDelay})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(s)
-	t.Cleanup(srv.Close)
+	srv := simtest.Start(t, sim.Config{APIKey: "test-key", Log: log, SlowDelay: o.SlowDelay})
+	s := srv.Sim
 	pub, priv, err := ed25519.GenerateKey(nil)
 	if err != nil {
 		t.Fatal(err)
@@ -157,6 +156,10 @@ func New(t testing.TB, o Options) *Rig {
 	if o.WrapCamera != nil {
 		cam = o.WrapCamera(cam)
 	}
+	var sealer kiosk.Sealer = srv.Sealer(o.Now)
+	if o.WrapSealer != nil {
+		sealer = o.WrapSealer(sealer)
+	}
 	var gate kiosk.TicketGate = kiosk.Gate{Verifier: ticket.Verifier{PublicKey: pub, Office: Office, Skew: time.Minute}, Ledger: ledger}
 	if o.WrapTickets != nil {
 		gate = o.WrapTickets(gate)
@@ -170,6 +173,7 @@ func New(t testing.TB, o Options) *Rig {
 		Tickets:  gate,
 		Store:    st,
 		Docs:     docs,
+		Sealer:   sealer,
 		Tick:     o.Tick,
 		Storage:  probe,
 	})
@@ -177,7 +181,7 @@ func New(t testing.TB, o Options) *Rig {
 	done := make(chan struct{})
 	go func() { r.Run(ctx); close(done) }()
 	t.Cleanup(func() { cancel(); <-done })
-	return &Rig{Sim: s, Runner: r, TicketKey: priv, Log: logBuf, Logger: log, SignedDir: signed,
+	return &Rig{Sim: s, NCA: srv, Runner: r, TicketKey: priv, Log: logBuf, Logger: log, SignedDir: signed,
 		DB: db, DBPath: dbPath, Outbox: ob, now: o.Now}
 }
 
