@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"flag"
 	"fmt"
@@ -25,12 +26,17 @@ import (
 	"almatel.kz/signkiosk/sync/pki"
 )
 
-const headOfficeUsage = `usage: signkiosk headoffice --data DIR [--listen ADDR] [--download-listen ADDR] [--kiosk ID]
+const headOfficeUsage = `usage: signkiosk headoffice --data DIR --roots FILE [--listen ADDR] [--download-listen ADDR] [--kiosk ID]
 
 Run the reference head-office receiver. Kiosks PUT signed packages to
 https://LISTEN/v1/packages/{id} with a client certificate from the demo CA
-kept in DIR/pki (made on first run); subscribers download them over
-http://DOWNLOAD-LISTEN/v1/p/{id} with an expiring signed link. The download
+kept in DIR/pki (made on first run). Every package is verified as
+'signkiosk verify' does, its long-term signature against the --roots (the
+national CA's); one that is not long-term valid is refused with 422 naming
+the failed check, and the report of an accepted one is kept in its index
+row. Subscribers download the electronic-document card over
+http://DOWNLOAD-LISTEN/v1/p/{id} with an expiring signed link (the whole
+ZIP with &format=zip). The download
 listener is plain HTTP for loopback demos: put a TLS-terminating proxy in
 front of it anywhere else. Prints the CA and the --kiosk client certificate
 paths, then serves until interrupted.
@@ -55,6 +61,7 @@ func runHeadOffice(ctx context.Context, args []string, stdout, stderr io.Writer)
 	maxPerKiosk := fs.Int("max-per-kiosk", headoffice.DefaultMaxPerKiosk, "uploads one kiosk may have in flight (`n`); more get 429")
 	minRate := fs.Int64("min-rate", headoffice.DefaultMinRate, "slowest average upload `rate` in bytes/s after a 10 s grace; slower ones get 408")
 	linkTTL := fs.Duration("link-ttl", headoffice.DefaultLinkTTL, "download link `lifetime`")
+	rootsPath := fs.String("roots", "", "trusted root certificates `file` (PEM) every package's long-term signature must chain to (required)")
 	devicePubs := map[string]ed25519.PublicKey{}
 	fs.Func("device-pub", "`KIOSK=FILE`: require packages from KIOSK to carry a manifest signed by this key (repeatable)", func(v string) error {
 		id, path, ok := strings.Cut(v, "=")
@@ -89,14 +96,22 @@ func runHeadOffice(ctx context.Context, args []string, stdout, stderr io.Writer)
 	case *dataDir == "":
 		fmt.Fprintln(stderr, "headoffice: --data DIR is required")
 		return 2
+	case *rootsPath == "":
+		fmt.Fprintln(stderr, "headoffice: --roots FILE is required (the national CA's roots, PEM: nothing is trusted by default)")
+		return 2
 	case *maxSize <= 0 || *linkTTL <= 0 || *maxMemory < 0 || *maxPerKiosk <= 0 || *minRate <= 0:
 		fmt.Fprintln(stderr, "headoffice: --max-size, --max-memory, --max-per-kiosk, --min-rate and --link-ttl must be positive")
+		return 2
+	}
+	roots, err := loadCAFile(*rootsPath)
+	if err != nil {
+		fmt.Fprintf(stderr, "headoffice: %v\n", err)
 		return 2
 	}
 	if err := serveHeadOffice(ctx, headOfficeFlags{
 		listen: *listen, dlListen: *dlListen, dataDir: *dataDir, kiosk: *kiosk,
 		maxSize: *maxSize, maxMemory: *maxMemory, maxPerKiosk: *maxPerKiosk, minRate: *minRate,
-		linkTTL: *linkTTL, devicePubs: devicePubs,
+		linkTTL: *linkTTL, devicePubs: devicePubs, roots: roots,
 	}, stdout, stderr); err != nil {
 		fmt.Fprintf(stderr, "headoffice: %v\n", err)
 		return 1
@@ -110,6 +125,7 @@ type headOfficeFlags struct {
 	maxPerKiosk                      int
 	linkTTL                          time.Duration
 	devicePubs                       map[string]ed25519.PublicKey
+	roots                            *x509.CertPool
 }
 
 func serveHeadOffice(ctx context.Context, f headOfficeFlags, stdout, stderr io.Writer) error {
@@ -138,7 +154,7 @@ func serveHeadOffice(ctx context.Context, f headOfficeFlags, stdout, stderr io.W
 	srv, err := headoffice.New(headoffice.Config{
 		Storage: st, Index: db, Log: logging.New(logging.Console(stderr), zerolog.InfoLevel), Now: time.Now,
 		MaxSize: f.maxSize, MaxMemory: f.maxMemory, MaxPerKiosk: f.maxPerKiosk, MinRate: f.minRate,
-		DevicePubs: f.devicePubs, LinkKey: linkKey, LinkTTL: f.linkTTL,
+		DevicePubs: f.devicePubs, LinkKey: linkKey, LinkTTL: f.linkTTL, Roots: f.roots,
 	})
 	if err != nil {
 		return err

@@ -22,16 +22,27 @@ import (
 
 func TestHeadOfficeCommandBadFlags(t *testing.T) {
 	dir := t.TempDir()
+	roots := filepath.Join(dir, "roots.pem")
+	if err := os.WriteFile(roots, packtest.NewEnv(t).RootPEM(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	notPEM := filepath.Join(dir, "junk.pem")
+	if err := os.WriteFile(notPEM, []byte("junk"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	for name, args := range map[string][]string{
-		"unknown flag":    {"--nope", "--data", dir},
-		"no data":         {"--listen", "127.0.0.1:0"},
-		"positional":      {"--data", dir, "extra"},
-		"bad duration":    {"--data", dir, "--link-ttl", "soon"},
-		"bad device pub":  {"--data", dir, "--device-pub", "K1"},
-		"zero size":       {"--data", dir, "--max-size", "0"},
-		"negative memory": {"--data", dir, "--max-memory", "-1"},
-		"zero per kiosk":  {"--data", dir, "--max-per-kiosk", "0"},
-		"zero rate":       {"--data", dir, "--min-rate", "0"},
+		"unknown flag":    {"--nope", "--data", dir, "--roots", roots},
+		"no data":         {"--listen", "127.0.0.1:0", "--roots", roots},
+		"no roots":        {"--data", dir},
+		"roots not PEM":   {"--data", dir, "--roots", notPEM},
+		"roots missing":   {"--data", dir, "--roots", filepath.Join(dir, "nope.pem")},
+		"positional":      {"--data", dir, "--roots", roots, "extra"},
+		"bad duration":    {"--data", dir, "--roots", roots, "--link-ttl", "soon"},
+		"bad device pub":  {"--data", dir, "--roots", roots, "--device-pub", "K1"},
+		"zero size":       {"--data", dir, "--roots", roots, "--max-size", "0"},
+		"negative memory": {"--data", dir, "--roots", roots, "--max-memory", "-1"},
+		"zero per kiosk":  {"--data", dir, "--roots", roots, "--max-per-kiosk", "0"},
+		"zero rate":       {"--data", dir, "--roots", roots, "--min-rate", "0"},
 	} {
 		var out, errOut bytes.Buffer
 		code := runHeadOffice(context.Background(), args, &out, &errOut)
@@ -46,7 +57,7 @@ func TestHeadOfficeCommandBadFlags(t *testing.T) {
 	// Too little memory for one package: refused before serving, one line.
 	out.Reset()
 	errOut.Reset()
-	code := runHeadOffice(context.Background(), []string{"--data", dir, "--listen", "127.0.0.1:0", "--download-listen", "127.0.0.1:0",
+	code := runHeadOffice(context.Background(), []string{"--data", dir, "--roots", roots, "--listen", "127.0.0.1:0", "--download-listen", "127.0.0.1:0",
 		"--max-size", "1048576", "--max-memory", "1048576"}, &out, &errOut)
 	if code != 1 || strings.Count(errOut.String(), "\n") != 1 || !strings.Contains(errOut.String(), "max memory") {
 		t.Errorf("memory below one package: exit %d, stderr %q", code, errOut.String())
@@ -66,6 +77,10 @@ func TestHeadOfficeCommandServes(t *testing.T) {
 		t.Fatal(err)
 	}
 	data := filepath.Join(dir, "ho")
+	roots := filepath.Join(dir, "roots.pem")
+	if err := os.WriteFile(roots, env.RootPEM(), 0o600); err != nil {
+		t.Fatal(err)
+	}
 
 	limit := debug.SetMemoryLimit(-1)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -74,7 +89,7 @@ func TestHeadOfficeCommandServes(t *testing.T) {
 	done := make(chan int, 1)
 	go func() {
 		done <- runHeadOffice(ctx, []string{"--listen", "127.0.0.1:0", "--download-listen", "127.0.0.1:0",
-			"--data", data, "--kiosk", "ALM-001-K1", "--device-pub", "ALM-001-K1=" + pubPath}, &out, &errOut)
+			"--data", data, "--roots", roots, "--kiosk", "ALM-001-K1", "--device-pub", "ALM-001-K1=" + pubPath}, &out, &errOut)
 	}()
 	keyLine := regexp.MustCompile(`kiosk ALM-001-K1 key: (\S+)`)
 	deadline := time.Now().Add(20 * time.Second)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/tls"
+	"crypto/x509"
 	"flag"
 	"fmt"
 	"io"
@@ -20,6 +21,7 @@ import (
 	"almatel.kz/signkiosk/app/demo"
 	"almatel.kz/signkiosk/app/kiosk"
 	"almatel.kz/signkiosk/app/logging"
+	"almatel.kz/signkiosk/app/ncasim"
 	"almatel.kz/signkiosk/app/pack"
 	"almatel.kz/signkiosk/app/provider"
 	"almatel.kz/signkiosk/app/session"
@@ -168,6 +170,8 @@ func assemble(cfg config.Config, stdout, stderr io.Writer, wrap func(kiosk.Provi
 	providerURL, apiKey := cfg.Provider.URL, ""
 	headURL, link := cfg.Sync.HeadOfficeURL, func(id string) string { return cfg.Store.LinkBase + id }
 	var syncTLS *tls.Config
+	tsaURL, ocspURL := cfg.NCA.TSAURL, cfg.NCA.OCSPURL
+	var roots *x509.CertPool
 	if cfg.Demo {
 		env, err := demo.Start(cfg.DataDir, cfg.Office, time.Now, log)
 		if err != nil {
@@ -176,7 +180,14 @@ func assemble(cfg config.Config, stdout, stderr io.Writer, wrap func(kiosk.Provi
 		k.demo = env
 		k.closers = append(k.closers, func() { env.Close(context.Background()) })
 		pub, providerURL, apiKey = env.TicketPub, env.ProviderURL, demo.APIKey
-		ho, err := demo.StartHeadOffice(cfg.DataDir, cfg.KioskID, deviceKey.Public().(ed25519.PublicKey), time.Now, log)
+		tsaURL, ocspURL = env.NCAURL+ncasim.PathTSP, env.NCAURL+ncasim.PathOCSP
+		if err := keepDemoRoot(cfg.NCA.Roots, env.RootPEM); err != nil {
+			return fail(err)
+		}
+		if roots, err = loadRoots(cfg.NCA.Roots); err != nil {
+			return fail(err)
+		}
+		ho, err := demo.StartHeadOffice(cfg.DataDir, cfg.KioskID, deviceKey.Public().(ed25519.PublicKey), roots, time.Now, log)
 		if err != nil {
 			return fail(err)
 		}
@@ -202,6 +213,9 @@ func assemble(cfg config.Config, stdout, stderr io.Writer, wrap func(kiosk.Provi
 		}
 		if syncTLS, err = pki.ClientTLS(cfg.Sync.CACert, cfg.Sync.ClientCert, cfg.Sync.ClientKey); err != nil {
 			return fail(config.Fault(fmt.Errorf("sync: %w", err)))
+		}
+		if roots, err = loadRoots(cfg.NCA.Roots); err != nil {
+			return fail(err)
 		}
 	}
 
@@ -260,6 +274,7 @@ func assemble(cfg config.Config, stdout, stderr io.Writer, wrap func(kiosk.Provi
 		Store: kiosk.PackageStore{KioskID: cfg.KioskID, Version: version, DeviceKey: deviceKey,
 			Sink: outboxSink{ob: ob, delivered: k.upload.Trigger}, Link: link},
 		Docs:    kiosk.PDFDocuments{},
+		Sealer:  newSealer(tsaURL, ocspURL, roots, cfg.NCA.Timeout),
 		Storage: probe,
 	})
 	k.runner.SetLang(cfg.UI.DefaultLang)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -70,8 +71,27 @@ func TestDemoSignDeliverDownload(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("download: %d %s", resp.StatusCode, body)
 	}
-	if _, problems := pack.Verify(body, pack.VerifyOptions{}); len(problems) > 0 {
-		t.Fatalf("downloaded package: %v", problems)
+	// The link gives the card (a PDF with the signed files inside);
+	// &format=zip the package, which verifies against the demo's roots.
+	if !bytes.HasPrefix(body, []byte("%PDF-1.4")) || resp.Header.Get("Content-Type") != "application/pdf" {
+		t.Fatalf("downloaded card: %q… %s", body[:min(len(body), 16)], resp.Header.Get("Content-Type"))
+	}
+	resp, err = http.Get(rc.DownloadURL + "&format=zip")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	roots, err := loadRoots(cfg.NCA.Roots)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, problems := pack.Verify(body, pack.VerifyOptions{Roots: roots})
+	if len(problems) > 0 || !sum.Report(problems).Passed() {
+		t.Fatalf("downloaded package: %v %s", problems, sum.Report(problems).Reason)
+	}
+	if card, err := pack.File(body, pack.NameCard); err != nil || !bytes.HasPrefix(card, []byte("%PDF")) {
+		t.Fatalf("card in the package: %v", err)
 	}
 	// A tampered link is refused.
 	resp, err = http.Get(rc.DownloadURL + "0")

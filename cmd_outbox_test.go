@@ -208,6 +208,9 @@ func TestOutboxCommandBadInput(t *testing.T) {
 [provider]
 url = "https://provider.example"
 api_key = "k"
+[nca]
+tsa_url = "http://tsp.example"
+roots = "nca-roots.pem"
 [sync]
 headoffice_url = "https://ho.example"
 ca_cert = "ca.pem"

@@ -39,6 +39,9 @@ func TestSelftest(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, stderr.String())
 	}
 	files, _ := filepath.Glob(filepath.Join(out, "selftest-*.zip"))
+	if roots, _ := filepath.Glob(filepath.Join(out, "selftest-*-nca-roots.pem")); len(roots) != 1 {
+		t.Fatalf("roots beside the package: %v", roots)
+	}
 	if len(files) != 1 || !strings.Contains(stdout.String(), files[0]) {
 		t.Fatalf("package %v, stdout %q", files, stdout.String())
 	}
@@ -48,10 +51,15 @@ func TestSelftest(t *testing.T) {
 	if runs, _ := filepath.Glob(filepath.Join(base, "run-*")); len(runs) != 0 {
 		t.Errorf("scratch left behind: %v", runs)
 	}
-	// The written package verifies through the command too.
+	// The written package verifies through the command too, with the run's
+	// roots written beside it; without them nothing is trusted.
 	var vout, verr bytes.Buffer
-	if code := runVerify(context.Background(), []string{files[0]}, &vout, &verr); code != 0 {
+	if code := runVerify(context.Background(), []string{files[0], "--roots", selftestRoots(files[0])}, &vout, &verr); code != 0 {
 		t.Fatalf("verify: %d %s%s", code, vout.String(), verr.String())
+	}
+	vout.Reset()
+	if code := runVerify(context.Background(), []string{files[0]}, &vout, &verr); code != exitIndeterminate {
+		t.Fatalf("verify without roots: %d %s", code, vout.String())
 	}
 	if entries, _ := os.ReadDir(real); len(entries) != 0 {
 		t.Fatalf("selftest touched the kiosk's data dir: %v", entries)

@@ -91,6 +91,9 @@ func (f *syncFixture) writeConfig(t *testing.T, url string) {
 [provider]
 url = "https://bio.example.kz"
 api_key = "k"
+[nca]
+tsa_url = "http://tsp.example.kz"
+roots = %q
 [outbox]
 key_file = %q
 [sync]
@@ -99,7 +102,7 @@ ca_cert = %q
 client_cert = %q
 client_key = %q
 timeout = "5s"
-`, f.dir, f.keyPath, url, f.pki.CAPath(), cert, key)
+`, f.dir, f.pki.CAPath(), f.keyPath, url, f.pki.CAPath(), cert, key)
 	if err := os.WriteFile(f.cfgPath, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -4,17 +4,22 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"almatel.kz/signkiosk/app/cades"
+	"almatel.kz/signkiosk/app/config"
 	"almatel.kz/signkiosk/app/pack"
 	"almatel.kz/signkiosk/app/pack/packtest"
 )
 
 func TestVerifyCommand(t *testing.T) {
+	// Outside demo mode unless a test says otherwise: nothing trusted.
+	t.Setenv(config.EnvConfig, "/nonexistent/signkiosk.toml")
 	env := packtest.NewEnv(t)
 	s := env.Sign(t, "900101300123", []byte("%PDF-1.7 application"))
 	files := packtest.Files(t, s)
@@ -33,7 +38,7 @@ func TestVerifyCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	pub := write("device.pub", pubPEM)
-	ca := write("ca.pem", []byte(s.Chain))
+	roots := write("roots.pem", env.RootPEM())
 	files.PDF = append(bytes.Clone(files.PDF), " tampered"...)
 	tampered := write("tampered.zip", env.Build(t, files))
 
@@ -44,29 +49,104 @@ func TestVerifyCommand(t *testing.T) {
 	}
 
 	t.Run("ok", func(t *testing.T) {
-		code, out, errOut := run(good, "--ca", ca, "--device-pub", pub)
-		if code != 0 || !strings.Contains(out, "OK: 7 files") || !strings.Contains(out, "manifest signature: verified") ||
-			!strings.Contains(out, "order: ORD-2026-000123") || errOut != "" {
+		code, out, errOut := run(good, "--roots", roots, "--device-pub", pub)
+		for _, want := range []string{"TOTAL_PASSED: ", "manifest signature: verified", "order: ORD-2026-000123",
+			"signed at: 2026-03-01 10:00:00 UTC (the time stamp's genTime)", "PASSED        ocsp_status: good",
+			"PASSED        timestamp_tsa_chain: "} {
+			if !strings.Contains(out, want) {
+				t.Errorf("no %q", want)
+			}
+		}
+		if code != 0 || errOut != "" {
 			t.Fatalf("exit %d\n%s%s", code, out, errOut)
 		}
 		if strings.Contains(out, s.IIN) {
-			t.Errorf("summary shows the IIN:\n%s", out)
+			t.Errorf("output shows the IIN:\n%s", out)
 		}
-		code, out, _ = run(good)
-		if code != 0 || !strings.Contains(out, "not checked (no device key given)") {
-			t.Fatalf("without keys: exit %d\n%s", code, out)
+		// The older flag name still works.
+		if code, out, _ := run(good, "--ca", roots); code != 0 || !strings.Contains(out, "not checked (no device key given)") {
+			t.Fatalf("--ca: exit %d\n%s", code, out)
+		}
+	})
+
+	t.Run("nothing trusted by default", func(t *testing.T) {
+		code, out, _ := run(good)
+		if code != exitIndeterminate || !strings.Contains(out, "INDETERMINATE: ") || !strings.Contains(out, "no trusted roots") {
+			t.Fatalf("exit %d\n%s", code, out)
+		}
+	})
+
+	t.Run("demo mode trusts the demo roots", func(t *testing.T) {
+		t.Setenv(config.EnvConfig, "")
+		data := t.TempDir()
+		t.Setenv(config.EnvDataDir, data)
+		if code, _, _ := run(good); code != exitIndeterminate {
+			t.Fatalf("no demo roots yet: exit %d", code)
+		}
+		if err := keepDemoRoot(config.DemoRootsFile(data), env.RootPEM()); err != nil {
+			t.Fatal(err)
+		}
+		code, out, _ := run(good)
+		if code != 0 || !strings.Contains(out, "trusted roots: demo mode: ") {
+			t.Fatalf("exit %d\n%s", code, out)
+		}
+	})
+
+	t.Run("in 2036", func(t *testing.T) {
+		code, out, _ := run(good, "--roots", roots, "--at", "2036-01-01")
+		if code != 0 || !strings.Contains(out, "validated as of: 2036-01-01") || !strings.Contains(out, "expired") {
+			t.Fatalf("exit %d\n%s", code, out)
+		}
+		if code, out, _ := run(good, "--roots", roots, "--at", "2026-02-01T00:00:00Z"); code != 1 {
+			t.Fatalf("before signing: exit %d\n%s", code, out)
+		}
+	})
+
+	t.Run("json report", func(t *testing.T) {
+		code, out, _ := run(good, "--roots", roots, "--report", "json", "--at", "2036-01-01T00:00:00Z")
+		var r pack.Report
+		if err := json.Unmarshal([]byte(out), &r); err != nil || code != 0 {
+			t.Fatalf("exit %d, %v:\n%s", code, err, out)
+		}
+		if r.Indication != cades.TotalPassed || len(r.Checks) != 16 || r.Package.Files != 8 || r.SigningTime == nil ||
+			r.TimeStamp == nil || r.OCSP == nil || r.Signer == nil {
+			t.Fatalf("report: %+v", r)
+		}
+		for _, c := range r.Checks {
+			if c.Status != cades.Passed || c.Reason == "" || c.ID == "" {
+				t.Errorf("check %+v", c)
+			}
+		}
+		code, out, _ = run(tampered, "--roots", roots, "--report", "json")
+		if err := json.Unmarshal([]byte(out), &r); err != nil || code != 1 || r.Indication != cades.TotalFailed ||
+			r.Failing().ID != cades.CheckDocumentDigest || len(r.Package.Problems) == 0 {
+			t.Fatalf("tampered: exit %d %v %+v", code, err, r)
+		}
+	})
+
+	t.Run("extract", func(t *testing.T) {
+		out := filepath.Join(dir, "parts")
+		code, _, errOut := run(good, "--roots", roots, "--extract", out)
+		if code != 0 || !strings.Contains(errOut, "extracted into") {
+			t.Fatalf("exit %d %s", code, errOut)
+		}
+		for _, n := range []string{cades.ExtractToken, cades.ExtractReply, cades.ExtractOCSP, cades.ExtractSigner, cades.ExtractTSA} {
+			if st, err := os.Stat(filepath.Join(out, n)); err != nil || st.Size() == 0 {
+				t.Errorf("%s: %v", n, err)
+			}
 		}
 	})
 
 	t.Run("tampered", func(t *testing.T) {
 		// Re-signed by the device, so only the content checks catch it.
-		code, out, _ := run(tampered, "--device-pub", pub)
+		code, out, _ := run(tampered, "--device-pub", pub, "--roots", roots)
 		if code != 1 {
 			t.Fatalf("exit %d\n%s", code, out)
 		}
 		for _, want := range []string{
-			"application.pdf.cms: signature does not verify: ",
+			"application.pdf.cms: document_digest: ",
 			"evidence.json: document_sha256 does not match application.pdf",
+			"TOTAL_FAILED: ",
 		} {
 			if !strings.Contains(out, want) {
 				t.Errorf("no %q in\n%s", want, out)
@@ -92,8 +172,9 @@ func TestVerifyCommand(t *testing.T) {
 		}
 		code, out, _ := run(write("many.zip", buf.Bytes()))
 		lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
-		// 50 extra files and 7 missing ones.
-		if code != 1 || len(lines) != 21 || lines[0] != `extra file "extra00"` || lines[20] != "… and 37 more problems" {
+		// 50 extra files and 8 missing ones.
+		if code != 1 || len(lines) < 22 || lines[0] != `extra file "extra00"` || lines[20] != "… and 38 more problems" ||
+			!strings.HasPrefix(lines[21], "TOTAL_FAILED: ") {
 			t.Fatalf("exit %d, %d lines:\n%s", code, len(lines), out)
 		}
 	})
@@ -103,9 +184,11 @@ func TestVerifyCommand(t *testing.T) {
 			{},
 			{good, good},
 			{good, "--nope"},
-			{good, "--ca", pub},        // not a certificate
-			{good, "--device-pub", ca}, // not a public key
-			{good, "--ca", filepath.Join(dir, "missing.pem")},
+			{good, "--roots", pub},        // not a certificate
+			{good, "--device-pub", roots}, // not a public key
+			{good, "--roots", filepath.Join(dir, "missing.pem")},
+			{good, "--at", "next tuesday"},
+			{good, "--report", "xml"},
 		} {
 			if code, out, errOut := run(args...); code != 2 || errOut == "" {
 				t.Errorf("%q: exit %d\n%s%s", args, code, out, errOut)

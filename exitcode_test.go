@@ -37,6 +37,9 @@ func kioskConfig(t *testing.T) (cfgPath, dir string) {
 [provider]
 url = "https://127.0.0.1:1"
 api_key = "k"
+[nca]
+tsa_url = "http://127.0.0.1:1/tsp"
+roots = %q
 [camera]
 source = "synthetic"
 [sync]
@@ -44,7 +47,7 @@ headoffice_url = "https://127.0.0.1:1"
 ca_cert = %q
 client_cert = %q
 client_key = %q
-`, dir, p.CAPath(), cert, key)
+`, dir, p.CAPath(), p.CAPath(), cert, key)
 	if err := os.WriteFile(cfgPath, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
 	}

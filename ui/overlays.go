@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -96,14 +97,30 @@ func (u *UI) overlays(s session.State) {
 
 	retryKey := ""
 	if s.Retry != session.OpNone {
-		retryKey = "retry:" + s.Retry.String() + ":" + s.Err + ":" + s.Lang
+		retryKey = "retry:" + s.Retry.String() + ":" + s.Err + ":" + s.Lang + ":" + strconv.Itoa(s.SealAttempts)
 	}
 	u.retry.set(c, retryKey, func() (fyne.CanvasObject, func()) {
 		buttons := []fyne.CanvasObject{button(l.T("retry.retry"), true, func() { u.k.Dispatch(session.Retry{}) })}
 		if cancellable(s) {
 			buttons = append(buttons, button(l.T("cancel.button"), false, u.askCancel))
 		}
-		return box(l.T("retry.title"), l.Err(s.Err), container.NewGridWithColumns(len(buttons), buttons...)), nil
+		row := container.NewGridWithColumns(len(buttons), buttons...)
+		if s.Retry != session.OpSeal || s.RetryAt.IsZero() {
+			return box(l.T("retry.title"), l.Err(s.Err), row), nil
+		}
+		// The national CA's services are away: the machine tries again by
+		// itself; the subscriber sees when, and may try at once.
+		next := para("")
+		next.TextStyle.Bold = true
+		at, attempt := s.RetryAt, s.SealAttempts+1
+		show := func() {
+			secs := int((at.Sub(u.now()) + time.Second - 1) / time.Second)
+			next.SetText(l.T("seal.next", "N", max(secs, 0), "K", attempt))
+		}
+		show()
+		ctx, stop := context.WithCancel(context.Background())
+		go u.everySecond(ctx, show)
+		return box(l.T("retry.title"), l.Err(s.Err), container.NewVBox(next, row)), stop
 	})
 
 	stillKey := ""

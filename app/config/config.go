@@ -30,6 +30,7 @@ type Config struct {
 
 	Ticket   Ticket   `toml:"ticket"`
 	Provider Provider `toml:"provider"`
+	NCA      NCA      `toml:"nca"`
 	Session  Session  `toml:"session"`
 	Camera   Camera   `toml:"camera"`
 	UI       UI       `toml:"ui"`
@@ -54,6 +55,15 @@ type Provider struct {
 	APIKey     string        `toml:"api_key"`      // the kiosk's bearer key…
 	APIKeyFile string        `toml:"api_key_file"` // …or a file holding it
 	Timeout    time.Duration `toml:"timeout"`      // per call
+}
+
+// NCA is the national certification authority's services that make a
+// signature long-term, and the roots every signature is checked against.
+type NCA struct {
+	TSAURL  string        `toml:"tsa_url"`  // RFC 3161 time-stamp authority, http(s); empty only in demo mode
+	OCSPURL string        `toml:"ocsp_url"` // OCSP responder; empty: the one the signer's certificate names (AIA)
+	Roots   string        `toml:"roots"`    // trusted root certificates, PEM; required outside demo mode (demo: <data_dir>/demo-nca-roots.pem)
+	Timeout time.Duration `toml:"timeout"`  // per call to the TSA or the OCSP responder
 }
 
 // Session are the session's limits.
@@ -129,6 +139,7 @@ func Default() Config {
 		LogLevel: "info",
 		Ticket:   Ticket{ClockSkew: 2 * time.Minute},
 		Provider: Provider{Timeout: 20 * time.Second},
+		NCA:      NCA{Timeout: 10 * time.Second},
 		Session: Session{
 			CodeAttempts: l.CodeAttempts, CodeResends: l.CodeResends, ResendCooldown: l.ResendCooldown,
 			BiometricAttempts: l.BiometricAttempts, Idle: l.Idle, IdleWarning: l.IdleWarning,
@@ -198,6 +209,10 @@ func load(path string) (Config, error) {
 	return c.finish(path)
 }
 
+// DemoRootsFile is where demo mode keeps the roots of its simulated
+// national CA, one per demo run, so packages of earlier runs still verify.
+func DemoRootsFile(dataDir string) string { return filepath.Join(dataDir, "demo-nca-roots.pem") }
+
 // LoadDemo is demo mode with its data in dataDir (selftest, tests).
 func LoadDemo(dataDir string) (Config, error) {
 	c := Default()
@@ -213,6 +228,9 @@ func (c Config) finish(path string) (Config, error) {
 	}
 	if c.Outbox.KeyFile == "" {
 		c.Outbox.KeyFile = filepath.Join(c.DataDir, "outbox.key")
+	}
+	if c.Demo && c.NCA.Roots == "" {
+		c.NCA.Roots = DemoRootsFile(c.DataDir)
 	}
 	if err := c.validate(); err != nil {
 		if path == "" {
@@ -247,6 +265,20 @@ func (c Config) validate() error {
 	}
 	if c.Provider.Timeout <= 0 {
 		bad("provider.timeout must be positive")
+	}
+	if !c.Demo {
+		if !strings.HasPrefix(c.NCA.TSAURL, "https://") && !strings.HasPrefix(c.NCA.TSAURL, "http://") {
+			bad("nca.tsa_url must be an http(s) URL")
+		}
+		if c.NCA.Roots == "" {
+			bad("nca.roots is required (the trusted root certificates, PEM)")
+		}
+	}
+	if u := c.NCA.OCSPURL; u != "" && !strings.HasPrefix(u, "https://") && !strings.HasPrefix(u, "http://") {
+		bad("nca.ocsp_url must be an http(s) URL")
+	}
+	if c.NCA.Timeout <= 0 {
+		bad("nca.timeout must be positive")
 	}
 	s := c.Session
 	if s.CodeAttempts < 1 || s.CodeResends < 0 || s.BiometricAttempts < 1 {

@@ -28,6 +28,9 @@ data_dir = "/var/lib/signkiosk"
 url = "https://bio.example.kz"
 api_key = "k"
 timeout = "5s"
+[nca]
+tsa_url = "http://tsp.example.kz"
+roots = "nca-roots.pem"
 [session]
 idle = "2m"
 [sync]
@@ -80,6 +83,10 @@ func TestLoadBad(t *testing.T) {
 		"plain pin":     strings.Replace(good, `pin_hash = "pbkdf2`, `pin_hash = "1234" # pbkdf2`, 1),
 		"zero lock":     good + "lock_after = \"0s\"\n",
 		"no attempts":   good + "max_pin_attempts = 0\n",
+		"no tsa":        strings.Replace(good, `tsa_url = "http://tsp.example.kz"`, "", 1),
+		"no nca roots":  strings.Replace(good, `roots = "nca-roots.pem"`, "", 1),
+		"bad ocsp url":  strings.Replace(good, "[nca]", "[nca]\nocsp_url = \"ocsp.example.kz\"", 1),
+		"zero nca time": strings.Replace(good, "[nca]", "[nca]\ntimeout = \"0s\"", 1),
 	}
 	for name, body := range cases {
 		_, err := Load(write(t, body))
@@ -105,7 +112,7 @@ func TestExampleConfigLoads(t *testing.T) {
 	d := Default()
 	d.Sync.HeadOfficeURL, d.Sync.CACert, d.Sync.ClientCert, d.Sync.ClientKey = c.Sync.HeadOfficeURL, c.Sync.CACert, c.Sync.ClientCert, c.Sync.ClientKey
 	if c.Session != d.Session || c.Camera != d.Camera || c.UI != d.UI || c.Ticket.ClockSkew != d.Ticket.ClockSkew ||
-		c.Sync != d.Sync || c.Outbox.Retention != d.Outbox.Retention ||
+		c.Sync != d.Sync || c.Outbox.Retention != d.Outbox.Retention || c.NCA.Timeout != d.NCA.Timeout ||
 		c.Staff.LockAfter != d.Staff.LockAfter || c.Staff.MaxPinAttempts != d.Staff.MaxPinAttempts || c.Staff.Lockout != d.Staff.Lockout {
 		t.Fatalf("example differs from the defaults:\n%+v\n%+v", c, d)
 	}

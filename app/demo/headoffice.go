@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/tls"
+	"crypto/x509"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -33,8 +34,9 @@ type HeadOffice struct {
 }
 
 // StartHeadOffice serves a head office whose data lives under
-// dataDir/headoffice (PKI, packages, index, link key), made once.
-func StartHeadOffice(dataDir, kioskID string, devicePub ed25519.PublicKey, now func() time.Time, log zerolog.Logger) (*HeadOffice, error) {
+// dataDir/headoffice (PKI, packages, index, link key), made once. roots are
+// the national CA's it validates every package's signature against.
+func StartHeadOffice(dataDir, kioskID string, devicePub ed25519.PublicKey, roots *x509.CertPool, now func() time.Time, log zerolog.Logger) (*HeadOffice, error) {
 	dir := filepath.Join(dataDir, "headoffice")
 	p, err := pki.LoadOrCreate(filepath.Join(dir, "pki"), now)
 	if err != nil {
@@ -63,6 +65,7 @@ func StartHeadOffice(dataDir, kioskID string, devicePub ed25519.PublicKey, now f
 		Now:        now,
 		DevicePubs: map[string]ed25519.PublicKey{kioskID: devicePub},
 		LinkKey:    linkKey,
+		Roots:      roots,
 	})
 	if err != nil {
 		index.Close()
