@@ -50,7 +50,7 @@ func runKiosk(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "signkiosk: %v\n", err)
 		return 2
 	}
-	k, err := assemble(cfg, stdout, stderr, nil)
+	k, err := assemble(cfg, stdout, stderr, portWraps{})
 	if reason := outOfServiceReason(err); reason != "" {
 		// Staff at the kiosk see the screen, not this terminal: say it there,
 		// and take no session that could not be stored safely.
@@ -117,9 +117,16 @@ func (k *kioskParts) close() {
 	}
 }
 
-// assemble wires the kiosk from its config: the composition root. wrap, when
-// not nil, wraps the provider client (the screenshot driver pauses calls).
-func assemble(cfg config.Config, stdout, stderr io.Writer, wrap func(kiosk.Provider) kiosk.Provider) (*kioskParts, error) {
+// portWraps wrap the kiosk's ports, each when not nil: the screenshot
+// driver and the self-test hold calls to know where a session is. The zero
+// value wraps nothing (the kiosk).
+type portWraps struct {
+	Provider func(kiosk.Provider) kiosk.Provider
+	Sealer   func(kiosk.Sealer) kiosk.Sealer
+}
+
+// assemble wires the kiosk from its config: the composition root.
+func assemble(cfg config.Config, stdout, stderr io.Writer, wrap portWraps) (*kioskParts, error) {
 	k := &kioskParts{}
 	fail := func(err error) (*kioskParts, error) { k.close(); return nil, err }
 
@@ -261,8 +268,12 @@ func assemble(cfg config.Config, stdout, stderr io.Writer, wrap func(kiosk.Provi
 	k.closers = append(k.closers, func() { camStop(); hub.Close(); <-camDone })
 
 	var prov kiosk.Provider = provider.NewClient(providerURL, apiKey, nil, cfg.Provider.Timeout)
-	if wrap != nil {
-		prov = wrap(prov)
+	if wrap.Provider != nil {
+		prov = wrap.Provider(prov)
+	}
+	var sealer kiosk.Sealer = newSealer(tsaURL, ocspURL, roots, cfg.NCA.Timeout)
+	if wrap.Sealer != nil {
+		sealer = wrap.Sealer(sealer)
 	}
 	k.runner = kiosk.New(kiosk.Config{
 		Machine:  session.Machine{Limits: cfg.Limits()},
@@ -274,7 +285,7 @@ func assemble(cfg config.Config, stdout, stderr io.Writer, wrap func(kiosk.Provi
 		Store: kiosk.PackageStore{KioskID: cfg.KioskID, Version: version, DeviceKey: deviceKey,
 			Sink: outboxSink{ob: ob, delivered: k.upload.Trigger}, Link: link},
 		Docs:    kiosk.PDFDocuments{},
-		Sealer:  newSealer(tsaURL, ocspURL, roots, cfg.NCA.Timeout),
+		Sealer:  sealer,
 		Storage: probe,
 	})
 	k.runner.SetLang(cfg.UI.DefaultLang)

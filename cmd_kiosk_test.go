@@ -26,9 +26,9 @@ func TestDemoSignDeliverDownload(t *testing.T) {
 		t.Fatal(err)
 	}
 	gate := make(chan struct{})
-	k, err := assemble(cfg, io.Discard, io.Discard, func(p kiosk.Provider) kiosk.Provider {
+	k, err := assemble(cfg, io.Discard, io.Discard, portWraps{Provider: func(p kiosk.Provider) kiosk.Provider {
 		return gatedSign{Provider: p, gate: gate}
-	})
+	}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,7 +116,7 @@ func TestKioskStartsWithoutWebcam(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg.Camera.Source = "v4l2"
-	k, err := assemble(cfg, io.Discard, io.Discard, nil)
+	k, err := assemble(cfg, io.Discard, io.Discard, portWraps{})
 	if err != nil {
 		t.Fatalf("kiosk refused to start without its webcam: %v", err)
 	}

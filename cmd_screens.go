@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"image/png"
@@ -11,11 +12,13 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
 
+	"almatel.kz/signkiosk/app/cades"
 	"almatel.kz/signkiosk/app/config"
 	"almatel.kz/signkiosk/app/kiosk"
 	"almatel.kz/signkiosk/app/session"
@@ -55,8 +58,10 @@ func runScreens(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		return 2
 	}
 	signGate := make(chan struct{})
-	k, err := assemble(cfg, io.Discard, io.Discard, func(p kiosk.Provider) kiosk.Provider {
-		return gatedSign{Provider: p, gate: signGate}
+	seal := &heldSeal{}
+	k, err := assemble(cfg, io.Discard, io.Discard, portWraps{
+		Provider: func(p kiosk.Provider) kiosk.Provider { return gatedSign{Provider: p, gate: signGate} },
+		Sealer:   func(s kiosk.Sealer) kiosk.Sealer { seal.Sealer = s; return seal },
 	})
 	if err != nil {
 		fmt.Fprintf(stderr, "screens: %v\n", err)
@@ -86,7 +91,7 @@ func runScreens(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	win.Resize(fyne.NewSize(w, h))
 	win.SetFixedSize(true)
 
-	d := &screenDriver{k: k, win: win, out: *out, suffix: *suffix, stderr: stderr, stdout: stdout, signGate: signGate, ui: u, probe: *probe, staffPIN: pin}
+	d := &screenDriver{k: k, win: win, out: *out, suffix: *suffix, stderr: stderr, stdout: stdout, signGate: signGate, seal: seal, ui: u, probe: *probe, staffPIN: pin}
 	go func() {
 		err := d.walk(runCtx, strings.Split(*langs, ","))
 		if err != nil {
@@ -112,6 +117,7 @@ type screenDriver struct {
 	stderr   io.Writer
 	stdout   io.Writer
 	signGate chan struct{}
+	seal     *heldSeal
 	count    int
 	failed   bool
 	ui       *ui.UI
@@ -127,7 +133,7 @@ func (d *screenDriver) walk(ctx context.Context, langs []string) error {
 	time.Sleep(1500 * time.Millisecond) // the window maps and draws
 	for _, lang := range langs {
 		r.SetLang(lang)
-		steps := append([]driveStep{{"idle", nil, session.StepIdle}}, drv.steps(ctx)...)
+		steps := append([]driveStep{{"idle", nil, session.StepIdle}}, d.withSealRetry(ctx, drv.steps(ctx))...)
 		steps = append(steps, driveStep{"ended", func() error {
 			r.Dispatch(session.Finish{})
 			if err := drv.waitStep(ctx, session.StepIdle, false); err != nil {
@@ -155,10 +161,15 @@ func (d *screenDriver) walk(ctx context.Context, langs []string) error {
 					return err
 				}
 			}
-			if err := d.shot(lang + "-" + st.name + d.suffix); err != nil {
-				return err
+			shoot := d.shot
+			if st.name == sealRetryShot {
+				shoot = func(name string) error { return d.shotSealRetry(ctx, name) }
 			}
-			if st.want != session.StepIdle {
+			if err := shoot(lang + "-" + st.name + d.suffix); err != nil {
+				return fmt.Errorf("%s/%s: %w", lang, st.name, err)
+			}
+			// The seal retry box comes over the signing screen: no new screen.
+			if st.want != session.StepIdle && st.name != sealRetryShot {
 				took := d.ui.LastScreenChange() // the shot waited for it to draw
 				if len(d.changes) == 0 || took > slices.Max(d.changes) {
 					d.slowest = lang + "/" + st.name
@@ -195,8 +206,16 @@ func (d *screenDriver) shot(name string) error {
 	// edge: say so, so a layout that does not fit is caught here.
 	fyne.DoAndWait(func() {
 		c := d.win.Canvas()
-		if need, have := c.Content().MinSize(), c.Size(); need.Width > have.Width+1 || need.Height > have.Height+1 {
-			fmt.Fprintf(d.stderr, "screens: %s does not fit: needs %.0f×%.0f, window %.0f×%.0f\n", name, need.Width, need.Height, have.Width, have.Height)
+		have := c.Size()
+		for i, o := range append([]fyne.CanvasObject{c.Content()}, c.Overlays().List()...) {
+			if need := o.MinSize(); need.Width > have.Width+1 || need.Height > have.Height+1 {
+				what := "screen"
+				if i > 0 {
+					what = fmt.Sprintf("overlay %d", i)
+				}
+				fmt.Fprintf(d.stderr, "screens: %s: the %s does not fit: needs %.0f×%.0f, window %.0f×%.0f\n",
+					name, what, need.Width, need.Height, have.Width, have.Height)
+			}
 		}
 	})
 	if os.Getenv("DISPLAY") != "" {
@@ -310,4 +329,86 @@ func (d *screenDriver) waitStaff(ctx context.Context, what string, ok func(ui.St
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// sealRetryShot names the signing screen with the seal retry box up.
+const sealRetryShot = "seal-retry"
+
+// withSealRetry puts the seal retry screen between signing and done, in the
+// real flow: the provider's signature is let through with the seal held, so
+// the kiosk meets "time-stamp service not answering" and retries by itself;
+// done then lets the seal through and waits for that retry to store.
+func (d *screenDriver) withSealRetry(ctx context.Context, steps []driveStep) []driveStep {
+	i := slices.IndexFunc(steps, func(st driveStep) bool { return st.want == session.StepDone })
+	if i < 0 {
+		return steps
+	}
+	sign := steps[i].act
+	retry := driveStep{sealRetryShot, func() error {
+		d.seal.hold.Store(true)
+		if err := sign(); err != nil {
+			return err
+		}
+		_, err := d.waitSealRetry(ctx)
+		return err
+	}, session.StepSigning}
+	done := driveStep{steps[i].name, func() error { d.seal.hold.Store(false); return nil }, session.StepDone}
+	return slices.Concat(steps[:i], []driveStep{retry, done}, steps[i+1:])
+}
+
+// waitSealRetry waits for the seal retry box: the kiosk waiting to seal
+// again after the time-stamp service failed.
+func (d *screenDriver) waitSealRetry(ctx context.Context) (session.State, error) {
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		s := d.k.runner.State()
+		if s.Retry == session.OpSeal && s.Busy == session.OpNone && s.Err == session.ErrTSAUnavailable && !s.RetryAt.IsZero() {
+			return s, nil
+		}
+		if s.Step != session.StepSigning {
+			return s, fmt.Errorf("waiting for the seal retry: at %s (%s)", s.Step, s.Err)
+		}
+		if time.Now().After(deadline) {
+			return s, fmt.Errorf("waiting for the seal retry: busy %s, retry %s, err %q", s.Busy, s.Retry, s.Err)
+		}
+		if ctx.Err() != nil {
+			return s, ctx.Err()
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// shotSealRetry photographs the seal retry box; the kiosk retries by itself
+// within seconds, so a shot the retry overtook (it rebuilds the box) is
+// taken again, of the next wait.
+func (d *screenDriver) shotSealRetry(ctx context.Context, name string) error {
+	for range 4 {
+		before, err := d.waitSealRetry(ctx)
+		if err != nil {
+			return err
+		}
+		if err := d.shot(name); err != nil {
+			return err
+		}
+		if after := d.k.runner.State(); after.Retry == session.OpSeal && after.SealAttempts == before.SealAttempts {
+			return nil
+		}
+		d.count--
+	}
+	return errors.New("the kiosk retried the seal before each shot was taken")
+}
+
+// heldSeal fails every seal as the national CA's time-stamp service being
+// away while hold is set, so the screens meet the seal retry box the way a
+// kiosk does; otherwise the kiosk's sealer seals.
+type heldSeal struct {
+	kiosk.Sealer
+	hold atomic.Bool
+}
+
+func (h *heldSeal) Seal(ctx context.Context, cmsDER, document []byte) ([]byte, time.Time, error) {
+	if h.hold.Load() {
+		return nil, time.Time{}, fmt.Errorf("screens: seal held for its screenshot: %w", cades.ErrTSAUnavailable)
+	}
+	return h.Sealer.Seal(ctx, cmsDER, document)
 }

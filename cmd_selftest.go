@@ -66,9 +66,9 @@ func selftest(ctx context.Context, outDir, lang string) (string, pack.Summary, e
 		return "", pack.Summary{}, err
 	}
 	gate := make(chan struct{})
-	k, err := assemble(cfg, io.Discard, io.Discard, func(p kiosk.Provider) kiosk.Provider {
+	k, err := assemble(cfg, io.Discard, io.Discard, portWraps{Provider: func(p kiosk.Provider) kiosk.Provider {
 		return gatedSign{Provider: p, gate: gate}
-	})
+	}})
 	if err != nil {
 		return "", pack.Summary{}, err
 	}

@@ -61,7 +61,7 @@ func TestAssembleDemo(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
-	k, err := assemble(cfg, &out, io.Discard, nil)
+	k, err := assemble(cfg, &out, io.Discard, portWraps{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +89,7 @@ func TestAssembleCorruptDatabase(t *testing.T) {
 	copy(junk, "not sqlite")
 	os.WriteFile(filepath.Join(dir, "kiosk.db"), junk, 0o600)
 	cfg, _ := config.Load("")
-	_, err := assemble(cfg, io.Discard, io.Discard, nil)
+	_, err := assemble(cfg, io.Discard, io.Discard, portWraps{})
 	if err == nil || !strings.Contains(err.Error(), "damaged") {
 		t.Fatalf("err = %v", err)
 	}

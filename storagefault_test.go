@@ -21,7 +21,7 @@ import (
 // which must name one storage kind and be one line.
 func assembleFails(t *testing.T, cfg config.Config, reason, says string) error {
 	t.Helper()
-	k, err := assemble(cfg, io.Discard, io.Discard, nil)
+	k, err := assemble(cfg, io.Discard, io.Discard, portWraps{})
 	if err == nil {
 		k.close()
 		t.Fatalf("the kiosk started; want %s", reason)
@@ -68,7 +68,7 @@ func demoOnTmpfs(t *testing.T) (string, config.Config) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	k, err := assemble(cfg, io.Discard, io.Discard, nil)
+	k, err := assemble(cfg, io.Discard, io.Discard, portWraps{})
 	if err != nil {
 		t.Fatal(err)
 	}
