@@ -94,15 +94,17 @@ usage:
   signkiosk [--config FILE]           run the kiosk (demo mode when no config)
   signkiosk ticket new --order FILE   make a signed session ticket and its QR
   signkiosk scan IMAGE                decode and verify a ticket from a picture
-  signkiosk verify PACKAGE.zip        check a signed package
+  signkiosk verify PACKAGE.zip        check a signed package, long-term, offline (--roots, --at, --report json)
   signkiosk selftest --out DIR        one synthetic session end to end; writes its package
   signkiosk outbox [list|requeue]     outbox counts, rows (no personal data), requeue dead letters
   signkiosk sync                      deliver due packages to head office now
   signkiosk staff-pin < PIN           print the staff menu's pin_hash config line for a PIN on stdin
   signkiosk camera list               webcams: path, card, driver, bus info, formats and sizes
   signkiosk camera test [--seconds N] read the configured camera for N s: resolution, format, fps, dropped frames
-  signkiosk provider-sim --listen A   run the provider simulator
-  signkiosk headoffice --data DIR     run the reference head-office receiver (mTLS)
+  signkiosk provider-sim --listen A   run the provider simulator and its national CA (TSA, OCSP, CRLs
+                                      under /nca; --nca-root FILE writes the root to trust)
+  signkiosk headoffice --data DIR --roots FILE
+                                      run the reference head-office receiver (mTLS)
   signkiosk version                   print the version
 `)
 }

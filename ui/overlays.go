@@ -120,7 +120,7 @@ func (u *UI) overlays(s session.State) {
 		show()
 		ctx, stop := context.WithCancel(context.Background())
 		go u.everySecond(ctx, show)
-		return box(l.T("retry.title"), l.Err(s.Err), container.NewVBox(next, row)), stop
+		return box(l.T("seal.title"), l.Err(s.Err), container.NewVBox(next, row)), stop
 	})
 
 	stillKey := ""

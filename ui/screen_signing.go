@@ -43,7 +43,11 @@ func (ss *signingScreen) update(s session.State) {
 		stage = ss.l.Busy(s.Busy)
 	}
 	ss.stage.SetText(stage)
-	setText(ss.errLbl, ss.l.Err(s.Err))
+	errText := ss.l.Err(s.Err)
+	if s.Retry == session.OpSeal {
+		errText = "" // the waiting box says it, with its countdown
+	}
+	setText(ss.errLbl, errText)
 }
 
 func (ss *signingScreen) stop() { ss.bar.Stop() }

@@ -141,9 +141,9 @@ func TestFullSessionOverHTTP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sum, problems := pack.Verify(zipBytes, pack.VerifyOptions{})
-	if len(problems) != 0 {
-		t.Fatalf("the stored package does not verify: %v", problems)
+	sum, problems := pack.Verify(zipBytes, pack.VerifyOptions{Roots: g.NCA.Roots()})
+	if len(problems) != 0 || !sum.Report(problems).Passed() {
+		t.Fatalf("the stored package does not verify: %v %s", problems, sum.Report(problems).Reason)
 	}
 	if sum.OrderID != order.ID {
 		t.Fatalf("summary %+v", sum)

@@ -48,10 +48,7 @@ func Start(t testing.TB, cfg sim.Config) *Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mux := http.NewServeMux()
-	mux.Handle("/nca/", http.StripPrefix("/nca", p.Handler()))
-	mux.Handle("/", sm)
-	srv.Config.Handler = mux
+	srv.Config.Handler = p.Mount("/nca", sm)
 	s.Sim, s.PKI = sm, p
 	return s
 }
