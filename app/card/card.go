@@ -42,6 +42,16 @@ type Input struct {
 	// QR adds each signature's CMS as QR codes (the specification's chunked
 	// format) on pages after its signature page.
 	QR bool
+
+	// Verified, when set, is the issuing system's own check of every
+	// signature before it made the card; the information block says so.
+	Verified *Verification
+}
+
+// Verification is the issuing system's check of the card's signatures.
+type Verification struct {
+	At         time.Time // when it was checked
+	Indication string    // the report's overall result, e.g. TOTAL_PASSED
 }
 
 // Signature is one signature over the PDF and what was learnt checking it.

@@ -154,6 +154,15 @@ func TestInformationBlock(t *testing.T) {
 			if pageNumber[tc.lang].MatchString(text) || strings.HasSuffix(text, label(tc.lang, "footer")) {
 				t.Errorf("page 1 has a footer:\n%s", text)
 			}
+			if strings.Contains(text, label(tc.lang, "verified")) {
+				t.Errorf("page 1 claims a check nobody made:\n%s", text)
+			}
+			// With the issuing system's check, page 1 says when and what.
+			in.Verified = &Verification{At: in.Created, Indication: "TOTAL_PASSED"}
+			checked := pageText(t, writeCard(t, build(t, in)), 1)
+			if !strings.Contains(flatText(checked), flatText(label(tc.lang, "verified"))) || !strings.Contains(checked, "TOTAL_PASSED") {
+				t.Errorf("page 1 does not say the signatures were checked:\n%s", checked)
+			}
 			if tc.lang == "kk" {
 				all := strings.ToLower(allText(t, path))
 				for _, r := range "іәғқңөұүһ" {
@@ -165,6 +174,9 @@ func TestInformationBlock(t *testing.T) {
 		})
 	}
 }
+
+// flatText joins what pdftotext may wrap.
+func flatText(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 func allText(t *testing.T, path string) string {
 	t.Helper()

@@ -30,13 +30,18 @@ func (c *layout) info(f *fpdf.Fpdf, r *document.Renderer, toc *pages) {
 	f.MultiCell(w, 6, a.Title, "", "C", false)
 	f.Ln(4)
 
-	r.Section(l("about"), []document.Row{
+	about := []document.Row{
 		{Label: l("doc_name"), Value: a.Title},
 		{Label: l("description"), Value: fmt.Sprintf("%s %s, %s: %s", document.Label(a.Lang, "number"), a.Number,
 			document.Label(a.Lang, "date"), a.Date)},
 		{Label: l("created"), Value: c.clock.stamp(c.in.Created)},
 		{Label: l("issued_by"), Value: c.in.IssuedBy},
-	})
+	}
+	if v := c.in.Verified; v != nil {
+		about = append(about, document.Row{Label: l("verified"),
+			Value: fmt.Sprintf(l("verified_value"), c.clock.stamp(v.At), v.Indication)})
+	}
+	r.Section(l("about"), about)
 	r.Section(l("contents"), []document.Row{
 		{Label: l("part_info"), Value: c.pageRef(toc.InfoFrom, toc.InfoTo)},
 		{Label: l("part_doc"), Value: c.pageRef(toc.DocFrom, toc.DocTo)},

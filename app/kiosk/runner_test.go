@@ -169,6 +169,7 @@ func TestFullSessionOverHTTP(t *testing.T) {
 			}
 		}
 	}
+	checkCard(t, zipBytes)
 	if text := pdfText(t, pdfPath); text != "" {
 		for _, want := range []string{"Сәрсенбаев", "Нұрлан", "48575443A1B2C3D4"} {
 			if !strings.Contains(text, want) {
@@ -191,6 +192,48 @@ func TestFullSessionOverHTTP(t *testing.T) {
 	g.waitStep(session.StepEnded)
 
 	assertNoPII(t, g.log.String(), order, code, pw)
+}
+
+// checkCard has poppler list and extract the package's card's embedded
+// files: the signed application.pdf, then its CMS, byte for byte; and the
+// first page says the signatures were checked.
+func checkCard(t *testing.T, zipBytes []byte) {
+	t.Helper()
+	if _, err := exec.LookPath("pdfdetach"); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("pdfdetach is required in CI (make deps)")
+		}
+		t.Log("pdfdetach not installed: the card's embedded files are not checked")
+		return
+	}
+	dir := t.TempDir()
+	cardPDF, err := pack.File(zipBytes, pack.NameCard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cardPath := filepath.Join(dir, "card.pdf")
+	if err := os.WriteFile(cardPath, cardPDF, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("pdfdetach", "-list", cardPath).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "1: application.pdf\n") || !strings.Contains(string(out), "2: application.pdf.cms") {
+		t.Fatalf("pdfdetach -list: %v\n%s", err, out)
+	}
+	if out, err := exec.Command("pdfdetach", "-saveall", "-o", dir, cardPath).CombinedOutput(); err != nil {
+		t.Fatalf("pdfdetach -saveall: %v\n%s", err, out)
+	}
+	for _, name := range []string{pack.NamePDF, pack.NameCMS} {
+		want, err := pack.File(zipBytes, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := os.ReadFile(filepath.Join(dir, name)); err != nil || !bytes.Equal(got, want) {
+			t.Errorf("card's %s differs from the package's (%v)", name, err)
+		}
+	}
+	if text := pdfText(t, cardPath); text != "" && !strings.Contains(text, "TOTAL_PASSED") {
+		t.Errorf("card does not say the signatures were checked")
+	}
 }
 
 // pdfText is pdftotext's reading of a PDF ("" when the tool is missing
