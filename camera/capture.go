@@ -91,13 +91,15 @@ func wrapSource(err error) error {
 }
 
 // ErrorCode is the session's code for a camera failure (camera_none,
-// camera_gone, camera_busy, camera_format), so every screen that reports one
-// shows the same translated message; "" for other errors.
+// camera_gone, camera_busy, camera_format, camera_virtual,
+// camera_not_allowed), so every screen that reports one shows the same
+// translated message; "" for other errors.
 func ErrorCode(err error) string {
 	for _, m := range []struct {
 		err  error
 		code string
-	}{{ErrNoCamera, "camera_none"}, {ErrDisconnected, "camera_gone"}, {ErrClosed, "camera_gone"},
+	}{{ErrVirtualCamera, "camera_virtual"}, {ErrCameraNotAllowed, "camera_not_allowed"},
+		{ErrNoCamera, "camera_none"}, {ErrDisconnected, "camera_gone"}, {ErrClosed, "camera_gone"},
 		{ErrBusy, "camera_busy"}, {ErrUnsupportedFormat, "camera_format"}} {
 		if errors.Is(err, m.err) {
 			return m.code

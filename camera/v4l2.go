@@ -28,11 +28,12 @@ func FourCCString(c uint32) string {
 	return string([]byte{byte(c), byte(c >> 8), byte(c >> 16), byte(c >> 24)})
 }
 
-// DeviceInfo describes one V4L2 capture node, as VIDIOC_QUERYCAP and the
-// format enumeration give it. BusInfo (e.g. "usb-0000:00:14.0-2") names
-// the USB port: it survives an unplug, the /dev/videoN path does not.
+// DeviceInfo describes one V4L2 capture node, as VIDIOC_QUERYCAP, the
+// format enumeration and sysfs give it. BusInfo (e.g. "usb-0000:00:14.0-2")
+// names the USB port: it survives an unplug, the /dev/videoN path does not.
 type DeviceInfo struct {
 	Path, Card, Driver, BusInfo string
+	VendorID, ProductID         string // USB ids ("046d", "0825"); "" when not a USB device
 	Formats                     []FormatInfo
 }
 
@@ -72,11 +73,29 @@ type v4l2Device interface {
 	Close() error
 }
 
-// v4l2Sys is how the source reaches devices: opened by path, listed by scan.
+// v4l2Sys is how the source reaches devices: opened by path, listed by
+// scan, their USB ids read under sysfs ("/sys"; a temp tree in tests, ""
+// reads none).
 type v4l2Sys struct {
-	open func(path string) (v4l2Device, error)
-	list func() ([]DeviceInfo, error)
+	open  func(path string) (v4l2Device, error)
+	list  func() ([]DeviceInfo, error)
+	sysfs string
 }
+
+// devices lists the capture devices with their USB ids.
+func (s v4l2Sys) devices() ([]DeviceInfo, error) {
+	devs, err := s.list()
+	if err != nil || s.sysfs == "" {
+		return devs, err
+	}
+	for i := range devs {
+		devs[i].VendorID, devs[i].ProductID = sysfsUSBIDs(s.sysfs, devs[i].Path)
+	}
+	return devs, nil
+}
+
+// realSys is the machine's devices.
+var realSys = v4l2Sys{open: openWebcam, list: listVideoDevices, sysfs: "/sys"}
 
 var errWaitTimeout = errors.New("v4l2: no frame within the wait")
 
@@ -96,6 +115,10 @@ type V4L2Config struct {
 	// ReopenEvery is the pause between reopen attempts after an unplug;
 	// default 1 s.
 	ReopenEvery time.Duration
+	// Policy refuses virtual cameras and, when it lists some, cameras not
+	// on it. A refused camera is never opened; without BusInfo or Device
+	// the first camera it takes is used.
+	Policy Policy
 	// Log gets open, unplug and reopen events (never frames).
 	Log zerolog.Logger
 }
@@ -130,6 +153,7 @@ type V4L2 struct {
 	badFor       time.Duration // every frame failing to decode this long: ErrBadFrames
 
 	mu      sync.Mutex
+	ident   Identity  // the camera opened first; a reopen takes only this one
 	seq     uint64    // events: frames and errors
 	read    uint64    // last event Read returned
 	raw     []byte    // the newest frame as the device sent it (decoded by Read)
@@ -143,20 +167,23 @@ type V4L2 struct {
 	stats   V4L2Stats
 	fpsFrom time.Time
 	fpsN    int
+
+	otherSeen Identity // a different camera last met at our port (run's goroutine), logged once
 }
 
 // OpenV4L2 opens the camera chosen by cfg (BusInfo, else Device, else the
-// first capture device), picks its format (MJPEG up to MaxWidth×MaxHeight
+// first capture device cfg.Policy takes), picks its format (MJPEG up to MaxWidth×MaxHeight
 // when it reaches 1280×720 or the cap, else YUYV up to 640×480), starts
 // streaming and returns the running source. ctx bounds the opening only;
-// Close stops the source. Errors match ErrNoCamera, ErrBusy or
-// ErrUnsupportedFormat.
+// Close stops the source. Errors match ErrNoCamera, ErrBusy,
+// ErrUnsupportedFormat, or (a *RefusedError) ErrVirtualCamera or
+// ErrCameraNotAllowed.
 func OpenV4L2(ctx context.Context, cfg V4L2Config) (*V4L2, error) {
-	return openV4L2(ctx, cfg, v4l2Sys{open: openWebcam, list: listVideoDevices})
+	return openV4L2(ctx, cfg, realSys)
 }
 
-// ListV4L2 lists the capture devices with their formats.
-func ListV4L2() ([]DeviceInfo, error) { return listVideoDevices() }
+// ListV4L2 lists the capture devices with their formats and USB ids.
+func ListV4L2() ([]DeviceInfo, error) { return realSys.devices() }
 
 // openV4L2 is OpenV4L2 over any devices; tune (tests) adjusts the timings
 // before the loop starts.
@@ -193,37 +220,53 @@ func openV4L2(ctx context.Context, cfg V4L2Config, sys v4l2Sys, tune ...func(*V4
 	return v, nil
 }
 
-// find picks the device: at start by the configuration; later (reopen)
-// only by the bus info of the camera first opened, so another camera that
-// took its /dev/videoN is never picked up.
+// find picks the device: at start by the configuration and the policy;
+// later (reopen) only the camera first opened: the same bus info and the
+// same identity, so another camera that took its /dev/videoN, or another
+// model plugged into its port, is never picked up (the evidence names the
+// camera opened first; a new one is taken at the next start, after the
+// policy has looked at it).
 func (v *V4L2) find(initial bool) (DeviceInfo, error) {
-	devs, err := v.sys.list()
+	devs, err := v.sys.devices()
 	if err != nil {
 		return DeviceInfo{}, err
 	}
-	bus, path, card := v.cfg.BusInfo, v.cfg.Device, ""
+	bus, path := v.cfg.BusInfo, v.cfg.Device
+	var was Identity
 	if !initial {
-		// A driver without bus info leaves only path and card name to go
-		// by: both must match, never the path alone.
+		// A driver without bus info leaves only path and identity (card
+		// name, USB ids) to go by: both must match, never the path alone.
 		v.mu.Lock()
-		bus, path, card = v.stats.BusInfo, v.stats.Device, v.stats.Card
+		bus, path, was = v.ident.BusInfo, v.stats.Device, v.ident
 		v.mu.Unlock()
 	}
+	var refused error
 	for _, d := range devs {
-		switch {
-		case bus != "":
-			if d.BusInfo == bus {
-				return d, nil
+		if (bus != "" && d.BusInfo != bus) || (bus == "" && path != "" && d.Path != path) {
+			continue
+		}
+		id := d.Identity()
+		if !initial {
+			if id != was {
+				v.differentCamera(id, bus)
+				continue
 			}
-		case path != "":
-			if d.Path == path && (initial || d.Card == card) {
-				return d, nil
-			}
-		default:
 			return d, nil
 		}
+		if err := v.cfg.Policy.Check(id); err != nil {
+			if bus != "" || path != "" {
+				return DeviceInfo{}, err // the camera asked for is refused
+			}
+			if refused == nil {
+				refused = err
+			}
+			continue
+		}
+		return d, nil
 	}
 	switch {
+	case refused != nil:
+		return DeviceInfo{}, refused // every camera there is refused: say why
 	case bus != "":
 		return DeviceInfo{}, fmt.Errorf("%w: none at bus %q (%d capture devices)", ErrNoCamera, bus, len(devs))
 	case path != "":
@@ -352,15 +395,35 @@ func chooseFormat(formats []FormatInfo, maxW, maxH int) (Format, error) {
 	return Format{}, fmt.Errorf("%w: device offers %s", ErrUnsupportedFormat, strings.Join(offered, ", "))
 }
 
+// differentCamera logs, once per camera, that our port holds another one.
+func (v *V4L2) differentCamera(id Identity, bus string) {
+	if id == v.otherSeen {
+		return
+	}
+	v.otherSeen = id
+	v.log.Warn().Str("bus", bus).Stringer("found", id).Stringer("camera", v.Identity()).
+		Msg("camera: a different camera is at the port; it is taken only after a restart of the kiosk")
+}
+
 func (v *V4L2) connected(info DeviceInfo, f Format) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
+	v.ident = info.Identity()
 	v.stats.Device, v.stats.BusInfo, v.stats.Card = info.Path, info.BusInfo, info.Card
 	v.stats.Format, v.stats.Connected = f, true
 	v.stats.FPS, v.fpsFrom, v.fpsN = 0, time.Time{}, 0
 	v.down = nil
 	v.log.Info().Str("device", info.Path).Str("bus", info.BusInfo).Str("card", info.Card).
+		Str("usb", info.Identity().USBID()).Str("driver", info.Driver).
 		Stringer("format", f).Msg("camera: streaming")
+}
+
+// Identity implements Identifier: the camera opened (and reopened, which
+// is always the same one).
+func (v *V4L2) Identity() Identity {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.ident
 }
 
 // run is the device loop: capture until the device fails, then reopen it

@@ -70,7 +70,7 @@ func cString(b []byte) string {
 	if i := slices.Index(b, 0); i >= 0 {
 		b = b[:i]
 	}
-	return strings.TrimSpace(string(b))
+	return strings.TrimSpace(printable(string(b)))
 }
 
 // listVideoDevices scans /dev/video* for capture nodes, in number order,

@@ -18,6 +18,7 @@ import (
 // at paths. The source under test sees them only through v4l2Sys.
 type fakeCam struct {
 	bus, card string
+	driver    string // "fake" when empty
 	formats   []FormatInfo
 	mark      byte // Y value of every YUYV pixel: tells cameras apart
 	mjpeg     []byte
@@ -35,6 +36,7 @@ type fakeCam struct {
 type fakeBus struct {
 	mu    sync.Mutex
 	nodes map[string]*fakeCam
+	sysfs string // a temp sysfs tree (newSysTree) with the nodes' USB ids; "" for none
 }
 
 func newFakeBus() *fakeBus { return &fakeBus{nodes: map[string]*fakeCam{}} }
@@ -58,14 +60,18 @@ func (b *fakeBus) unplug(path string) {
 	c.mu.Unlock()
 }
 
-func (b *fakeBus) sys() v4l2Sys { return v4l2Sys{open: b.open, list: b.list} }
+func (b *fakeBus) sys() v4l2Sys { return v4l2Sys{open: b.open, list: b.list, sysfs: b.sysfs} }
 
 func (b *fakeBus) list() ([]DeviceInfo, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	var out []DeviceInfo
 	for p, c := range b.nodes {
-		out = append(out, DeviceInfo{Path: p, Card: c.card, Driver: "fake", BusInfo: c.bus, Formats: c.formats})
+		drv := c.driver
+		if drv == "" {
+			drv = "fake"
+		}
+		out = append(out, DeviceInfo{Path: p, Card: c.card, Driver: drv, BusInfo: c.bus, Formats: c.formats})
 	}
 	slices.SortFunc(out, func(a, b DeviceInfo) int { return strings.Compare(a.Path, b.Path) })
 	return out, nil
