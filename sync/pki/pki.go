@@ -1,6 +1,7 @@
-// Package pki is a small demo PKI for the loopback mTLS link between kiosks
-// and the head-office receiver: one ECDSA P-256 CA, a server certificate for
-// the loopback names, and one client certificate per kiosk (CN = kiosk id).
+// Package pki is head office's small demo PKI, its kiosk CA: one ECDSA P-256
+// CA, a server certificate for the loopback names, and per kiosk (CN = kiosk
+// id) a client certificate for the mTLS link and a device certificate for
+// the kiosk's Ed25519 device key, which signs its packages (DeviceCert).
 // A real deployment issues these from the operator's own CA; this exists so
 // the demo and the tests run with real certificates and no setup.
 package pki
@@ -19,10 +20,10 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"regexp"
 	"time"
 
 	"almatel.kz/signkiosk/app/keyfile"
+	"almatel.kz/signkiosk/app/pack"
 )
 
 // File names inside the PKI directory.
@@ -103,13 +104,10 @@ func LoadOrCreate(dir string, now func() time.Time) (*PKI, error) {
 	return p, nil
 }
 
-// kioskIDPattern keeps kiosk ids safe as file names and certificate CNs.
-var kioskIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
-
 // ClientCert returns the paths of the client certificate and key for
 // kioskID (CN = kioskID) in dir, issuing them the first time.
 func (p *PKI) ClientCert(dir, kioskID string) (certPEM, keyPEM string, err error) {
-	if !kioskIDPattern.MatchString(kioskID) {
+	if !pack.ValidKioskID(kioskID) {
 		return "", "", fmt.Errorf("pki: kiosk id %q: want letters, digits, '.', '_' or '-'", kioskID)
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
