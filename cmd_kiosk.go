@@ -281,7 +281,9 @@ func assemble(cfg config.Config, stdout, stderr io.Writer, wrap portWraps) (*kio
 		Log:      log,
 		Provider: prov,
 		Camera:   camera.Capturer{Source: hub.Reader(), Analyzer: analyzer, Now: time.Now, OnLive: k.live.show},
-		Tickets:  kiosk.Gate{Verifier: ticket.Verifier{PublicKey: pub, Office: cfg.Office, Skew: cfg.Ticket.ClockSkew}, Ledger: ledger},
+		Tickets: kiosk.Gate{Verifier: ticket.Verifier{PublicKey: pub, Office: cfg.Office, Skew: cfg.Ticket.ClockSkew}, Ledger: ledger,
+			// The office-wide ledger: a ticket works once in the office.
+			Office: uploader.TicketClaims{Client: uploader.NewClient(syncTLS, 1), BaseURL: headURL}, Log: log},
 		Store: kiosk.PackageStore{KioskID: cfg.KioskID, Version: version, DeviceKey: deviceKey,
 			Sink: outboxSink{ob: ob, delivered: k.upload.Trigger}, Link: link},
 		Docs:    kiosk.PDFDocuments{},

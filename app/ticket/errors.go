@@ -15,6 +15,9 @@ var (
 	ErrOtherOffice = errors.New("ticket is for another office")
 	ErrIncomplete  = errors.New("ticket is incomplete")
 	ErrReused      = errors.New("ticket already used")
+	// ErrUsedElsewhere: head office's office-wide ledger has the ticket
+	// claimed by another kiosk of the office.
+	ErrUsedElsewhere = errors.New("ticket already used at another kiosk of the office")
 	// ErrDuplicateKey: a genuinely signed payload naming a field twice is
 	// ambiguous (which value did the office mean?), so it is refused.
 	ErrDuplicateKey = errors.New("ticket payload has a duplicate key")
