@@ -27,6 +27,10 @@ type PackageStore struct {
 	Sink      Sink
 	// Link makes the download link the done screen's QR shows.
 	Link func(packageID string) string
+	// Camera is the camera the session's frames came from (the kiosk's
+	// one camera: its source reopens only that camera, so the camera now
+	// is the camera of the capture); nil records an empty identity.
+	Camera func() CameraIdentity
 }
 
 // Built is a package ready to keep.
@@ -74,6 +78,9 @@ type evidence struct {
 	SignedAt        time.Time     `json:"signed_at"`
 	TimeStampedAt   time.Time     `json:"time_stamped_at"` // the time stamp's genTime: the moment of signing
 	AppVersion      string        `json:"app_version"`
+
+	// Camera is the camera the frames came from (a device, not a person).
+	Camera CameraIdentity `json:"camera"`
 }
 
 type evStep struct {
@@ -114,6 +121,9 @@ func (f PackageStore) Store(ctx context.Context, s session.State) (session.Recei
 	}
 	if s.Doc != nil {
 		ev.SubjectIIN = s.Doc.IIN // the ID document is the authority
+	}
+	if f.Camera != nil {
+		ev.Camera = f.Camera()
 	}
 	for _, m := range s.Marks {
 		ev.Steps = append(ev.Steps, evStep{m.Step.String(), m.At})

@@ -203,6 +203,8 @@ const (
 	ErrCameraGone      = "camera_gone"        // the camera vanished mid-capture
 	ErrCameraBusy      = "camera_busy"        // another program holds the camera
 	ErrCameraFormat    = "camera_format"      // the camera offers no usable format
+	ErrCameraVirtual   = "camera_virtual"     // a virtual camera (v4l2loopback, …): always refused
+	ErrCameraUnlisted  = "camera_not_allowed" // the camera is not on the config's allow-list
 	ErrStoreFailed     = "store_failed"       // the signed package could not be written
 	// The kiosk's database could not take the signed package, by kind: the
 	// signature stays in memory; a full or read-only disk can clear by
@@ -247,7 +249,8 @@ func SealCodes() []string {
 // CaptureCodes are the local codes a failed capture may carry (a new slice
 // each call: callers cannot change the set).
 func CaptureCodes() []string {
-	return []string{ErrNoFrames, ErrNoFace, ErrManyFaces, ErrChallengeFailed, ErrNoCamera, ErrCameraGone, ErrCameraBusy, ErrCameraFormat}
+	return []string{ErrNoFrames, ErrNoFace, ErrManyFaces, ErrChallengeFailed, ErrNoCamera, ErrCameraGone, ErrCameraBusy, ErrCameraFormat,
+		ErrCameraVirtual, ErrCameraUnlisted}
 }
 
 // HasPassword reports whether a password is held (for tests and the runner).

@@ -59,6 +59,10 @@ type Options struct {
 	WrapCamera   func(kiosk.Capturer) kiosk.Capturer
 	WrapTickets  func(kiosk.TicketGate) kiosk.TicketGate
 	WrapSealer   func(kiosk.Sealer) kiosk.Sealer
+
+	// Source is the camera the capture reads (and whose identity the
+	// evidence records); a synthetic subscriber when nil.
+	Source camera.Source
 }
 
 // Rig is a running kiosk core.
@@ -105,6 +109,9 @@ func New(t testing.TB, o Options) *Rig {
 	if o.MinFree == 0 {
 		o.MinFree = 1 // the test machine's free space is not the test's business
 	}
+	if o.Source == nil {
+		o.Source = camera.NewSynthetic(160, 120, 60)
+	}
 	dbPath := filepath.Join(t.TempDir(), "kiosk.db")
 	db, err := store.Open(context.Background(), dbPath)
 	if err != nil {
@@ -142,7 +149,8 @@ func New(t testing.TB, o Options) *Rig {
 		sink = outboxSink{ob}
 	}
 	var st kiosk.Store = kiosk.PackageStore{KioskID: "K1", DeviceKey: deviceKey, Sink: sink,
-		Link: func(id string) string { return "https://example.test/p/" + id }}
+		Link:   func(id string) string { return "https://example.test/p/" + id },
+		Camera: func() kiosk.CameraIdentity { return kiosk.CameraIdentity(camera.IdentityOf(o.Source)) }}
 	if o.WrapProvider != nil {
 		prov = o.WrapProvider(prov)
 	}
@@ -152,7 +160,7 @@ func New(t testing.TB, o Options) *Rig {
 	if o.WrapStore != nil {
 		st = o.WrapStore(st)
 	}
-	var cam kiosk.Capturer = camera.Capturer{Source: camera.NewSynthetic(160, 120, 60), Frames: 2}
+	var cam kiosk.Capturer = camera.Capturer{Source: o.Source, Frames: 2}
 	if o.WrapCamera != nil {
 		cam = o.WrapCamera(cam)
 	}
