@@ -16,6 +16,7 @@ import (
 	"almatel.kz/signkiosk/app/keyfile"
 	"almatel.kz/signkiosk/app/session"
 	"almatel.kz/signkiosk/app/staffpin"
+	"almatel.kz/signkiosk/camera/usbid"
 )
 
 // EnvConfig names the config file when --config is not given.
@@ -87,6 +88,14 @@ type Camera struct {
 	MaxWidth  int    `toml:"max_width"`  // v4l2: the largest frame asked for
 	MaxHeight int    `toml:"max_height"` // v4l2
 	FPS       int    `toml:"fps"`
+
+	// Which webcams the kiosk takes (v4l2). Virtual cameras (v4l2loopback,
+	// akvcam, …) are refused always. Allow lists USB models as
+	// vendor:product ("046d:0825", from `signkiosk camera list`),
+	// AllowDrivers drivers ("uvcvideo"); empty takes any camera that is not
+	// virtual; with both, a camera must be on both.
+	Allow        []string `toml:"allow"`
+	AllowDrivers []string `toml:"allow_drivers"`
 }
 
 // UI is the window.
@@ -229,6 +238,13 @@ func (c Config) finish(path string) (Config, error) {
 	if c.Outbox.KeyFile == "" {
 		c.Outbox.KeyFile = filepath.Join(c.DataDir, "outbox.key")
 	}
+	// `allow = []` is no list at all: any camera that is not virtual.
+	if len(c.Camera.Allow) == 0 {
+		c.Camera.Allow = nil
+	}
+	if len(c.Camera.AllowDrivers) == 0 {
+		c.Camera.AllowDrivers = nil
+	}
 	if c.Demo && c.NCA.Roots == "" {
 		c.NCA.Roots = DemoRootsFile(c.DataDir)
 	}
@@ -301,6 +317,16 @@ func (c Config) validate() error {
 	}
 	if c.Camera.FPS < 1 || c.Camera.FPS > 60 {
 		bad("camera.fps must be 1…60")
+	}
+	for _, a := range c.Camera.Allow {
+		if _, err := usbid.Parse(a); err != nil {
+			bad("camera.allow: %v", err)
+		}
+	}
+	for _, d := range c.Camera.AllowDrivers {
+		if strings.TrimSpace(d) == "" {
+			bad("camera.allow_drivers: an empty driver name")
+		}
 	}
 	if c.Ticket.ClockSkew < 0 {
 		bad("ticket.clock_skew must not be negative")

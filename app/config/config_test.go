@@ -111,7 +111,7 @@ func TestExampleConfigLoads(t *testing.T) {
 	}
 	d := Default()
 	d.Sync.HeadOfficeURL, d.Sync.CACert, d.Sync.ClientCert, d.Sync.ClientKey = c.Sync.HeadOfficeURL, c.Sync.CACert, c.Sync.ClientCert, c.Sync.ClientKey
-	if c.Session != d.Session || c.Camera != d.Camera || c.UI != d.UI || c.Ticket.ClockSkew != d.Ticket.ClockSkew ||
+	if c.Session != d.Session || !reflect.DeepEqual(c.Camera, d.Camera) || c.UI != d.UI || c.Ticket.ClockSkew != d.Ticket.ClockSkew ||
 		c.Sync != d.Sync || c.Outbox.Retention != d.Outbox.Retention || c.NCA.Timeout != d.NCA.Timeout ||
 		c.Staff.LockAfter != d.Staff.LockAfter || c.Staff.MaxPinAttempts != d.Staff.MaxPinAttempts || c.Staff.Lockout != d.Staff.Lockout {
 		t.Fatalf("example differs from the defaults:\n%+v\n%+v", c, d)

@@ -15,6 +15,7 @@ func FuzzLoadConfig(f *testing.F) {
 	f.Add([]byte("[sync]\ntimeout = 120\n"))
 	f.Add([]byte("[session]\nidle = 1e9\nabsolute = \"-5m\"\n"))
 	f.Add([]byte("[camera]\nsource = \"folder\"\nmax_width = 99999999999\n"))
+	f.Add([]byte("[camera]\nallow = [\"046d:0825\", \"zz:\\u0007\"]\nallow_drivers = [\"uvcvideo\", \" \"]\n"))
 	f.Add([]byte("\"a\\nb\" = 1\n[[staff]]\n"))
 	f.Add([]byte("[ticket]\nclock_skew = 07:32:00\n"))
 	if b, err := os.ReadFile("../../docs/signkiosk.example.toml"); err == nil {
