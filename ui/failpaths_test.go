@@ -228,10 +228,16 @@ func TestFailBiometricsNoMatch(t *testing.T) {
 	if s.Step != session.StepEnded || s.Reason != session.ReasonBiometricFailed {
 		t.Fatalf("after %d attempts: step=%s reason=%q", n, s.Step, s.Reason)
 	}
-	for _, want := range []string{l.T("ended.title"), l.Reason(session.ReasonBiometricFailed), l.T("ended.wiped")} {
+	// What to do next (the public service centre, or staff), and the code
+	// staff read; not the generic "ask the staff to start again".
+	for _, want := range []string{l.T("ended.title"), l.Reason(session.ReasonBiometricFailed), l.T("ended.wiped"),
+		l.T("ended.next.biometric_failed"), l.T("ended.code", "Code", "biometric_failed")} {
 		if !f.shows(want) {
 			t.Errorf("ended screen does not show %q: %q", want, f.texts())
 		}
+	}
+	if f.shows(l.T("ended.help")) {
+		t.Error("ended screen gives the generic help instead of the next step")
 	}
 	if f.shows(l.Err(sim.ReasonNoMatch)) {
 		t.Error("ended screen still says to try again")

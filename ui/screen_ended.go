@@ -3,6 +3,7 @@ package ui
 import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/widget"
 
 	"almatel.kz/signkiosk/app/session"
 )
@@ -21,7 +22,18 @@ func newEndedScreen(u *UI, s session.State, l loc) screen {
 	}
 	ok := button(l.T("ended.ok"), true, func() { u.k.Dispatch(session.Finish{}) })
 	box.Add(para(l.T("ended.wiped")))
-	box.Add(para(l.T("ended.help")))
+	// Where a reason has a next step of its own (biometrics failed for
+	// good: the national rule sends the subscriber to a public service
+	// centre), it replaces the generic "ask the staff".
+	if next := "ended.next." + string(s.Reason); l.has(next) {
+		box.Add(para(l.T(next)))
+	} else {
+		box.Add(para(l.T("ended.help")))
+	}
+	// Staff read the stable code, to know what happened without asking.
+	code := para(l.T("ended.code", "Code", string(s.Reason)))
+	code.Importance = widget.LowImportance
+	box.Add(code)
 	box.Add(layout.NewSpacer())
 	box.Add(container.NewCenter(sized(ok, 360, 84)))
 	box.Add(layout.NewSpacer())
