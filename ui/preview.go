@@ -66,9 +66,9 @@ const previewMaxW, previewMaxH = 800, 600
 
 // run reads src until ctx ends and shows what it reads, mirrored and scaled
 // down on this goroutine (the UI thread only draws). A failing camera is
-// reported through lost (nil: logged only) and retried (it may be
-// replugged); a closed one ends the loop.
-func (p *preview) run(ctx context.Context, src camera.Source, lost func(bool)) {
+// reported through lost (nil: logged only) with its error, and nil once it
+// is back, and retried (it may be replugged); a closed one ends the loop.
+func (p *preview) run(ctx context.Context, src camera.Source, lost func(error)) {
 	down := false
 	for {
 		frame, err := src.Read(ctx)
@@ -80,7 +80,7 @@ func (p *preview) run(ctx context.Context, src camera.Source, lost func(bool)) {
 				p.u.log.Warn().Err(err).Msg("camera preview read failed")
 				down = true
 				if lost != nil {
-					lost(true)
+					lost(err)
 				}
 			}
 			if !sleep(ctx, 200*time.Millisecond) {
@@ -91,7 +91,7 @@ func (p *preview) run(ctx context.Context, src camera.Source, lost func(bool)) {
 				down = false
 				p.u.log.Info().Msg("camera preview back")
 				if lost != nil {
-					lost(false)
+					lost(nil)
 				}
 			}
 			if p.due() {

@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"almatel.kz/signkiosk/app/session"
+	"almatel.kz/signkiosk/camera"
 )
 
 // biometricsScreen is step 6: the live, mirrored camera preview with a frame
@@ -34,6 +35,8 @@ type biometricsScreen struct {
 	progress  *widget.ProgressBar
 	attempts  *widget.Label
 	errLbl    *widget.Label
+	lostCode  string // the refusal the lost label explains (camera_virtual, …), so errLbl does not repeat it
+	err       string // the state's error
 	start     *widget.Button
 	cancel    context.CancelFunc
 	ctx       context.Context    // the screen's lifetime
@@ -70,13 +73,21 @@ func newBiometricsScreen(u *UI, s session.State, l loc) *biometricsScreen {
 		cam = bs.prev.object(bs.face.obj, banner)
 		ctx, cancel := context.WithCancel(context.Background())
 		bs.cancel = cancel
-		go bs.prev.run(ctx, u.cam.Reader(), func(down bool) {
+		go bs.prev.run(ctx, u.cam.Reader(), func(err error) {
 			u.do(func() {
-				if down {
+				bs.lostCode = ""
+				switch {
+				case refusal(err) != nil:
+					// Not lost but refused: say which camera, and what
+					// the config allows, for staff.
+					bs.lostCode = camera.ErrorCode(err)
+					setText(bs.lost, l.cameraRefused(err))
+				case err != nil:
 					setText(bs.lost, l.T("bio.camera_lost"))
-				} else {
+				default:
 					setText(bs.lost, "")
 				}
+				bs.showErr()
 			})
 		})
 		bs.ctx = ctx
@@ -101,6 +112,15 @@ func newBiometricsScreen(u *UI, s session.State, l loc) *biometricsScreen {
 
 func (bs *biometricsScreen) object() fyne.CanvasObject { return bs.obj }
 
+// showErr shows the state's error, unless the preview already explains it.
+func (bs *biometricsScreen) showErr() {
+	if bs.err != "" && bs.err == bs.lostCode {
+		setText(bs.errLbl, "")
+		return
+	}
+	setText(bs.errLbl, bs.l.Err(bs.err))
+}
+
 func (bs *biometricsScreen) update(s session.State) {
 	capturing := s.Busy == session.OpBiometrics
 	bs.capturing = capturing
@@ -113,7 +133,8 @@ func (bs *biometricsScreen) update(s session.State) {
 		bs.progress.Hide()
 	}
 	bs.attempts.SetText(bs.l.T("bio.attempts", "N", max(s.BioAttemptsLeft, 0)))
-	setText(bs.errLbl, bs.l.Err(s.Err))
+	bs.err = s.Err
+	bs.showErr()
 	if s.Busy != session.OpNone || s.BioAttemptsLeft <= 0 {
 		bs.start.Disable()
 	} else {

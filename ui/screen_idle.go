@@ -107,7 +107,11 @@ func (is *idleScreen) scan(ctx context.Context) {
 			return
 		}
 		is.u.log.Warn().Err(err).Msg("idle QR scanning stopped; retrying")
-		is.u.do(func() { is.say(is.l.T("idle.camera_error")) })
+		msg := is.l.cameraRefused(err) // a refused camera: which, and what is allowed
+		if msg == "" {
+			msg = is.l.T("idle.camera_error")
+		}
+		is.u.do(func() { is.say(msg) })
 		if !sleep(ctx, 2*time.Second) {
 			return
 		}

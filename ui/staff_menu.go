@@ -287,6 +287,8 @@ func (m *staffMenu) cameraTest() {
 		return func() {
 			l := m.u.loc()
 			switch {
+			case refusal(r.Err) != nil:
+				m.result = l.cameraRefused(r.Err)
 			case r.Code != "":
 				m.result = l.Err(r.Code)
 			case r.Err != nil:

@@ -25,6 +25,8 @@ type fakeStaff struct {
 	exits    int
 	pins     []string
 	fail     error // SyncNow and RequeueDead fail with it when set
+	// CameraTest's answer when set.
+	camera *CameraReport
 }
 
 func (f *fakeStaff) VerifyPIN(pin string) bool {
@@ -65,6 +67,9 @@ func (f *fakeStaff) RequeueDead(context.Context) (int, error) {
 }
 
 func (f *fakeStaff) CameraTest(_ context.Context, d time.Duration) CameraReport {
+	if f.camera != nil {
+		return *f.camera
+	}
 	return CameraReport{Frames: 89, FPS: 29.7, Width: 1280, Height: 720}
 }
 

@@ -29,6 +29,7 @@ func stateErrCodes() []string {
 		session.ErrPasswordConfirm, session.ErrNoFrames, session.ErrStoreFailed,
 		session.ErrNoFace, session.ErrManyFaces, session.ErrChallengeFailed, session.ErrNoCamera,
 		session.ErrCameraGone, session.ErrCameraBusy, session.ErrCameraFormat,
+		session.ErrCameraVirtual, session.ErrCameraUnlisted,
 		// biometric retry reasons
 		sim.ReasonNoMatch, provider.DecisionRetry,
 		// the UI's own
