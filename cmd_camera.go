@@ -12,19 +12,24 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rs/zerolog"
+
 	"almatel.kz/signkiosk/app/config"
 	"almatel.kz/signkiosk/camera"
 )
 
 const cameraUsage = `usage:
-  signkiosk camera list
+  signkiosk camera list [--config FILE]
   signkiosk camera test [--device PATH | --bus BUSINFO] [--seconds N] [--config FILE]
   signkiosk camera test --source synthetic|folder [--folder DIR] [--seconds N]
 
-list: every video capture device: path, card, driver, bus info and its
-formats with frame sizes. test: opens the camera (the config's, else the
-one selected, else the first), reads for N seconds and prints resolution,
-format, fps and dropped frames. Frames are never saved or shown.
+list: every video capture device: path, card, driver, bus info, USB
+vendor:product and its formats with frame sizes, and whether the kiosk
+takes it under the config's [camera] allow and allow_drivers (virtual
+cameras never); exit 1 when it would take none. test: opens the camera (the
+config's, else the one selected, else the first the config allows), reads
+for N seconds and prints resolution, format, fps and dropped frames. Frames
+are never saved or shown.
 
 `
 
@@ -37,11 +42,7 @@ func runCamera(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	}
 	switch args[0] {
 	case "list":
-		if len(args) > 1 {
-			fmt.Fprintf(stderr, "camera list: unexpected argument %q\n", args[1])
-			return 2
-		}
-		return cameraList(stdout, stderr)
+		return cameraList(args[1:], stdout, stderr)
 	case "test":
 		return cameraTest(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
@@ -52,8 +53,36 @@ func runCamera(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	return 2
 }
 
-func cameraList(stdout, stderr io.Writer) int {
-	devs, err := camera.ListV4L2()
+func cameraList(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("camera list", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfgPath := fs.String("config", os.Getenv(config.EnvConfig), "config `file` (TOML) whose [camera] allow-list is applied")
+	fs.Usage = func() { fmt.Fprint(stderr, cameraUsage); printFlags(fs, stderr) }
+	rest, err := parseInterleaved(fs, args)
+	if err != nil {
+		return usageExit(err)
+	}
+	if len(rest) > 0 {
+		fmt.Fprintf(stderr, "camera list: unexpected argument %q\n", rest[0])
+		return 2
+	}
+	var policy camera.Policy
+	if *cfgPath != "" {
+		cfg, err := config.Load(*cfgPath)
+		if err == nil {
+			policy, err = camera.NewPolicy(cfg.Camera.Allow, cfg.Camera.AllowDrivers)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "camera list: %v\n", err)
+			return 2
+		}
+	}
+	return listCameras(stdout, stderr, camera.ListV4L2, policy)
+}
+
+// listCameras prints the devices list gives and what policy makes of each.
+func listCameras(stdout, stderr io.Writer, list func() ([]camera.DeviceInfo, error), policy camera.Policy) int {
+	devs, err := list()
 	if err != nil {
 		fmt.Fprintf(stderr, "camera list: %v\n", err)
 		return 1
@@ -66,8 +95,13 @@ func cameraList(stdout, stderr io.Writer) int {
 		}
 		return 1
 	}
+	taken := 0
 	for _, d := range devs {
-		fmt.Fprintf(stdout, "%s  card=%q  driver=%s  bus=%s\n", d.Path, d.Card, d.Driver, d.BusInfo)
+		usb := d.Identity().USBID()
+		if usb == "" {
+			usb = "none"
+		}
+		fmt.Fprintf(stdout, "%s  card=%q  driver=%q  bus=%s  usb=%s\n", d.Path, d.Card, d.Driver, d.BusInfo, usb)
 		for _, f := range d.Formats {
 			sizes := make([]string, 0, len(f.Sizes))
 			for _, s := range f.Sizes {
@@ -86,8 +120,29 @@ func cameraList(stdout, stderr io.Writer) int {
 		if len(d.Formats) == 0 {
 			fmt.Fprintln(stdout, "  (formats unreadable: the device may be busy)")
 		}
+		fmt.Fprintf(stdout, "  kiosk: %s\n", verdict(d.Identity(), policy))
+		if policy.Check(d.Identity()) == nil {
+			taken++
+		}
+	}
+	fmt.Fprintf(stdout, "allowed by the config: %s\n", policy)
+	if taken == 0 {
+		fmt.Fprintf(stderr, "no camera the kiosk would take (%d refused)\n", len(devs))
+		return 1
 	}
 	return 0
+}
+
+// verdict says whether the kiosk takes a camera under policy, and why not.
+func verdict(id camera.Identity, policy camera.Policy) string {
+	err := policy.Check(id)
+	switch {
+	case err == nil:
+		return "takes it"
+	case errors.Is(err, camera.ErrVirtualCamera):
+		return "refuses it: a virtual camera (always refused)"
+	}
+	return "refuses it: not allowed by " + policy.String()
 }
 
 type cameraTestFlags struct {
@@ -182,15 +237,22 @@ func openTestSource(ctx context.Context, cc config.Camera) (camera.Source, func(
 		src, err := camera.NewFolder(cc.Folder, fps)
 		return src, func() string { return "folder pictures" }, err
 	}
+	policy, err := camera.NewPolicy(cc.Allow, cc.AllowDrivers)
+	if err != nil {
+		return nil, nil, err
+	}
 	v, err := camera.OpenV4L2(ctx, camera.V4L2Config{
-		Device: cc.Device, BusInfo: cc.BusInfo, MaxWidth: cc.MaxWidth, MaxHeight: cc.MaxHeight, FPS: cc.FPS,
+		Device: cc.Device, BusInfo: cc.BusInfo, MaxWidth: cc.MaxWidth, MaxHeight: cc.MaxHeight, FPS: cc.FPS, Policy: policy,
 	})
 	if err != nil {
 		return nil, nil, err
 	}
 	return v, func() string {
-		st := v.Stats()
-		return fmt.Sprintf("%s (%s, bus %s)", camera.FourCCString(st.Format.FourCC), st.Device, st.BusInfo)
+		st, usb := v.Stats(), v.Identity().USBID()
+		if usb == "" {
+			usb = "none"
+		}
+		return fmt.Sprintf("%s (%s, bus %s, usb %s)", camera.FourCCString(st.Format.FourCC), st.Device, st.BusInfo, usb)
 	}, nil
 }
 
@@ -235,4 +297,16 @@ func measureSource(ctx context.Context, src camera.Source, format func() string,
 		return 1
 	}
 	return 0
+}
+
+// logCameraFault says why the camera cannot be opened; a refused one is
+// named, with what the config allows (a device, never a person).
+func logCameraFault(log zerolog.Logger, err error, policy camera.Policy) {
+	var re *camera.RefusedError
+	if errors.As(err, &re) {
+		log.Error().Err(err).Str("event", "camera_refused").Str("code", camera.ErrorCode(err)).Stringer("camera", re.Camera).
+			Stringer("allowed", policy).Msg("camera refused; waiting for an allowed one (staff: `signkiosk camera list`, [camera] allow)")
+		return
+	}
+	log.Error().Err(err).Str("event", "camera_unavailable").Msg("camera not available; retrying (staff: check the USB cable, `signkiosk camera list`)")
 }

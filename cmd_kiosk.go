@@ -285,7 +285,8 @@ func assemble(cfg config.Config, stdout, stderr io.Writer, wrap portWraps) (*kio
 			// The office-wide ledger: a ticket works once in the office.
 			Office: uploader.TicketClaims{Client: uploader.NewClient(syncTLS, 1), BaseURL: headURL}, Log: log},
 		Store: kiosk.PackageStore{KioskID: cfg.KioskID, Version: version, DeviceKey: deviceKey,
-			Sink: outboxSink{ob: ob, delivered: k.upload.Trigger}, Link: link},
+			Sink: outboxSink{ob: ob, delivered: k.upload.Trigger}, Link: link,
+			Camera: func() kiosk.CameraIdentity { return kiosk.CameraIdentity(hub.Identity()) }},
 		Docs:    kiosk.PDFDocuments{},
 		Sealer:  sealer,
 		Storage: probe,
@@ -333,20 +334,25 @@ func openCamera(cfg config.Config, log zerolog.Logger) (camera.Source, error) {
 		return camera.NewFolder(cfg.Camera.Folder, cfg.Camera.FPS)
 	case "v4l2":
 		c := cfg.Camera
+		policy, err := camera.NewPolicy(c.Allow, c.AllowDrivers)
+		if err != nil {
+			return nil, config.Fault(err)
+		}
 		vc := camera.V4L2Config{Device: c.Device, BusInfo: c.BusInfo, MaxWidth: c.MaxWidth, MaxHeight: c.MaxHeight, FPS: c.FPS,
-			Log: log.With().Str("component", "camera").Logger()}
-		warned := false
+			Policy: policy, Log: log.With().Str("component", "camera").Logger()}
+		said, first := "", true // the last failure logged, by its code: each kind once
 		return camera.NewReopening(func(ctx context.Context) (camera.Source, error) {
 			v, err := camera.OpenV4L2(ctx, vc)
 			if err != nil {
-				if !warned {
-					log.Error().Err(err).Str("event", "camera_unavailable").Msg("camera not available; retrying (staff: check the USB cable, `signkiosk camera list`)")
-					warned = true
+				if code := camera.ErrorCode(err); first || code != said {
+					said, first = code, false
+					logCameraFault(log, err, policy)
 				}
 				return nil, err
 			}
-			st := v.Stats()
-			log.Info().Str("event", "camera_open").Str("device", st.Device).Str("bus", st.BusInfo).Stringer("format", st.Format).Msg("camera opened")
+			st, id := v.Stats(), v.Identity()
+			log.Info().Str("event", "camera_open").Str("device", st.Device).Str("bus", st.BusInfo).Str("usb", id.USBID()).
+				Str("driver", id.Driver).Str("card", id.Card).Stringer("format", st.Format).Msg("camera opened")
 			return v, nil
 		}, 2*time.Second), nil
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -92,6 +93,17 @@ func TestDemoSignDeliverDownload(t *testing.T) {
 	}
 	if card, err := pack.File(body, pack.NameCard); err != nil || !bytes.HasPrefix(card, []byte("%PDF")) {
 		t.Fatalf("card in the package: %v", err)
+	}
+	// The evidence names the camera: here the demo's synthetic subscriber.
+	evJSON, err := pack.File(body, pack.NameEvidence)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ev struct {
+		Camera kiosk.CameraIdentity `json:"camera"`
+	}
+	if err := json.Unmarshal(evJSON, &ev); err != nil || ev.Camera != kiosk.CameraIdentity(camera.SyntheticIdentity) {
+		t.Fatalf("evidence camera %+v: %v", ev.Camera, err)
 	}
 	// A tampered link is refused.
 	resp, err = http.Get(rc.DownloadURL + "0")
