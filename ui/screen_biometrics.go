@@ -175,7 +175,10 @@ func (bs *biometricsScreen) live(v Live) {
 	}
 	good := v.Guidance == "ok"
 	bs.face.set(v.Frame, v.Face, good)
-	if v.Guidance == "" {
+	// During a move "good, stay like that" would contradict the prompt to
+	// move: the green frame says it; other guidance (light, one face) still
+	// shows.
+	if v.Guidance == "" || good && v.Challenge && bs.capturing {
 		bs.guide.Text = ""
 		bs.guideBg.Hide()
 	} else {

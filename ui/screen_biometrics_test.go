@@ -65,8 +65,15 @@ func TestBiometricsLiveOverlay(t *testing.T) {
 			h.u.ShowLive(Live{Frame: frame, Face: image.Rect(200, 100, 400, 300), Guidance: "ok", Challenge: true,
 				Remaining: 2500 * time.Millisecond, Progress: 0.4})
 			h.q.drain()
-			if r.StrokeColor != faceGood || !h.shows(l.T("guide.ok")) || !h.shows(l.T("challenge.turn_left")) {
-				t.Fatalf("attempt not drawn: %q", h.texts())
+			// The green frame, the move — and no "stay like that" beside it.
+			if r.StrokeColor != faceGood || h.shows(l.T("guide.ok")) || !h.shows(l.T("challenge.turn_left")) {
+				t.Fatalf("attempt not drawn, or its caption contradicts the move: %q", h.texts())
+			}
+			h.u.ShowLive(Live{Frame: frame, Face: image.Rect(200, 100, 400, 300), Guidance: "more_light", Challenge: true,
+				Remaining: 2500 * time.Millisecond, Progress: 0.4})
+			h.q.drain()
+			if !h.shows(l.T("guide.more_light")) {
+				t.Fatalf("quality guidance hidden during the move: %q", h.texts())
 			}
 			if !h.shows(l.T("bio.countdown", "N", 3)) || !bs.progress.Visible() || bs.progress.Value != 0.4 {
 				t.Fatalf("countdown/progress: %q, progress %v", h.texts(), bs.progress.Value)
