@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/ed25519"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -15,31 +14,42 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
-	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
 
 	"almatel.kz/signkiosk/app/logging"
-	"almatel.kz/signkiosk/app/pack"
 	"almatel.kz/signkiosk/sync/headoffice"
 	"almatel.kz/signkiosk/sync/pki"
 )
 
-const headOfficeUsage = `usage: signkiosk headoffice --data DIR --roots FILE [--listen ADDR] [--download-listen ADDR] [--kiosk ID]
+const headOfficeUsage = `usage: signkiosk headoffice --data DIR --roots FILE [--listen ADDR] [--download-listen ADDR]
+       signkiosk headoffice enrol KIOSK --data DIR [--device-pub FILE]
+       signkiosk headoffice revoke KIOSK --data DIR
+       signkiosk headoffice kiosks --data DIR
 
 Run the reference head-office receiver. Kiosks PUT signed packages to
-https://LISTEN/v1/packages/{id} with a client certificate from the demo CA
+https://LISTEN/v1/packages/{id} with a client certificate from the kiosk CA
 kept in DIR/pki (made on first run). Every package is verified as
 'signkiosk verify' does, its long-term signature against the --roots (the
-national CA's); one that is not long-term valid is refused with 422 naming
-the failed check, and the report of an accepted one is kept in its index
-row. Subscribers download the electronic-document card over
+national CA's), its manifest against the id it is put under, and its
+device certificate against the kiosk CA and the register of enrolled
+kiosks: a package signed by a kiosk head office did not enrol, has revoked,
+or that is not the kiosk delivering it is refused with 422 naming the
+check, as is one that is not long-term valid; the report of an accepted
+one is kept in its index row. A revoked kiosk's connections are refused.
+Subscribers download the electronic-document card over
 http://DOWNLOAD-LISTEN/v1/p/{id} with an expiring signed link (the whole
-ZIP with &format=zip). The download
-listener is plain HTTP for loopback demos: put a TLS-terminating proxy in
-front of it anywhere else. Prints the CA and the --kiosk client certificate
-paths, then serves until interrupted.
+ZIP with &format=zip). The download listener is plain HTTP for loopback
+demos: put a TLS-terminating proxy in front of it anywhere else. Prints the
+addresses, the CA and the register's size, then serves until interrupted.
+
+'enrol' issues a kiosk's client certificate and its device certificate
+(for the kiosk's device key, --device-pub <kiosk data>/device-ed25519.pub;
+without it a device key is made here to install on the kiosk) into
+DIR/pki, records the kiosk in the register and prints the paths. 'revoke'
+revokes a kiosk for good, durably (DIR/index.db), effective at once on a
+running head office. 'kiosks' lists the register.
 
 `
 
@@ -49,36 +59,28 @@ const headOfficeShutdownGrace = 15 * time.Second
 
 // runHeadOffice handles "signkiosk headoffice".
 func runHeadOffice(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 {
+		switch args[0] {
+		case "enrol", "enroll":
+			return runEnrol(ctx, args[1:], stdout, stderr)
+		case "revoke":
+			return runRevoke(ctx, args[1:], stdout, stderr)
+		case "kiosks":
+			return runKiosks(ctx, args[1:], stdout, stderr)
+		}
+	}
 	fs := flag.NewFlagSet("headoffice", flag.ContinueOnError)
 	// Parse errors are reported as one line below, not with the usage.
 	fs.SetOutput(io.Discard)
 	listen := fs.String("listen", "127.0.0.1:8702", "mTLS upload `address`")
 	dlListen := fs.String("download-listen", "127.0.0.1:8703", "download link `address` (plain HTTP)")
 	dataDir := fs.String("data", "", "data `dir`ectory: pki/, packages/, index.db, link.key (required)")
-	kiosk := fs.String("kiosk", "ALM-001-K1", "kiosk `id` to issue a client certificate for")
 	maxSize := fs.Int64("max-size", headoffice.DefaultMaxSize, "largest accepted package in `bytes`")
 	maxMemory := fs.Int64("max-memory", 0, "`bytes` that uploads being verified may hold at once (default and least 4 × max-size + 3 MiB)")
 	maxPerKiosk := fs.Int("max-per-kiosk", headoffice.DefaultMaxPerKiosk, "uploads one kiosk may have in flight (`n`); more get 429")
 	minRate := fs.Int64("min-rate", headoffice.DefaultMinRate, "slowest average upload `rate` in bytes/s after a 10 s grace; slower ones get 408")
 	linkTTL := fs.Duration("link-ttl", headoffice.DefaultLinkTTL, "download link `lifetime`")
 	rootsPath := fs.String("roots", "", "trusted root certificates `file` (PEM) every package's long-term signature must chain to (required)")
-	devicePubs := map[string]ed25519.PublicKey{}
-	fs.Func("device-pub", "`KIOSK=FILE`: require packages from KIOSK to carry a manifest signed by this key (repeatable)", func(v string) error {
-		id, path, ok := strings.Cut(v, "=")
-		if !ok || id == "" || path == "" {
-			return errors.New("want KIOSK=FILE")
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		pub, err := pack.ParsePublicKeyPEM(b)
-		if err != nil {
-			return err
-		}
-		devicePubs[id] = pub
-		return nil
-	})
 	rest, err := parseInterleaved(fs, args)
 	if errors.Is(err, flag.ErrHelp) {
 		fmt.Fprint(stderr, headOfficeUsage)
@@ -109,9 +111,9 @@ func runHeadOffice(ctx context.Context, args []string, stdout, stderr io.Writer)
 		return 2
 	}
 	if err := serveHeadOffice(ctx, headOfficeFlags{
-		listen: *listen, dlListen: *dlListen, dataDir: *dataDir, kiosk: *kiosk,
+		listen: *listen, dlListen: *dlListen, dataDir: *dataDir,
 		maxSize: *maxSize, maxMemory: *maxMemory, maxPerKiosk: *maxPerKiosk, minRate: *minRate,
-		linkTTL: *linkTTL, devicePubs: devicePubs, roots: roots,
+		linkTTL: *linkTTL, roots: roots,
 	}, stdout, stderr); err != nil {
 		fmt.Fprintf(stderr, "headoffice: %v\n", err)
 		return 1
@@ -120,21 +122,16 @@ func runHeadOffice(ctx context.Context, args []string, stdout, stderr io.Writer)
 }
 
 type headOfficeFlags struct {
-	listen, dlListen, dataDir, kiosk string
-	maxSize, maxMemory, minRate      int64
-	maxPerKiosk                      int
-	linkTTL                          time.Duration
-	devicePubs                       map[string]ed25519.PublicKey
-	roots                            *x509.CertPool
+	listen, dlListen, dataDir   string
+	maxSize, maxMemory, minRate int64
+	maxPerKiosk                 int
+	linkTTL                     time.Duration
+	roots                       *x509.CertPool
 }
 
 func serveHeadOffice(ctx context.Context, f headOfficeFlags, stdout, stderr io.Writer) error {
 	pkiDir := filepath.Join(f.dataDir, "pki")
 	p, err := pki.LoadOrCreate(pkiDir, time.Now)
-	if err != nil {
-		return err
-	}
-	certPath, keyPath, err := p.ClientCert(pkiDir, f.kiosk)
 	if err != nil {
 		return err
 	}
@@ -154,10 +151,20 @@ func serveHeadOffice(ctx context.Context, f headOfficeFlags, stdout, stderr io.W
 	srv, err := headoffice.New(headoffice.Config{
 		Storage: st, Index: db, Log: logging.New(logging.Console(stderr), zerolog.InfoLevel), Now: time.Now,
 		MaxSize: f.maxSize, MaxMemory: f.maxMemory, MaxPerKiosk: f.maxPerKiosk, MinRate: f.minRate,
-		DevicePubs: f.devicePubs, LinkKey: linkKey, LinkTTL: f.linkTTL, Roots: f.roots,
+		LinkKey: linkKey, LinkTTL: f.linkTTL, Roots: f.roots, KioskRoots: p.CAPool,
 	})
 	if err != nil {
 		return err
+	}
+	kiosks, err := headoffice.Kiosks(ctx, db)
+	if err != nil {
+		return err
+	}
+	revoked := 0
+	for _, k := range kiosks {
+		if k.Revoked() {
+			revoked++
+		}
 	}
 	// MaxMemory bounds uploads' live memory; the soft limit keeps their
 	// garbage from doubling the heap first. An operator's GOMEMLIMIT wins.
@@ -199,11 +206,11 @@ func serveHeadOffice(ctx context.Context, f headOfficeFlags, stdout, stderr io.W
 	fmt.Fprintf(stdout, "head office: https://%s (client certificate required)\n", apiLn.Addr())
 	fmt.Fprintf(stdout, "downloads:   http://%s\n", dlLn.Addr())
 	fmt.Fprintf(stdout, "CA certificate: %s\n", p.CAPath())
-	fmt.Fprintf(stdout, "kiosk %s certificate: %s\n", f.kiosk, certPath)
-	fmt.Fprintf(stdout, "kiosk %s key: %s\n", f.kiosk, keyPath)
+	fmt.Fprintf(stdout, "enrolled kiosks: %d in service, %d revoked (signkiosk headoffice enrol KIOSK --data %s)\n",
+		len(kiosks)-revoked, revoked, f.dataDir)
 
 	errc := make(chan error, 2)
-	go func() { errc <- api.Serve(tls.NewListener(apiLn, pki.ServerTLS(p))) }()
+	go func() { errc <- api.Serve(tls.NewListener(apiLn, srv.TLSConfig(pki.ServerTLS(p)))) }()
 	go func() { errc <- dl.Serve(dlLn) }()
 
 	var serveErr error

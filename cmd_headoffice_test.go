@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
+	"encoding/json"
 	"io"
 	"net/http"
 	"os"
@@ -38,7 +40,14 @@ func TestHeadOfficeCommandBadFlags(t *testing.T) {
 		"roots missing":   {"--data", dir, "--roots", filepath.Join(dir, "nope.pem")},
 		"positional":      {"--data", dir, "--roots", roots, "extra"},
 		"bad duration":    {"--data", dir, "--roots", roots, "--link-ttl", "soon"},
-		"bad device pub":  {"--data", dir, "--roots", roots, "--device-pub", "K1"},
+		"old kiosk flag":  {"--data", dir, "--roots", roots, "--kiosk", "K1"},
+		"enrol no kiosk":  {"enrol", "--data", dir},
+		"enrol two":       {"enrol", "K1", "K2", "--data", dir},
+		"enrol bad id":    {"enrol", "../K1", "--data", dir},
+		"enrol no data":   {"enrol", "K1"},
+		"enrol bad pub":   {"enrol", "K1", "--data", dir, "--device-pub", roots},
+		"revoke no data":  {"revoke", "K1"},
+		"kiosks extra":    {"kiosks", "K1", "--data", dir},
 		"zero size":       {"--data", dir, "--roots", roots, "--max-size", "0"},
 		"negative memory": {"--data", dir, "--roots", roots, "--max-memory", "-1"},
 		"zero per kiosk":  {"--data", dir, "--roots", roots, "--max-per-kiosk", "0"},
@@ -46,7 +55,7 @@ func TestHeadOfficeCommandBadFlags(t *testing.T) {
 	} {
 		var out, errOut bytes.Buffer
 		code := runHeadOffice(context.Background(), args, &out, &errOut)
-		if code != 2 || strings.Count(errOut.String(), "\n") != 1 || !strings.HasPrefix(errOut.String(), "headoffice: ") {
+		if code != 2 || strings.Count(errOut.String(), "\n") != 1 || !strings.HasPrefix(errOut.String(), "headoffice") {
 			t.Errorf("%s: exit %d, stderr %q", name, code, errOut.String())
 		}
 	}
@@ -64,36 +73,11 @@ func TestHeadOfficeCommandBadFlags(t *testing.T) {
 	}
 }
 
-func TestHeadOfficeCommandServes(t *testing.T) {
-	env := packtest.NewEnv(t)
-	zipBytes := env.Build(t, packtest.Files(t, env.Sign(t, "900101300123", []byte("%PDF-1.7 application"))))
-	dir := t.TempDir()
-	pubPEM, err := pack.PublicKeyPEM(env.DevicePub())
-	if err != nil {
-		t.Fatal(err)
-	}
-	pubPath := filepath.Join(dir, "device.pub")
-	if err := os.WriteFile(pubPath, pubPEM, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	data := filepath.Join(dir, "ho")
-	roots := filepath.Join(dir, "roots.pem")
-	if err := os.WriteFile(roots, env.RootPEM(), 0o600); err != nil {
-		t.Fatal(err)
-	}
-
-	limit := debug.SetMemoryLimit(-1)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var out, errOut logtest.Buffer
-	done := make(chan int, 1)
-	go func() {
-		done <- runHeadOffice(ctx, []string{"--listen", "127.0.0.1:0", "--download-listen", "127.0.0.1:0",
-			"--data", data, "--roots", roots, "--kiosk", "ALM-001-K1", "--device-pub", "ALM-001-K1=" + pubPath}, &out, &errOut)
-	}()
-	keyLine := regexp.MustCompile(`kiosk ALM-001-K1 key: (\S+)`)
+// startLines runs the command until its output has a line matching re.
+func waitLine(t *testing.T, out, errOut *logtest.Buffer, done chan int, re *regexp.Regexp) {
+	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
-	for !keyLine.MatchString(out.String()) {
+	for !re.MatchString(out.String()) {
 		select {
 		case code := <-done:
 			t.Fatalf("exited %d early: %s", code, errOut.String())
@@ -104,57 +88,215 @@ func TestHeadOfficeCommandServes(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	field := func(re string) string {
-		m := regexp.MustCompile(re).FindStringSubmatch(out.String())
-		if m == nil {
-			t.Fatalf("no %s in %q", re, out.String())
-		}
-		return m[1]
+}
+
+func runHO(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := runHeadOffice(context.Background(), args, &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func field(t *testing.T, out, re string) string {
+	t.Helper()
+	m := regexp.MustCompile(re).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("no %s in %q", re, out)
 	}
-	apiURL := field(`head office: (https://\S+)`)
-	caPath := field(`CA certificate: (\S+)`)
-	certPath := field(`kiosk ALM-001-K1 certificate: (\S+)`)
-	keyPath := field(`kiosk ALM-001-K1 key: (\S+)`)
+	return m[1]
+}
+
+func TestHeadOfficeCommandServes(t *testing.T) {
+	env := packtest.NewEnv(t)
+	s := env.Sign(t, "900101300123", []byte("%PDF-1.7 application"))
+	dir := t.TempDir()
+	data := filepath.Join(dir, "ho")
+	roots := filepath.Join(dir, "roots.pem")
+	if err := os.WriteFile(roots, env.RootPEM(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// The kiosk's own device key; head office certifies it at enrolment.
+	const kioskID = "ALM-001-K1"
+	_, key, err := ed25519.GenerateKey(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pubPEM, err := pack.PublicKeyPEM(key.Public().(ed25519.PublicKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pubPath := filepath.Join(dir, "device-ed25519.pub")
+	if err := os.WriteFile(pubPath, pubPEM, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// The test's signatures are time-stamped on packtest's fixed clock, in
+	// the past: the kiosk CA issues the device certificate as of then, so
+	// it was valid when they were signed. enrol keeps a valid one.
+	early, err := pki.LoadOrCreate(filepath.Join(data, "pki"), packtest.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := early.DeviceCert(filepath.Join(data, "pki"), kioskID, key.Public().(ed25519.PublicKey)); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runHO(t, "enrol", kioskID, "--data", data, "--device-pub", pubPath)
+	if code != 0 || errOut != "" {
+		t.Fatalf("enrol: exit %d\n%s%s", code, out, errOut)
+	}
+	caPath := field(t, out, `CA certificate \(sync.ca_cert\): (\S+)`)
+	certPath := field(t, out, `client certificate \(sync.client_cert\): (\S+)`)
+	keyPath := field(t, out, `client key \(sync.client_key\): (\S+)`)
+	devPath := field(t, out, `device certificate \(device.cert\): (\S+)`)
+	if strings.Contains(out, "device key (install") {
+		t.Errorf("a device key made though the kiosk's was given:\n%s", out)
+	}
+	devPEM, err := os.ReadFile(devPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := packtest.Kiosk{ID: kioskID, Key: key, CertPEM: devPEM}
+	// What the kiosk checks at start: this certificate is its own.
+	if _, err := pack.LoadDeviceCert(devPath, key, kioskID, time.Now()); err != nil {
+		t.Fatalf("the enrolled device certificate: %v", err)
+	}
+	const id = packtest.PackageID
+	zipBytes := k.Build(t, k.Files(t, s))
+	// Altered evidence with its manifest recomputed.
+	forged := packtest.Forge(t, zipBytes, packtest.Forgery{Edit: map[string]func([]byte) []byte{
+		pack.NameEvidence: packtest.EditEvidence(t, func(m map[string]any) { packtest.FailBiometrics(m); m["kiosk"] = "ALM-001-K9" }),
+	}})
+
+	limit := debug.SetMemoryLimit(-1)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var sOut, sErr logtest.Buffer
+	done := make(chan int, 1)
+	go func() {
+		done <- runHeadOffice(ctx, []string{"--listen", "127.0.0.1:0", "--download-listen", "127.0.0.1:0",
+			"--data", data, "--roots", roots}, &sOut, &sErr)
+	}()
+	waitLine(t, &sOut, &sErr, done, regexp.MustCompile(`enrolled kiosks: 1 in service, 0 revoked`))
+	apiURL := field(t, sOut.String(), `head office: (https://\S+)`)
+	if got := field(t, sOut.String(), `CA certificate: (\S+)`); got != caPath {
+		t.Errorf("CA %s, enrol printed %s", got, caPath)
+	}
 	cfg, err := pki.ClientTLS(caPath, certPath, keyPath)
 	if err != nil {
 		t.Fatal(err)
 	}
-	client := &http.Client{Transport: &http.Transport{TLSClientConfig: cfg}, Timeout: 30 * time.Second}
-	defer client.CloseIdleConnections()
-
-	const id = "0b7f3c2e-5a61-4d8e-9c1a-2f3e4d5c6b7a"
-	for _, want := range []int{http.StatusCreated, http.StatusOK} {
-		req, err := http.NewRequest(http.MethodPut, apiURL+"/v1/packages/"+id, bytes.NewReader(zipBytes))
+	newClient := func() *http.Client {
+		c := &http.Client{Transport: &http.Transport{TLSClientConfig: cfg.Clone()}, Timeout: 30 * time.Second}
+		t.Cleanup(c.CloseIdleConnections)
+		return c
+	}
+	put := func(c *http.Client, body []byte) (int, headoffice.ErrorBody, error) {
+		req, err := http.NewRequest(http.MethodPut, apiURL+"/v1/packages/"+id, bytes.NewReader(body))
 		if err != nil {
 			t.Fatal(err)
 		}
-		req.Header.Set("Content-Digest", headoffice.ContentDigest(zipBytes))
-		resp, err := client.Do(req)
+		req.Header.Set("Content-Digest", headoffice.ContentDigest(body))
+		resp, err := c.Do(req)
 		if err != nil {
-			t.Fatal(err)
+			return 0, headoffice.ErrorBody{}, err
 		}
+		defer resp.Body.Close()
+		var eb headoffice.ErrorBody
 		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != want {
-			t.Fatalf("PUT: %d %s, want %d", resp.StatusCode, b, want)
+		_ = json.Unmarshal(b, &eb)
+		return resp.StatusCode, eb, nil
+	}
+	client := newClient()
+	if code, eb, err := put(client, forged); err != nil || code != http.StatusUnprocessableEntity || eb.Check != pack.CheckManifestSignature {
+		t.Fatalf("forged evidence: %d %+v %v", code, eb, err)
+	}
+	for _, want := range []int{http.StatusCreated, http.StatusOK} {
+		if code, eb, err := put(client, zipBytes); err != nil || code != want {
+			t.Fatalf("PUT: %d %+v %v, want %d", code, eb, err, want)
 		}
 	}
 	if held, err := os.ReadFile(filepath.Join(data, "packages", id+".zip")); err != nil || !bytes.Equal(held, zipBytes) {
 		t.Errorf("stored package: %v", err)
 	}
+
+	// Revoked while head office runs: a new connection is refused at once.
+	code, out, errOut = runHO(t, "revoke", kioskID, "--data", data)
+	if code != 0 || !strings.Contains(out, "kiosk ALM-001-K1 revoked at ") || !strings.Contains(out, "kiosk_revoked") {
+		t.Fatalf("revoke: exit %d\n%s%s", code, out, errOut)
+	}
+	if _, _, err := put(newClient(), zipBytes); err == nil {
+		t.Error("a revoked kiosk's new connection was accepted")
+	}
+	code, out, _ = runHO(t, "kiosks", "--data", data)
+	if code != 0 || !regexp.MustCompile(`ALM-001-K1\trevoked \S+\tenrolled \S+\t1 device certificate`).MatchString(out) {
+		t.Errorf("kiosks: exit %d\n%s", code, out)
+	}
+	// A revoked kiosk is never enrolled again.
+	if code, _, errOut := runHO(t, "enrol", kioskID, "--data", data, "--device-pub", pubPath); code != 1 || !strings.Contains(errOut, "revoked") {
+		t.Errorf("enrol a revoked kiosk: exit %d %s", code, errOut)
+	}
+
 	cancel()
 	select {
 	case code := <-done:
 		if code != 0 {
-			t.Errorf("exit %d: %s", code, errOut.String())
+			t.Errorf("exit %d: %s", code, sErr.String())
 		}
 	case <-time.After(20 * time.Second):
 		t.Fatal("no graceful shutdown")
 	}
-	if strings.Contains(errOut.String(), "900101300123") {
+	if strings.Contains(sErr.String(), "900101300123") {
 		t.Error("log holds the IIN")
+	}
+	if !strings.Contains(sErr.String(), "kiosk revoked") {
+		t.Errorf("the refused connection left no trace:\n%s", sErr.String())
 	}
 	if got := debug.SetMemoryLimit(-1); got != limit {
 		t.Errorf("memory limit %d after the command, want it restored to %d", got, limit)
+	}
+}
+
+// enrol without the kiosk's key makes one to install on it.
+func TestHeadOfficeEnrolMakesDeviceKey(t *testing.T) {
+	data := t.TempDir()
+	code, out, errOut := runHO(t, "enrol", "ALM-002-K7", "--data", data)
+	if code != 0 || errOut != "" {
+		t.Fatalf("enrol: exit %d\n%s%s", code, out, errOut)
+	}
+	keyPath := field(t, out, `device key \(install as <kiosk data_dir>/device-ed25519.key, mode 0600\): (\S+)`)
+	devPath := field(t, out, `device certificate \(device.cert\): (\S+)`)
+	st, err := os.Stat(keyPath)
+	if err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("device key: %v %v", st, err)
+	}
+	// Installed as the kiosk's device key, it is what the certificate
+	// certifies.
+	kioskData := t.TempDir()
+	b, err := os.ReadFile(keyPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(kioskData, pack.DeviceKeyFile), b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	key, err := pack.LoadOrCreateDeviceKey(kioskData)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pack.LoadDeviceCert(devPath, key, "ALM-002-K7", time.Now()); err != nil {
+		t.Fatalf("device certificate for the made key: %v", err)
+	}
+	// Again: the same key and certificate.
+	code, out2, _ := runHO(t, "enrol", "ALM-002-K7", "--data", data)
+	if code != 0 || field(t, out2, `device certificate \(device.cert\): (\S+)`) != devPath {
+		t.Fatalf("enrol again: exit %d\n%s", code, out2)
+	}
+	if code, out, _ := runHO(t, "kiosks", "--data", data); code != 0 || !strings.Contains(out, "ALM-002-K7\tin service\t") {
+		t.Errorf("kiosks: exit %d\n%s", code, out)
+	}
+	if code, _, errOut := runHO(t, "revoke", "ALM-002-K8", "--data", data); code != 1 || !strings.Contains(errOut, "not enrolled") {
+		t.Errorf("revoke unknown: exit %d %s", code, errOut)
+	}
+	if code, _, errOut := runHO(t, "enrol", "-h"); code != 0 || !strings.Contains(errOut, "usage:") {
+		t.Errorf("enrol -h: exit %d %s", code, errOut)
 	}
 }

@@ -179,6 +179,7 @@ func assemble(cfg config.Config, stdout, stderr io.Writer, wrap portWraps) (*kio
 	var syncTLS *tls.Config
 	tsaURL, ocspURL := cfg.NCA.TSAURL, cfg.NCA.OCSPURL
 	var roots *x509.CertPool
+	var deviceCert []byte // device.pem: head office's certificate for deviceKey
 	if cfg.Demo {
 		env, err := demo.Start(cfg.DataDir, cfg.Office, time.Now, log)
 		if err != nil {
@@ -199,7 +200,12 @@ func assemble(cfg config.Config, stdout, stderr io.Writer, wrap portWraps) (*kio
 			return fail(err)
 		}
 		k.closers = append(k.closers, func() { ho.Close(context.Background()) })
-		headURL, link, syncTLS = ho.URL, ho.Link, ho.ClientTLS
+		headURL, link, syncTLS, deviceCert = ho.URL, ho.Link, ho.ClientTLS, ho.DeviceCert
+		// The demo's roots bundle trusts its kiosk CA too, so `signkiosk
+		// verify` checks the demo kiosk's packages with no other file.
+		if err := keepDemoRoot(cfg.NCA.Roots, ho.KioskCA); err != nil {
+			return fail(err)
+		}
 		k.demoUI = &ui.Demo{
 			NewTicketQR: func() (string, error) { _, p, err := env.NewTicket(); return p, err },
 		}
@@ -220,6 +226,15 @@ func assemble(cfg config.Config, stdout, stderr io.Writer, wrap portWraps) (*kio
 		}
 		if syncTLS, err = pki.ClientTLS(cfg.Sync.CACert, cfg.Sync.ClientCert, cfg.Sync.ClientKey); err != nil {
 			return fail(config.Fault(fmt.Errorf("sync: %w", err)))
+		}
+		certPath, err := cfg.Device.CertFile(cfg.Demo)
+		if err != nil {
+			return fail(err)
+		}
+		// A certificate for another key or kiosk, or expired, would have
+		// every package refused: stop here instead.
+		if deviceCert, err = pack.LoadDeviceCert(certPath, deviceKey, cfg.KioskID, time.Now()); err != nil {
+			return fail(config.Fault(fmt.Errorf("device.cert: %w", err)))
 		}
 		if roots, err = loadRoots(cfg.NCA.Roots); err != nil {
 			return fail(err)
@@ -284,7 +299,7 @@ func assemble(cfg config.Config, stdout, stderr io.Writer, wrap portWraps) (*kio
 		Tickets: kiosk.Gate{Verifier: ticket.Verifier{PublicKey: pub, Office: cfg.Office, Skew: cfg.Ticket.ClockSkew}, Ledger: ledger,
 			// The office-wide ledger: a ticket works once in the office.
 			Office: uploader.TicketClaims{Client: uploader.NewClient(syncTLS, 1), BaseURL: headURL}, Log: log},
-		Store: kiosk.PackageStore{KioskID: cfg.KioskID, Version: version, DeviceKey: deviceKey,
+		Store: kiosk.PackageStore{KioskID: cfg.KioskID, Version: version, DeviceKey: deviceKey, DeviceCert: deviceCert,
 			Sink: outboxSink{ob: ob, delivered: k.upload.Trigger}, Link: link,
 			Camera: func() kiosk.CameraIdentity { return kiosk.CameraIdentity(hub.Identity()) }},
 		Docs:    kiosk.PDFDocuments{},

@@ -29,29 +29,38 @@ const maxShownProblems = 20
 // signature could not be fully validated (no trusted roots, say).
 const exitIndeterminate = 3
 
-const verifyUsage = `usage: signkiosk verify PACKAGE.zip [--roots FILE] [--at TIME] [--report text|json]
-                        [--extract DIR] [--device-pub FILE]
+const verifyUsage = `usage: signkiosk verify PACKAGE.zip [--roots FILE] [--kiosk-roots FILE] [--at TIME]
+                        [--report text|json] [--extract DIR] [--device-pub FILE]
 
 Check a signed package, offline: its layout, every file against the
-manifest, the manifest's device signature, the evidence, and the long-term
-signature — the detached CMS and its signer certificate, the document
-digest, the RFC 3161 time stamp over the signature value and its TSA's
-chain (genTime is the moment of signing), the embedded OCSP response's
-signature, its responder's chain, status good within 5 minutes of genTime,
-and the signer's chain as of genTime.
+manifest, the ids the manifest binds it to (package, ticket, order), who
+signed the manifest — its signature must verify with the key of device.pem,
+a kiosk device certificate (policy ` + pack.DevicePolicyOID + `)
+that chains to a trusted root as of the signing time and names the kiosk
+the evidence names —, the evidence, and the long-term signature: the
+detached CMS and its signer certificate, the document digest, the RFC 3161
+time stamp over the signature value and its TSA's chain (genTime is the
+moment of signing), the embedded OCSP response's signature, its
+responder's chain, status good within 5 minutes of genTime, and the
+signer's chain as of genTime.
 
 Prints the indication (TOTAL_PASSED, TOTAL_FAILED or INDETERMINATE), the
 reason, and one line per check; exits 0, 1 or 3 accordingly (2: bad usage).
 
-  --roots FILE   trusted root certificates (PEM). Without it nothing is
-                 trusted: INDETERMINATE, with the reason — except in demo
-                 mode (no SIGNKIOSK_CONFIG), which trusts the demo
-                 simulator's roots under the demo data dir if present.
-  --at TIME      validate as of TIME (RFC 3339, or YYYY-MM-DD): a good
-                 package still passes after its certificates expire.
-  --report json  print the validation report as JSON (ETSI-style).
-  --extract DIR  write the time stamp, the OCSP response and the
-                 certificates for independent tools (openssl ts, ocsp).
+  --roots FILE        trusted root certificates (PEM): the national CA's and
+                      head office's kiosk CA. Without it nothing is trusted:
+                      INDETERMINATE, with the reason — except in demo mode
+                      (no SIGNKIOSK_CONFIG), which trusts the demo's roots
+                      bundle under the demo data dir if present.
+  --kiosk-roots FILE  trust these (head office's kiosk CA) for device
+                      certificates only, and --roots for the signature only.
+  --at TIME           validate as of TIME (RFC 3339, or YYYY-MM-DD): a good
+                      package still passes after its certificates expire.
+  --report json       print the validation report as JSON (ETSI-style).
+  --extract DIR       write the time stamp, the OCSP response and the
+                      certificates for independent tools (openssl ts, ocsp).
+  --device-pub FILE   also require device.pem to certify this device key
+                      (PEM, e.g. <data>/device-ed25519.pub).
 
 `
 
@@ -61,7 +70,8 @@ func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	fs.SetOutput(stderr)
 	rootsPath := fs.String("roots", "", "trusted root certificates `file` (PEM)")
 	caPath := fs.String("ca", "", "the same as --roots (older name)")
-	pubPath := fs.String("device-pub", "", "kiosk device public key `file` (PEM)")
+	pubPath := fs.String("device-pub", "", "kiosk device public key `file` (PEM) device.pem must certify")
+	kioskRootsPath := fs.String("kiosk-roots", "", "trusted kiosk CA `file` (PEM) for device certificates only")
 	atText := fs.String("at", "", "validation `time` (RFC 3339 or YYYY-MM-DD); default now")
 	format := fs.String("report", "text", "report `format`: text or json")
 	extract := fs.String("extract", "", "write the time stamp, OCSP response and certificates into `dir`")
@@ -93,6 +103,12 @@ func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if opts.Roots, opts.Trust, err = verifyRoots(*rootsPath); err != nil {
 		fmt.Fprintf(stderr, "verify: %v\n", err)
 		return 2
+	}
+	if *kioskRootsPath != "" {
+		if opts.DeviceRoots, err = loadCAFile(*kioskRootsPath); err != nil {
+			fmt.Fprintf(stderr, "verify: --kiosk-roots: %v\n", err)
+			return 2
+		}
 	}
 	if *pubPath != "" {
 		b, err := os.ReadFile(*pubPath)
@@ -155,10 +171,21 @@ func printReport(w io.Writer, sum pack.Summary, probs []pack.Problem, r pack.Rep
 	if sum.OrderID != "" {
 		fmt.Fprintf(w, "order: %s\n", sum.OrderID)
 	}
+	if sum.PackageID != "" {
+		fmt.Fprintf(w, "package: %s (ticket %s)\n", sum.PackageID, sum.TicketID)
+	}
+	if d := r.Package.Device; d != nil && sum.Kiosk != "" {
+		fmt.Fprintf(w, "kiosk: %s (device certificate serial %s, issued by %s)\n", sum.Kiosk, d.Serial, d.Issuer)
+	}
 	fmt.Fprintf(w, "validated as of: %s\n", r.ValidationTime.UTC().Format("2006-01-02 15:04:05 MST"))
 	fmt.Fprintf(w, "trusted roots: %s\n", sum.Trust)
 	fmt.Fprintf(w, "manifest signature: %s\n", sum.ManifestSigned)
+	fmt.Fprintln(w, "signature checks:")
 	for _, c := range r.Checks {
+		fmt.Fprintf(w, "  %-13s %s: %s\n", c.Status, c.ID, c.Reason)
+	}
+	fmt.Fprintln(w, "package checks:")
+	for _, c := range r.Package.Checks {
 		fmt.Fprintf(w, "  %-13s %s: %s\n", c.Status, c.ID, c.Reason)
 	}
 }

@@ -38,9 +38,18 @@ func TestVerifyCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	pub := write("device.pub", pubPEM)
-	roots := write("roots.pem", env.RootPEM())
+	roots := write("roots.pem", env.RootsPEM())
+	national := write("national.pem", env.RootPEM())
+	kioskRoots := write("kiosk-ca.pem", env.KioskRootPEM())
+	goodBytes := env.Build(t, files)
 	files.PDF = append(bytes.Clone(files.PDF), " tampered"...)
 	tampered := write("tampered.zip", env.Build(t, files))
+	// Altered evidence with the manifest recomputed for it: the decision
+	// pass → fail, the kiosk id changed. Only the device key could sign it.
+	forged := write("forged.zip", packtest.Forge(t, goodBytes, packtest.Forgery{Edit: map[string]func([]byte) []byte{
+		pack.NameEvidence: packtest.EditEvidence(t, func(m map[string]any) { packtest.FailBiometrics(m); m["kiosk"] = "K-09" }),
+	}}))
+	unsigned := write("unsigned.zip", packtest.Forge(t, goodBytes, packtest.Forgery{Keep: true, Sign: func([]byte) []byte { return nil }}))
 
 	run := func(args ...string) (int, string, string) {
 		var out, errOut bytes.Buffer
@@ -52,7 +61,8 @@ func TestVerifyCommand(t *testing.T) {
 		code, out, errOut := run(good, "--roots", roots, "--device-pub", pub)
 		for _, want := range []string{"TOTAL_PASSED: ", "manifest signature: verified", "order: ORD-2026-000123",
 			"signed at: 2026-03-01 10:00:00 UTC (the time stamp's genTime)", "PASSED        ocsp_status: good",
-			"PASSED        timestamp_tsa_chain: "} {
+			"PASSED        timestamp_tsa_chain: ", "package: " + packtest.PackageID + " (ticket T-1)", "kiosk: K-01 (device certificate serial ",
+			"PASSED        manifest_signature: ", "PASSED        device_chain: ", "PASSED        device_key: "} {
 			if !strings.Contains(out, want) {
 				t.Errorf("no %q", want)
 			}
@@ -63,15 +73,46 @@ func TestVerifyCommand(t *testing.T) {
 		if strings.Contains(out, s.IIN) {
 			t.Errorf("output shows the IIN:\n%s", out)
 		}
-		// The older flag name still works.
-		if code, out, _ := run(good, "--ca", roots); code != 0 || !strings.Contains(out, "not checked (no device key given)") {
+		// The older flag name still works; no per-kiosk key is needed.
+		if code, out, _ := run(good, "--ca", roots); code != 0 || !strings.Contains(out, "manifest signature: verified") ||
+			strings.Contains(out, "device_key") {
 			t.Fatalf("--ca: exit %d\n%s", code, out)
+		}
+		// The two trusts apart: national roots for the signature, the
+		// kiosk CA for kiosks.
+		if code, out, _ := run(good, "--roots", national, "--kiosk-roots", kioskRoots); code != 0 {
+			t.Fatalf("--kiosk-roots: exit %d\n%s", code, out)
+		}
+		// The national roots alone do not vouch for a kiosk.
+		if code, out, _ := run(good, "--roots", national); code != 1 || !strings.Contains(out, "FAILED        device_chain: ") {
+			t.Fatalf("national roots only: exit %d\n%s", code, out)
+		}
+	})
+
+	t.Run("altered evidence", func(t *testing.T) {
+		for _, tc := range []struct {
+			pkg, want string
+		}{
+			{forged, "manifest.json.sig: signature does not verify with the device key device.pem certifies"},
+			{unsigned, "manifest.json.sig: empty: the manifest is not signed"},
+		} {
+			code, out, _ := run(tc.pkg, "--roots", roots)
+			if code != 1 || !strings.Contains(out, tc.want) || !strings.Contains(out, "TOTAL_FAILED: package: manifest_signature: ") ||
+				!strings.Contains(out, "FAILED        manifest_signature: ") {
+				t.Errorf("%s: exit %d\n%s", filepath.Base(tc.pkg), code, out)
+			}
+			// Nothing trusted: still refused, the signature is not the
+			// device's whoever the device is.
+			if code, out, _ := run(tc.pkg); code != 1 || !strings.Contains(out, tc.want) {
+				t.Errorf("%s without roots: exit %d\n%s", filepath.Base(tc.pkg), code, out)
+			}
 		}
 	})
 
 	t.Run("nothing trusted by default", func(t *testing.T) {
 		code, out, _ := run(good)
-		if code != exitIndeterminate || !strings.Contains(out, "INDETERMINATE: ") || !strings.Contains(out, "no trusted roots") {
+		if code != exitIndeterminate || !strings.Contains(out, "INDETERMINATE: ") || !strings.Contains(out, "no trusted roots") ||
+			!strings.Contains(out, "INDETERMINATE device_chain: no trusted roots") {
 			t.Fatalf("exit %d\n%s", code, out)
 		}
 	})
@@ -84,6 +125,9 @@ func TestVerifyCommand(t *testing.T) {
 			t.Fatalf("no demo roots yet: exit %d", code)
 		}
 		if err := keepDemoRoot(config.DemoRootsFile(data), env.RootPEM()); err != nil {
+			t.Fatal(err)
+		}
+		if err := keepDemoRoot(config.DemoRootsFile(data), env.KioskRootPEM()); err != nil {
 			t.Fatal(err)
 		}
 		code, out, _ := run(good)
@@ -108,11 +152,11 @@ func TestVerifyCommand(t *testing.T) {
 		if err := json.Unmarshal([]byte(out), &r); err != nil || code != 0 {
 			t.Fatalf("exit %d, %v:\n%s", code, err, out)
 		}
-		if r.Indication != cades.TotalPassed || len(r.Checks) != 16 || r.Package.Files != 8 || r.SigningTime == nil ||
+		if r.Indication != cades.TotalPassed || len(r.Checks) != 16 || r.Package.Files != 9 || len(r.Package.Checks) != 7 || r.SigningTime == nil ||
 			r.TimeStamp == nil || r.OCSP == nil || r.Signer == nil {
 			t.Fatalf("report: %+v", r)
 		}
-		for _, c := range r.Checks {
+		for _, c := range append(r.Checks, r.Package.Checks...) {
 			if c.Status != cades.Passed || c.Reason == "" || c.ID == "" {
 				t.Errorf("check %+v", c)
 			}
@@ -172,8 +216,8 @@ func TestVerifyCommand(t *testing.T) {
 		}
 		code, out, _ := run(write("many.zip", buf.Bytes()))
 		lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
-		// 50 extra files and 8 missing ones.
-		if code != 1 || len(lines) < 22 || lines[0] != `extra file "extra00"` || lines[20] != "… and 38 more problems" ||
+		// 50 extra files and 9 missing ones.
+		if code != 1 || len(lines) < 22 || lines[0] != `extra file "extra00"` || lines[20] != "… and 39 more problems" ||
 			!strings.HasPrefix(lines[21], "TOTAL_FAILED: ") {
 			t.Fatalf("exit %d, %d lines:\n%s", code, len(lines), out)
 		}
@@ -186,6 +230,7 @@ func TestVerifyCommand(t *testing.T) {
 			{good, "--nope"},
 			{good, "--roots", pub},        // not a certificate
 			{good, "--device-pub", roots}, // not a public key
+			{good, "--kiosk-roots", pub},  // not a certificate
 			{good, "--roots", filepath.Join(dir, "missing.pem")},
 			{good, "--at", "next tuesday"},
 			{good, "--report", "xml"},

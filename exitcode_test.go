@@ -1,12 +1,14 @@
 package main
 
 import (
+	"crypto/ed25519"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"almatel.kz/signkiosk/app/pack"
 	"almatel.kz/signkiosk/app/ticket"
 	"almatel.kz/signkiosk/sync/outbox"
 	"almatel.kz/signkiosk/sync/pki"
@@ -32,6 +34,15 @@ func kioskConfig(t *testing.T) (cfgPath, dir string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Enrolled: the device certificate for the kiosk's own device key.
+	deviceKey, err := pack.LoadOrCreateDeviceKey(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	deviceCert, err := p.DeviceCert(filepath.Join(dir, "pki"), "ALM-001-K1", deviceKey.Public().(ed25519.PublicKey))
+	if err != nil {
+		t.Fatal(err)
+	}
 	cfgPath = filepath.Join(dir, "kiosk.toml")
 	body := fmt.Sprintf(`data_dir = %q
 [provider]
@@ -47,7 +58,9 @@ headoffice_url = "https://127.0.0.1:1"
 ca_cert = %q
 client_cert = %q
 client_key = %q
-`, dir, p.CAPath(), p.CAPath(), cert, key)
+[device]
+cert = %q
+`, dir, p.CAPath(), p.CAPath(), cert, key, deviceCert)
 	if err := os.WriteFile(cfgPath, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -69,6 +82,20 @@ func TestKioskConfigFaultsExit2(t *testing.T) {
 			os.Chmod(filepath.Join(dir, "pki", "kiosk-ALM-001-K1.key"), 0o640)
 		}, "mTLS client key"},
 		"no staff pin": {func(*testing.T, string) {}, "staff.pin_hash is required"},
+		"device certificate missing": {func(t *testing.T, dir string) {
+			os.Remove(pki.DeviceCertPath(filepath.Join(dir, "pki"), "ALM-001-K1"))
+		}, "device.cert: device certificate: "},
+		"device certificate for another key": {func(t *testing.T, dir string) {
+			os.Remove(filepath.Join(dir, pack.DeviceKeyFile)) // the kiosk makes itself a new key
+			os.Remove(filepath.Join(dir, pack.DevicePubFile))
+		}, "certifies another key than this kiosk's device key"},
+		"device certificate for another kiosk": {func(t *testing.T, dir string) {
+			spoilConfig(t, dir, `kiosk_id = "ALM-001-K2"`+"\n")
+		}, `it is kiosk "ALM-001-K1"'s, not kiosk "ALM-001-K2"'s`},
+		"no device certificate": {func(t *testing.T, dir string) {
+			b, _ := os.ReadFile(filepath.Join(dir, "kiosk.toml"))
+			os.WriteFile(filepath.Join(dir, "kiosk.toml"), []byte(strings.Replace(string(b), "[device]\ncert", "[device]\n# cert", 1)), 0o600)
+		}, "device.cert is required outside demo mode"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			cfg, dir := kioskConfig(t)
@@ -78,5 +105,18 @@ func TestKioskConfigFaultsExit2(t *testing.T) {
 				t.Fatalf("exit %d, stderr %q; want 2 and one line with %q", code, errs, tc.want)
 			}
 		})
+	}
+}
+
+// spoilConfig puts line at the top of the kiosk's config (before any table).
+func spoilConfig(t *testing.T, dir, line string) {
+	t.Helper()
+	p := filepath.Join(dir, "kiosk.toml")
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, append([]byte(line), b...), 0o600); err != nil {
+		t.Fatal(err)
 	}
 }

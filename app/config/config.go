@@ -38,6 +38,7 @@ type Config struct {
 	Store    Store    `toml:"store"`
 	Outbox   Outbox   `toml:"outbox"`
 	Sync     Sync     `toml:"sync"`
+	Device   Device   `toml:"device"`
 	Staff    Staff    `toml:"staff"`
 
 	// Demo is set when no file was given: in-process simulator, demo keys.

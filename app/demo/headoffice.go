@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"database/sql"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"net"
@@ -26,6 +27,10 @@ type HeadOffice struct {
 	URL          string      // https://127.0.0.1:port, mTLS
 	DownloadBase string      // http://127.0.0.1:port
 	ClientTLS    *tls.Config // the kiosk's side of mTLS
+	// DeviceCert is the kiosk's device certificate (device.pem) from its
+	// enrolment; KioskCA the CA that issued it, PEM, for verifiers.
+	DeviceCert []byte
+	KioskCA    []byte
 
 	srv      *headoffice.Server
 	now      func() time.Time
@@ -34,19 +39,14 @@ type HeadOffice struct {
 }
 
 // StartHeadOffice serves a head office whose data lives under
-// dataDir/headoffice (PKI, packages, index, link key), made once. roots are
-// the national CA's it validates every package's signature against.
+// dataDir/headoffice (PKI, packages, index, link key), made once, and
+// enrols the demo kiosk kioskID with it, as `signkiosk headoffice enrol`
+// does: its client certificate, and the device certificate for its device
+// key devicePub, in the register. roots are the national CA's it validates
+// every package's signature against.
 func StartHeadOffice(dataDir, kioskID string, devicePub ed25519.PublicKey, roots *x509.CertPool, now func() time.Time, log zerolog.Logger) (*HeadOffice, error) {
 	dir := filepath.Join(dataDir, "headoffice")
 	p, err := pki.LoadOrCreate(filepath.Join(dir, "pki"), now)
-	if err != nil {
-		return nil, fmt.Errorf("demo head office: %w", err)
-	}
-	certPath, keyPath, err := p.ClientCert(filepath.Join(dir, "pki"), kioskID)
-	if err != nil {
-		return nil, fmt.Errorf("demo head office: %w", err)
-	}
-	clientTLS, err := pki.ClientTLS(p.CAPath(), certPath, keyPath)
 	if err != nil {
 		return nil, fmt.Errorf("demo head office: %w", err)
 	}
@@ -54,24 +54,37 @@ func StartHeadOffice(dataDir, kioskID string, devicePub ed25519.PublicKey, roots
 	if err != nil {
 		return nil, fmt.Errorf("demo head office: %w", err)
 	}
-	index, err := headoffice.OpenIndex(context.Background(), filepath.Join(dir, "index.db"))
+	ctx := context.Background()
+	index, err := headoffice.OpenIndex(ctx, filepath.Join(dir, "index.db"))
 	if err != nil {
 		return nil, fmt.Errorf("demo head office: %w", err)
+	}
+	fail := func(err error) (*HeadOffice, error) {
+		index.Close()
+		return nil, fmt.Errorf("demo head office: %w", err)
+	}
+	enr, err := headoffice.EnrolKiosk(ctx, index, p, filepath.Join(dir, "pki"), kioskID, devicePub, now())
+	if err != nil {
+		return fail(err)
+	}
+	clientTLS, err := pki.ClientTLS(enr.CACert, enr.ClientCert, enr.ClientKey)
+	if err != nil {
+		return fail(err)
 	}
 	srv, err := headoffice.New(headoffice.Config{
 		Storage:    &headoffice.FileStorage{Dir: filepath.Join(dir, "packages")},
 		Index:      index,
 		Log:        log.With().Str("component", "headoffice").Logger(),
 		Now:        now,
-		DevicePubs: map[string]ed25519.PublicKey{kioskID: devicePub},
 		LinkKey:    linkKey,
 		Roots:      roots,
+		KioskRoots: p.CAPool,
 	})
 	if err != nil {
-		index.Close()
-		return nil, fmt.Errorf("demo head office: %w", err)
+		return fail(err)
 	}
-	h := &HeadOffice{ClientTLS: clientTLS, srv: srv, now: now, index: index}
+	h := &HeadOffice{ClientTLS: clientTLS, DeviceCert: enr.Device, srv: srv, now: now, index: index,
+		KioskCA: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: p.CA.Raw})}
 	upLn, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		index.Close()
@@ -84,7 +97,7 @@ func StartHeadOffice(dataDir, kioskID string, devicePub ed25519.PublicKey, roots
 		return nil, fmt.Errorf("demo head office: %w", err)
 	}
 	h.URL, h.DownloadBase = "https://"+upLn.Addr().String(), "http://"+downLn.Addr().String()
-	h.up = &http.Server{Handler: srv.Handler(), TLSConfig: pki.ServerTLS(p), ReadHeaderTimeout: 10 * time.Second}
+	h.up = &http.Server{Handler: srv.Handler(), TLSConfig: srv.TLSConfig(pki.ServerTLS(p)), ReadHeaderTimeout: 10 * time.Second}
 	h.down = &http.Server{Handler: srv.DownloadHandler(), ReadHeaderTimeout: 10 * time.Second}
 	serve := func(name string, run func() error) {
 		if err := run(); err != nil && !errors.Is(err, http.ErrServerClosed) {

@@ -24,7 +24,10 @@ type PackageStore struct {
 	KioskID   string
 	Version   string
 	DeviceKey ed25519.PrivateKey // signs manifest.json
-	Sink      Sink
+	// DeviceCert is device.pem: head office's certificate for DeviceKey
+	// (CN = KioskID), which every package carries (pack.LoadDeviceCert).
+	DeviceCert []byte
+	Sink       Sink
 	// Link makes the download link the done screen's QR shows.
 	Link func(packageID string) string
 	// Camera is the camera the session's frames came from (the kiosk's
@@ -143,6 +146,7 @@ func (f PackageStore) Store(ctx context.Context, s session.State) (session.Recei
 		return session.Receipt{}, fmt.Errorf("store: %w", err)
 	}
 	zipBytes, err := pack.Build(pack.Files{
+		PackageID: id, DeviceCert: f.DeviceCert,
 		PDF: s.Signed.Document, CMS: s.Signed.CMS, SignerPEM: s.Signed.Certificate, ChainPEM: s.Signed.Chain,
 		Card: cardPDF, Evidence: evJSON,
 	}, f.DeviceKey)

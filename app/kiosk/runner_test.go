@@ -141,7 +141,7 @@ func TestFullSessionOverHTTP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sum, problems := pack.Verify(zipBytes, pack.VerifyOptions{Roots: g.NCA.Roots()})
+	sum, problems := pack.Verify(zipBytes, pack.VerifyOptions{Roots: g.Roots()})
 	if len(problems) != 0 || !sum.Report(problems).Passed() {
 		t.Fatalf("the stored package does not verify: %v %s", problems, sum.Report(problems).Reason)
 	}

@@ -110,7 +110,7 @@ func TestSealRecoversAndStoresLongTerm(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sum, probs := pack.Verify(z, pack.VerifyOptions{Roots: g.NCA.Roots()})
+	sum, probs := pack.Verify(z, pack.VerifyOptions{Roots: g.Roots()})
 	if len(probs) != 0 || !sum.Report(probs).Passed() || !sum.SignedAt.Equal(s.Signed.TimeStamped) {
 		t.Fatalf("stored package: %q %s", probs, sum.Report(probs).Reason)
 	}

@@ -1,8 +1,9 @@
 // Package pack builds and verifies the signed package of DESIGN.md: a ZIP
 // with the application PDF, its detached long-term CMS (CAdES with the
 // time stamp and OCSP proof), the signer certificate and chain, the
-// electronic-document card, the evidence, and a manifest signed by the
-// kiosk's Ed25519 device key.
+// electronic-document card, the evidence, the kiosk's device certificate,
+// and a manifest that names the package, its ticket and its order and is
+// signed by the kiosk's Ed25519 device key.
 package pack
 
 import (
@@ -13,10 +14,13 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
 	"time"
+
+	"github.com/google/uuid"
 
 	"almatel.kz/signkiosk/app/strictjson"
 )
@@ -29,11 +33,15 @@ const (
 	NameChain       = "chain.pem"
 	NameCard        = "card.pdf"
 	NameEvidence    = "evidence.json"
+	NameDevice      = "device.pem"
 	NameManifest    = "manifest.json"
 	NameManifestSig = "manifest.json.sig"
-	// manifestVersion 2 is the long-term package (card.pdf, a CMS with
-	// time stamp and OCSP proof); version 1 held a CAdES-BES signature.
-	manifestVersion  = 2
+	// ManifestVersion 3 names the package, ticket and order ids and carries
+	// the kiosk's device certificate (device.pem); version 2 was the first
+	// long-term package (card.pdf, a CMS with time stamp and OCSP proof);
+	// version 1 held a CAdES-BES signature. Only the current version
+	// verifies: an older package is refused, not judged by older rules.
+	ManifestVersion  = 3
 	defaultMaxEntry  = 32 << 20
 	defaultMaxTotal  = 64 << 20
 	manifestFileMode = 0o644
@@ -41,26 +49,36 @@ const (
 
 // fileNames lists every file a package holds, exactly.
 func fileNames() []string {
-	return []string{NamePDF, NameCMS, NameSigner, NameChain, NameCard, NameEvidence, NameManifest, NameManifestSig}
+	return []string{NamePDF, NameCMS, NameSigner, NameChain, NameCard, NameEvidence, NameDevice, NameManifest, NameManifestSig}
 }
 
 // Files are the contents Build packs. Evidence is the evidence JSON; it must
-// carry signed_at (used as the entries' time) and subject_iin (checked by
-// Verify against the signer certificate).
+// carry signed_at (used as the entries' time), subject_iin (checked by
+// Verify against the signer certificate), ticket_id and order_id (copied
+// into the manifest) and kiosk (the device certificate's kiosk id).
 type Files struct {
-	PDF       []byte
-	CMS       []byte
-	SignerPEM string
-	ChainPEM  string
-	Card      []byte // the electronic-document card (PDF)
-	Evidence  []byte
+	// PackageID is the id the package is delivered and filed under, a
+	// lowercase UUID; the signed manifest names it.
+	PackageID string
+	// DeviceCert is device.pem: head office's certificate for the device
+	// key that signs the manifest (see ParseDeviceCert).
+	DeviceCert []byte
+	PDF        []byte
+	CMS        []byte
+	SignerPEM  string
+	ChainPEM   string
+	Card       []byte // the electronic-document card (PDF)
+	Evidence   []byte
 }
 
-// Manifest is manifest.json: the digest and size of every other file
-// except the manifest signature.
+// Manifest is manifest.json: the ids the package is bound to, and the
+// digest and size of every other file except the manifest signature.
 type Manifest struct {
-	Version int                   `json:"version"`
-	Files   map[string]FileDigest `json:"files"`
+	Version   int                   `json:"version"`
+	PackageID string                `json:"package_id"`
+	TicketID  string                `json:"ticket_id"`
+	OrderID   string                `json:"order_id"`
+	Files     map[string]FileDigest `json:"files"`
 }
 
 // FileDigest is one manifest entry.
@@ -83,11 +101,24 @@ func Build(files Files, key ed25519.PrivateKey) ([]byte, error) {
 	}
 	var ev struct {
 		SignedAt time.Time `json:"signed_at"`
+		TicketID string    `json:"ticket_id"`
+		OrderID  string    `json:"order_id"`
+		Kiosk    string    `json:"kiosk"`
 	}
 	// The evidence is signed (through the manifest): refuse one that two
 	// readers could read differently.
 	if err := strictjson.Unmarshal(files.Evidence, &ev); err != nil {
 		return nil, fmt.Errorf("pack: evidence: %w", err)
+	}
+	switch {
+	case !validPackageID(files.PackageID):
+		return nil, fmt.Errorf("pack: package id %q is not a lowercase UUID", files.PackageID)
+	case ev.TicketID == "" || ev.OrderID == "":
+		return nil, errors.New("pack: evidence: ticket_id and order_id are required")
+	}
+	// A package head office would refuse is not made at all.
+	if err := checkOwnDevice(files.DeviceCert, key, ev.Kiosk); err != nil {
+		return nil, fmt.Errorf("pack: device certificate: %w", err)
 	}
 	contents := map[string][]byte{
 		NamePDF:      files.PDF,
@@ -96,8 +127,10 @@ func Build(files Files, key ed25519.PrivateKey) ([]byte, error) {
 		NameChain:    []byte(files.ChainPEM),
 		NameCard:     files.Card,
 		NameEvidence: files.Evidence,
+		NameDevice:   files.DeviceCert,
 	}
-	m := Manifest{Version: manifestVersion, Files: map[string]FileDigest{}}
+	m := Manifest{Version: ManifestVersion, PackageID: files.PackageID, TicketID: ev.TicketID, OrderID: ev.OrderID,
+		Files: map[string]FileDigest{}}
 	for name, b := range contents {
 		m.Files[name] = digest(b)
 	}
@@ -140,4 +173,11 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// validPackageID accepts canonical lowercase UUIDs only, as head office
+// does: one spelling per package.
+func validPackageID(id string) bool {
+	u, err := uuid.Parse(id)
+	return err == nil && u.String() == id
 }

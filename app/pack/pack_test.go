@@ -4,6 +4,8 @@ import (
 	"archive/zip"
 	"bytes"
 	"compress/flate"
+	"crypto/x509"
+	"encoding/json"
 	"io"
 	"os"
 	"os/exec"
@@ -122,6 +124,16 @@ func zipBomb(t *testing.T, z []byte) []byte {
 	return buf.Bytes()
 }
 
+// fileOf is one file of a package.
+func fileOf(t *testing.T, z []byte, name string) []byte {
+	t.Helper()
+	b, err := pack.File(z, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
 func hasProblem(probs []pack.Problem, want string) bool {
 	for _, p := range probs {
 		if strings.Contains(string(p), want) {
@@ -144,17 +156,31 @@ func TestPackage(t *testing.T) {
 		if len(probs) != 0 {
 			t.Fatalf("problems: %q", probs)
 		}
-		if sum.Files != 8 || sum.SignerCN != "СӘРСЕНБАЕВ НҰРЛАН" || sum.SignerSerial == "" ||
+		if sum.Files != 9 || sum.SignerCN != "СӘРСЕНБАЕВ НҰРЛАН" || sum.SignerSerial == "" ||
 			!sum.SignedAt.Equal(s.GenTime) || sum.OrderID != "ORD-2026-000123" || sum.ManifestSigned != "verified" ||
-			sum.Trust != "test roots" || sum.Indication(probs) != cades.TotalPassed {
+			sum.Trust != "test roots" || sum.Indication(probs) != cades.TotalPassed ||
+			sum.PackageID != packtest.PackageID || sum.TicketID != "T-1" || sum.Kiosk != packtest.KioskID {
 			t.Errorf("summary: %+v", sum)
 		}
-		if got := entries(t, good); len(got) != 8 {
+		if got := entries(t, good); len(got) != 9 {
 			t.Errorf("%d entries", len(got))
 		}
 		r := sum.Report(probs)
-		if !r.Passed() || r.Package.Files != 8 || len(r.Package.Problems) != 0 {
+		if !r.Passed() || r.Package.Files != 9 || len(r.Package.Problems) != 0 || r.Package.Device == nil ||
+			r.Package.Device.CommonName != packtest.KioskID || len(r.Package.Checks) != 8 {
 			t.Errorf("report: %+v", r)
+		}
+		for _, c := range r.Package.Checks {
+			if c.Status != cades.Passed || c.Reason == "" {
+				t.Errorf("check %+v", c)
+			}
+		}
+		// The manifest names the package, its ticket and its order.
+		var m pack.Manifest
+		if err := json.Unmarshal(fileOf(t, good, pack.NameManifest), &m); err != nil || m.Version != 3 ||
+			m.PackageID != packtest.PackageID || m.TicketID != "T-1" || m.OrderID != "ORD-2026-000123" ||
+			m.Files[pack.NameDevice].SHA256 == "" {
+			t.Errorf("manifest %+v %v", m, err)
 		}
 	})
 
@@ -169,11 +195,16 @@ func TestPackage(t *testing.T) {
 		// signature is INDETERMINATE, and the package's own chain.pem is
 		// not taken for a root.
 		sum, probs := pack.Verify(good, pack.VerifyOptions{})
-		if len(probs) != 0 || sum.Indication(probs) != cades.Indeterminate || sum.ManifestSigned != "not checked (no device key given)" {
+		if len(probs) != 0 || sum.Indication(probs) != cades.Indeterminate || !strings.HasPrefix(sum.ManifestSigned, "verified with the key device.pem certifies") {
 			t.Fatalf("%+v %q", sum, probs)
 		}
 		if r := sum.Report(probs); !strings.Contains(r.Reason, "no trusted roots") {
 			t.Fatalf("reason %q", r.Reason)
+		}
+		// The kiosk part alone undecided: INDETERMINATE with its reason.
+		sum, probs = pack.Verify(good, pack.VerifyOptions{Roots: env.NationalRoots(), DeviceRoots: x509.NewCertPool()})
+		if r := sum.Report(probs); !hasProblem(probs, "device.pem: does not chain to a trusted kiosk CA") || r.Indication != cades.TotalFailed {
+			t.Fatalf("empty kiosk roots: %q %s", probs, r.Reason)
 		}
 		// Roots that did not issue the certificate are refused.
 		foreign := packtest.NewEnv(t)
@@ -265,6 +296,10 @@ func TestPackage(t *testing.T) {
 			[]string{`missing file "card.pdf"`}},
 		{"tampered card", func() []byte { return edit(t, good, pack.NameCard, flip) }, opts,
 			[]string{"card.pdf: SHA-256 does not match the manifest"}},
+		{"tampered device certificate", func() []byte { return edit(t, good, pack.NameDevice, func(b []byte) []byte { return append(b, '\n') }) },
+			opts, []string{"device.pem: size"}},
+		{"missing device certificate", func() []byte { return without(t, good, pack.NameDevice) }, opts,
+			[]string{`missing file "device.pem"`}},
 		{"zip bomb", func() []byte { return zipBomb(t, good) },
 			pack.VerifyOptions{DevicePub: env.DevicePub(), MaxEntry: 1 << 20},
 			[]string{"application.pdf: larger than the 1048576-byte limit"}},

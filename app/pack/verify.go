@@ -29,9 +29,18 @@ type VerifyOptions struct {
 	Trust string
 	// At is the validation time; zero is now.
 	At time.Time
-	// DevicePub is the kiosk's device key. Nil skips the manifest signature
-	// check; the summary says so.
+	// DeviceRoots are the trusted kiosk CAs, whose device certificates
+	// vouch for the kiosks that sign manifests (head office's kiosk CA).
+	// Nil uses Roots: a device certificate is told from any other by its
+	// policy (DevicePolicyOID), whichever trusted root it chains to.
+	DeviceRoots *x509.CertPool
+	// DevicePub, when set, is the one device key the package's device
+	// certificate must certify (`verify --device-pub`): an extra, beside
+	// the certificate's chain.
 	DevicePub ed25519.PublicKey
+	// PackageID, when set, is the id the package is delivered or filed
+	// under: the signed manifest must name it (check package_id).
+	PackageID string
 	// MaxEntry and MaxTotal bound the decompressed bytes read per entry and
 	// in all (default 32 MiB and 64 MiB), against zip bombs.
 	MaxEntry int64
@@ -50,27 +59,34 @@ type Summary struct {
 	SignerSerial   string    // certificate serial number, hex
 	SignedAt       time.Time // the time stamp's genTime when there is one
 	OrderID        string
+	PackageID      string // as the manifest names them
+	TicketID       string
+	Kiosk          string // the device certificate's kiosk id (its CN), when it is a device certificate
 	Trust          string // which roots the CMS was checked against
-	ManifestSigned string // "verified", or why it was not checked
+	ManifestSigned string // "verified", or what is known of it
+	// Device is device.pem's certificate when it parses, a kiosk device
+	// certificate or not (Checks say).
+	Device *x509.Certificate
+	// Checks are the package's own checks (manifest, device certificate),
+	// in the ETSI manner of the signature's (Check* constants).
+	Checks []cades.Check
 	// Result is the signature's long-term validation (its Report is the
 	// ETSI-style report); nil when the PDF or CMS is missing.
 	Result *cades.Result
 }
 
-// Indication is the package's overall result: TOTAL_FAILED when there are
-// problems, else the signature report's indication.
+// Indication is the package's overall result (Report's): TOTAL_FAILED when
+// there are problems, else INDETERMINATE when the signature or a package
+// check could not be decided, else TOTAL_PASSED.
 func (s Summary) Indication(probs []Problem) cades.Indication {
-	switch {
-	case len(probs) > 0 || s.Result == nil:
-		return cades.TotalFailed
-	default:
-		return s.Result.Report.Indication
-	}
+	return s.Report(probs).Indication
 }
 
 // evidenceFields are the parts of evidence.json Verify checks.
 type evidenceFields struct {
 	OrderID        string    `json:"order_id"`
+	TicketID       string    `json:"ticket_id"`
+	Kiosk          string    `json:"kiosk"`
 	DocumentSHA256 string    `json:"document_sha256"`
 	SubjectIIN     string    `json:"subject_iin"`
 	SignedAt       time.Time `json:"signed_at"`
@@ -163,9 +179,15 @@ func Verify(zipBytes []byte, opts VerifyOptions) (Summary, []Problem) {
 	}
 	sum.Files = len(zr.File)
 
-	checkManifest(data, opts.DevicePub, &sum, add)
+	pc := &checks{add: add}
+	m := checkManifest(data, pc)
 	signer := checkSignature(data, opts, &sum, add)
-	checkEvidence(data, signer, &sum, add)
+	ev := checkEvidence(data, signer, &sum, add)
+	// Who signed the manifest before what it says: ids in an unsigned
+	// manifest are the sender's word.
+	checkDevice(data, ev, opts, &sum, pc)
+	checkIDs(m, ev, opts.PackageID, &sum, pc)
+	sum.Checks = pc.list
 	return sum, probs
 }
 
@@ -196,73 +218,6 @@ func unsafeName(name string) bool {
 	}
 	for _, part := range strings.Split(name, "/") {
 		if part == ".." {
-			return true
-		}
-	}
-	return false
-}
-
-func checkManifest(data map[string][]byte, pub ed25519.PublicKey, sum *Summary, add func(string, ...any)) {
-	raw, ok := data[NameManifest]
-	if !ok {
-		sum.ManifestSigned = "not checked (no manifest)"
-		return
-	}
-	switch sig, hasSig := data[NameManifestSig]; {
-	case pub == nil:
-		sum.ManifestSigned = "not checked (no device key given)"
-	case !hasSig:
-		sum.ManifestSigned = "not checked (no signature)"
-	case len(sig) != ed25519.SignatureSize || !ed25519.Verify(pub, raw, sig):
-		sum.ManifestSigned = "invalid"
-		add("%s: signature does not verify with the device key", NameManifestSig)
-	default:
-		sum.ManifestSigned = "verified"
-	}
-	var m Manifest
-	if err := strictjson.Unmarshal(raw, &m); err != nil {
-		add("%s: %s", NameManifest, jsonProblem(err))
-		return
-	}
-	if m.Version != manifestVersion {
-		add("%s: version %d, want %d", NameManifest, m.Version, manifestVersion)
-	}
-	for _, name := range fileNames() {
-		if name == NameManifest || name == NameManifestSig {
-			continue
-		}
-		want, listed := m.Files[name]
-		if !listed {
-			add("%s: not listed in the manifest", name)
-			continue
-		}
-		b, ok := data[name]
-		if !ok {
-			continue // already reported as missing or unreadable
-		}
-		got := digest(b)
-		if got.Size != want.Size {
-			add("%s: size %d does not match the manifest's %d", name, got.Size, want.Size)
-		}
-		if got.SHA256 != want.SHA256 {
-			add("%s: SHA-256 does not match the manifest", name)
-		}
-	}
-	if len(m.Files) > maxEntries {
-		// One line, not one per name: a hostile manifest can list millions.
-		add("%s: lists %d files; a package holds at most %d", NameManifest, len(m.Files), maxEntries)
-		return
-	}
-	for _, name := range sortedKeys(m.Files) {
-		if name == NameManifest || name == NameManifestSig || !isPackFile(name) {
-			add("%s: lists unexpected file %q", NameManifest, name)
-		}
-	}
-}
-
-func isPackFile(name string) bool {
-	for _, n := range fileNames() {
-		if n == name {
 			return true
 		}
 	}
@@ -306,15 +261,17 @@ func checkSignature(data map[string][]byte, opts VerifyOptions, sum *Summary, ad
 	return signer
 }
 
-func checkEvidence(data map[string][]byte, signer *x509.Certificate, sum *Summary, add func(string, ...any)) {
+// checkEvidence checks evidence.json against the PDF and the signature and
+// returns it, or nil when it is missing or unreadable.
+func checkEvidence(data map[string][]byte, signer *x509.Certificate, sum *Summary, add func(string, ...any)) *evidenceFields {
 	raw, ok := data[NameEvidence]
 	if !ok {
-		return
+		return nil
 	}
 	var ev evidenceFields
 	if err := strictjson.Unmarshal(raw, &ev); err != nil {
 		add("%s: %s", NameEvidence, jsonProblem(err))
-		return
+		return nil
 	}
 	sum.OrderID, sum.SignedAt = ev.OrderID, ev.SignedAt
 	if r := sum.Result; r != nil && r.Report.SigningTime != nil {
@@ -336,6 +293,7 @@ func checkEvidence(data map[string][]byte, signer *x509.Certificate, sum *Summar
 		// Never print either IIN: say only that they differ.
 		add("%s: subject_iin does not match the signer certificate", NameEvidence)
 	}
+	return &ev
 }
 
 // jsonProblem says why a signed JSON file was refused, naming at most a key

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/aes"
 	"crypto/cipher"
-	"crypto/ed25519"
 	"crypto/rand"
 	"os"
 	"path/filepath"
@@ -142,8 +141,8 @@ func benchHeadOffice(b *testing.B, pad int) {
 	if pad > 0 {
 		pdf = append(pdf, body(1 << 20)[:pad]...)
 	}
-	zip := env.Build(b, packtest.Files(b, env.Sign(b, "900101300123", pdf)))
-	digest := contentDigest(zip)
+	kiosk := env.NewKiosk(b, kioskCN)
+	zip := kiosk.Build(b, kiosk.Files(b, env.Sign(b, "900101300123", pdf)))
 	dir := b.TempDir()
 	ctx := context.Background()
 	idx, err := headoffice.OpenIndex(ctx, filepath.Join(dir, "index.db"))
@@ -151,21 +150,29 @@ func benchHeadOffice(b *testing.B, pad int) {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { idx.Close() })
+	if err := headoffice.Enrol(ctx, idx, kiosk.Cert(b), time.Now()); err != nil {
+		b.Fatal(err)
+	}
 	ho, err := headoffice.New(headoffice.Config{
 		Storage: &headoffice.FileStorage{Dir: filepath.Join(dir, "packages")}, Index: idx, Log: zerolog.Nop(),
-		DevicePubs: map[string]ed25519.PublicKey{kioskCN: env.DevicePub()},
 		LinkKey:    []byte("0123456789abcdef0123456789abcdef"),
 		Roots:      env.Roots(),
+		KioskRoots: env.KioskRoots(),
 	})
 	if err != nil {
 		b.Fatal(err)
 	}
 	l := newLink(b)
 	srv := serve(b, l, ho.Handler())
-	bodies := make([][]byte, n)
-	digests := make([]string, n)
-	for i := range bodies {
-		bodies[i], digests[i] = zip, digest
+	// Head office files a package only under the id its manifest names:
+	// each id gets the session packed under it (packtest.Refile).
+	packed := func(ids []string) ([][]byte, []string) {
+		bodies, digests := make([][]byte, len(ids)), make([]string, len(ids))
+		for i, id := range ids {
+			bodies[i] = packtest.Refile(b, zip, kiosk, id)
+			digests[i] = contentDigest(bodies[i])
+		}
+		return bodies, digests
 	}
 	total := int64(n * len(zip))
 	var sumRaw, sumKiosk float64
@@ -174,8 +181,10 @@ func benchHeadOffice(b *testing.B, pad int) {
 		b.StopTimer()
 		ob := newOutbox(b, b.TempDir())
 		ids := newIDs(n)
-		enqueue(b, ob, n, func(i int) (string, []byte) { return ids[i], zip })
+		queued, _ := packed(ids)
+		enqueue(b, ob, n, func(i int) (string, []byte) { return ids[i], queued[i] })
 		rawIDs := newIDs(n)
+		bodies, digests := packed(rawIDs)
 		b.StartTimer()
 		var raw, kiosk time.Duration
 		if round%2 == 0 {

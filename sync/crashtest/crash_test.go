@@ -3,7 +3,6 @@ package crashtest
 import (
 	"bytes"
 	"context"
-	"crypto/ed25519"
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
@@ -38,7 +37,7 @@ import (
 const (
 	envHelper = "CRASHTEST_HELPER"
 	envDir    = "CRASHTEST_DIR"
-	envZip    = "CRASHTEST_ZIP"
+	envZips   = "CRASHTEST_ZIPS" // a folder of <id>.zip
 	envURL    = "CRASHTEST_URL"
 	envCA     = "CRASHTEST_CA"
 	envCert   = "CRASHTEST_CERT"
@@ -96,10 +95,7 @@ func runHelper(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", envN, err)
 	}
-	zip, err := os.ReadFile(os.Getenv(envZip))
-	if err != nil {
-		return err
-	}
+	zipDir := os.Getenv(envZips)
 	db, err := store.Open(ctx, filepath.Join(dir, dbFile))
 	if err != nil {
 		return err
@@ -122,7 +118,11 @@ func runHelper(ctx context.Context) error {
 	// retry the session it was finishing: the same id and bytes are a
 	// no-op, so only the ones the killed run never committed are added.
 	for i := range n {
-		err := ob.Enqueue(ctx, outbox.Package{
+		zip, err := os.ReadFile(filepath.Join(zipDir, pkgID(i)+".zip"))
+		if err != nil {
+			return err
+		}
+		err = ob.Enqueue(ctx, outbox.Package{
 			ID: pkgID(i), TicketID: ticketID(i),
 			SignedAt: packtest.Now().Add(time.Duration(i) * time.Second), Zip: zip,
 		})
@@ -276,17 +276,29 @@ func TestCrashExactlyOnce(t *testing.T) {
 	ctx := context.Background()
 	tmp := t.TempDir()
 
-	// One real signed package (a simulated session costs ~100 ms). Its
-	// ZIP is reused under every id: head office stores by the URL's id and
-	// pack.Verify does not look at it, so N copies are N valid packages.
+	// One real signed session (a simulated one costs ~100 ms), packed N
+	// times, once under each id by the kiosk kioskCN: head office files a
+	// package only under the id its signed manifest names.
 	env := packtest.NewEnv(t)
-	zip := env.Build(t, packtest.Files(t, env.Sign(t, "900101300123", []byte("%PDF-1.7 crash test"))))
-	sum := sha256.Sum256(zip)
-	wantDigest := hex.EncodeToString(sum[:])
-	zipPath := filepath.Join(tmp, "package.zip")
-	if err := os.WriteFile(zipPath, zip, 0o600); err != nil {
+	kiosk := env.NewKiosk(t, kioskCN)
+	files := kiosk.Files(t, env.Sign(t, "900101300123", []byte("%PDF-1.7 crash test")))
+	zipDir := filepath.Join(tmp, "packages")
+	if err := os.MkdirAll(zipDir, 0o700); err != nil {
 		t.Fatal(err)
 	}
+	wantDigest := map[string]string{}
+	packStart := time.Now()
+	files.PackageID = pkgID(0)
+	first := kiosk.Build(t, files)
+	for i := range n {
+		zip := packtest.Refile(t, first, kiosk, pkgID(i))
+		sum := sha256.Sum256(zip)
+		wantDigest[pkgID(i)] = hex.EncodeToString(sum[:])
+		if err := os.WriteFile(filepath.Join(zipDir, pkgID(i)+".zip"), zip, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Logf("packed %d packages in %v", n, time.Since(packStart).Round(time.Millisecond))
 
 	// The real head office, in-process over mTLS. It is never killed: the
 	// kiosk side is what this test crashes.
@@ -304,22 +316,25 @@ func TestCrashExactlyOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer index.Close()
+	// The kiosk is enrolled, so every manifest signature and device
+	// certificate is checked too.
+	if err := headoffice.Enrol(ctx, index, kiosk.Cert(t), time.Now()); err != nil {
+		t.Fatal(err)
+	}
 	ho, err := headoffice.New(headoffice.Config{
-		Storage: &headoffice.FileStorage{Dir: hoDir},
-		Index:   index,
-		Log:     zerolog.Nop(),
-		// The kiosk's device key is known, so every manifest signature is
-		// checked too.
-		DevicePubs: map[string]ed25519.PublicKey{kioskCN: env.DevicePub()},
+		Storage:    &headoffice.FileStorage{Dir: hoDir},
+		Index:      index,
+		Log:        zerolog.Nop(),
 		LinkKey:    []byte("crashtest-link-key-0123456789abcdef"),
 		Roots:      env.Roots(),
+		KioskRoots: env.KioskRoots(),
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	cnt := &counter{byID: map[string]map[int]int{}}
 	srv := httptest.NewUnstartedServer(cnt.wrap(ho.Handler()))
-	srv.TLS = pki.ServerTLS(p)
+	srv.TLS = ho.TLSConfig(pki.ServerTLS(p))
 	srv.StartTLS()
 	defer srv.Close()
 
@@ -330,7 +345,7 @@ func TestCrashExactlyOnce(t *testing.T) {
 	helper := func(ctx context.Context, out *bytes.Buffer) *exec.Cmd {
 		cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestCrashHelper$", "-test.v")
 		cmd.Env = append(os.Environ(),
-			envHelper+"=1", envDir+"="+dataDir, envZip+"="+zipPath, envURL+"="+srv.URL,
+			envHelper+"=1", envDir+"="+dataDir, envZips+"="+zipDir, envURL+"="+srv.URL,
 			envCA+"="+p.CAPath(), envCert+"="+certPath, envKey+"="+keyPath, envN+"="+strconv.Itoa(n))
 		cmd.Stdout, cmd.Stderr = out, out
 		return cmd
@@ -425,7 +440,7 @@ func TestCrashExactlyOnce(t *testing.T) {
 
 // checkHeadOffice: each id indexed and stored once with the package's
 // digest, exactly one 201 each, and any re-sends answered 200.
-func checkHeadOffice(t *testing.T, ctx context.Context, index *sql.DB, hoDir string, cnt *counter, n int, wantDigest string) {
+func checkHeadOffice(t *testing.T, ctx context.Context, index *sql.DB, hoDir string, cnt *counter, n int, wantDigest map[string]string) {
 	t.Helper()
 	want := map[string]bool{}
 	for i := range n {
@@ -446,8 +461,8 @@ func checkHeadOffice(t *testing.T, ctx context.Context, index *sql.DB, hoDir str
 		if !want[id] {
 			t.Errorf("head office indexes unknown id %s", id)
 		}
-		if digest != wantDigest {
-			t.Errorf("head office indexes %s with digest %s, want %s", id, digest, wantDigest)
+		if digest != wantDigest[id] {
+			t.Errorf("head office indexes %s with digest %s, want %s", id, digest, wantDigest[id])
 		}
 	}
 	if err := rows.Err(); err != nil {
@@ -476,7 +491,7 @@ func checkHeadOffice(t *testing.T, ctx context.Context, index *sql.DB, hoDir str
 		if err != nil {
 			t.Fatal(err)
 		}
-		if s := sha256.Sum256(b); !want[id] || hex.EncodeToString(s[:]) != wantDigest {
+		if s := sha256.Sum256(b); !want[id] || hex.EncodeToString(s[:]) != wantDigest[id] {
 			t.Errorf("head office stores %s: known id %v, digest %x", e.Name(), want[id], s)
 		}
 	}
@@ -521,7 +536,7 @@ func checkHeadOffice(t *testing.T, ctx context.Context, index *sql.DB, hoDir str
 // checkKiosk opens the outbox after the last run: N delivered, nothing
 // pending or dead, no extra rows, one signed session per package, and an
 // intact database.
-func checkKiosk(t *testing.T, ctx context.Context, dir string, n int, wantDigest string) {
+func checkKiosk(t *testing.T, ctx context.Context, dir string, n int, wantDigest map[string]string) {
 	t.Helper()
 	db, err := store.Open(ctx, filepath.Join(dir, dbFile))
 	if err != nil {
@@ -559,7 +574,7 @@ func checkKiosk(t *testing.T, ctx context.Context, dir string, n int, wantDigest
 		want[pkgID(i)] = true
 	}
 	for _, it := range items {
-		if !want[it.ID] || it.State != outbox.Delivered || it.Digest != wantDigest {
+		if !want[it.ID] || it.State != outbox.Delivered || it.Digest != wantDigest[it.ID] {
 			t.Errorf("outbox row %s: known %v, state %s, digest %s", it.ID, want[it.ID], it.State, it.Digest)
 		}
 	}

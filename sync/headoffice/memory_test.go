@@ -2,7 +2,6 @@ package headoffice
 
 import (
 	"bytes"
-	"crypto/ed25519"
 	"crypto/rand"
 	"fmt"
 	"net/http"
@@ -67,23 +66,40 @@ func TestUploadMemoryBounded(t *testing.T) {
 	pdf := make([]byte, 15<<18)
 	copy(pdf, "%PDF-1.7 application\n%")
 	rand.Read(pdf[32:]) // incompressible, as a real PDF's streams are
-	big := env.Build(t, packtest.Files(t, env.Sign(t, testIIN, pdf)))
+	s := env.Sign(t, testIIN, pdf)
+	files := packtest.Files(t, s)
 	pdf = nil
-	if len(big) > maxSize {
-		t.Fatalf("package %d bytes, over the test's MaxSize", len(big))
-	}
-	f := newFixture(t, options{roots: env.Roots(), maxSize: maxSize, maxInFlight: 4,
-		devicePubs: map[string]ed25519.PublicKey{kioskID: env.DevicePub()}})
+	// Each upload its own kiosk (so per-kiosk limits refuse none) and its
+	// own package: head office files a package only under its own id, by
+	// the kiosk that signed it.
 	const n = 8
+	kiosks := make([]packtest.Kiosk, n)
+	ids := make([]string, n)
+	bigs := make([][]byte, n)
+	for i := range n {
+		kiosks[i] = env.NewKiosk(t, fmt.Sprintf("ALM-001-K%d", i+1))
+		ids[i] = fmt.Sprintf("0b7f3c2e-5a61-4d8e-9c1a-2f3e4d5c6b%02x", i)
+		f := files
+		f.PackageID = ids[i]
+		f.Evidence = packtest.Evidence(t, s, func(m map[string]any) { m["kiosk"] = kiosks[i].ID })
+		bigs[i] = kiosks[i].Build(t, f)
+		if len(bigs[i]) > maxSize {
+			t.Fatalf("package %d bytes, over the test's MaxSize", len(bigs[i]))
+		}
+	}
+	f := newFixture(t, options{roots: env.Roots(), kioskRoots: env.KioskRoots(), enrol: kiosks, maxSize: maxSize, maxInFlight: 4})
 	clients := make([]*http.Client, n)
 	for i := range clients {
 		// Each its own kiosk, so per-kiosk limits do not refuse any.
 		clients[i] = f.kioskClient(f.pki, fmt.Sprintf("ALM-001-K%d", i+1))
 	}
-	digest := ContentDigest(big)
+	digests := make([]string, n)
+	for i, b := range bigs {
+		digests[i] = ContentDigest(b)
+	}
 	runtime.GC()
-	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}, {Name: "/memory/classes/heap/unused:bytes"}}
-	base := heapInUse(s)
+	ms := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}, {Name: "/memory/classes/heap/unused:bytes"}}
+	base := heapInUse(ms)
 	// As the headoffice command does, less its headroom: the test process
 	// holds little besides what base counts.
 	const margin = 24 << 20
@@ -93,13 +109,12 @@ func TestUploadMemoryBounded(t *testing.T) {
 	codes := make([]int, n)
 	for i := range n {
 		wg.Go(func() {
-			id := fmt.Sprintf("0b7f3c2e-5a61-4d8e-9c1a-2f3e4d5c6b%02x", i)
-			req, err := http.NewRequest(http.MethodPut, f.api.URL+"/v1/packages/"+id, bytes.NewReader(big))
+			req, err := http.NewRequest(http.MethodPut, f.api.URL+"/v1/packages/"+ids[i], bytes.NewReader(bigs[i]))
 			if err != nil {
 				t.Error(err)
 				return
 			}
-			req.Header.Set("Content-Digest", digest)
+			req.Header.Set("Content-Digest", digests[i])
 			resp, err := clients[i].Do(req)
 			if err != nil {
 				t.Error(err)
@@ -123,7 +138,7 @@ func TestUploadMemoryBounded(t *testing.T) {
 	}
 	grew := int64(peak) - int64(base)
 	t.Logf("package %d bytes; admitted at most %.1f MiB; heap in use %d MiB before, peak %d MiB (+%.1f MiB); bound %.1f MiB + margin %d MiB",
-		len(big), mib(admitted), base>>20, peak>>20, mib(grew), mib(bound), margin>>20)
+		len(bigs[0]), mib(admitted), base>>20, peak>>20, mib(grew), mib(bound), margin>>20)
 	if grew > bound+margin {
 		t.Errorf("heap grew by %.1f MiB during the uploads, over the %.1f MiB bound + %d MiB margin", mib(grew), mib(bound), margin>>20)
 	}

@@ -47,6 +47,17 @@ func (s *Server) put(w http.ResponseWriter, r *http.Request) {
 		log.Warn().Int("status", status).Str("code", code).Msg("upload refused")
 		s.fail(w, status, code, msg)
 	}
+	// A connection made before its kiosk was revoked: TLSConfig refuses
+	// new ones.
+	if k, revoked, err := s.clientRevoked(ctx, cn); err != nil || revoked {
+		unread()
+		if err != nil {
+			s.notStored(w, log, err)
+			return
+		}
+		refuse(http.StatusForbidden, CodeForbidden, fmt.Sprintf("kiosk %s is revoked at head office", k.ID))
+		return
+	}
 	tooLarge := func() {
 		refuse(http.StatusRequestEntityTooLarge, CodeTooLarge, fmt.Sprintf("package larger than %d bytes", s.cfg.MaxSize))
 	}
@@ -106,11 +117,13 @@ func (s *Server) put(w http.ResponseWriter, r *http.Request) {
 	log = log.With().Str("digest", digest).Logger()
 
 	// A retry of a package already indexed needs no second verification:
-	// the same digest is the same bytes.
+	// the same digest is the same bytes. Other bytes under a held id are
+	// verified first: only a valid package that names this id is a
+	// conflict (409, an alarm); anything else is refused for what it is.
 	if rec, ok, err := lookup(ctx, s.cfg.Index, id); err != nil {
 		s.notStored(w, log, err)
 		return
-	} else if ok {
+	} else if ok && rec.Digest == digest {
 		s.answerHeld(w, log, rec, digest)
 		return
 	}
@@ -122,15 +135,16 @@ func (s *Server) put(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer s.slots.release(1)
-	if !s.verify(ctx, w, log, cn, body) {
+	if !s.verify(ctx, w, log, cn, id, body) {
 		return
 	}
 	s.store(ctx, w, log, Record{ID: id, Digest: digest, Size: body.size, KioskCN: cn, Report: body.report}, body)
 }
 
 // verify runs pack.Verify on the spooled body once its weight fits in
-// MaxMemory, and answers if it does not verify.
-func (s *Server) verify(ctx context.Context, w http.ResponseWriter, log zerolog.Logger, cn string, body *spooled) bool {
+// MaxMemory, then judges the kiosk that signed it, and answers if either
+// refuses it.
+func (s *Server) verify(ctx context.Context, w http.ResponseWriter, log zerolog.Logger, cn, id string, body *spooled) bool {
 	u, err := unpackedSize(body.f, body.size)
 	if err != nil {
 		// Only errDirectoryTooLarge: unreadable ZIPs are pack.Verify's to
@@ -151,13 +165,27 @@ func (s *Server) verify(ctx context.Context, w http.ResponseWriter, log zerolog.
 		s.notStored(w, log, fmt.Errorf("read spooled body: %w", err))
 		return false
 	}
-	opts := pack.VerifyOptions{Roots: s.cfg.Roots, Trust: "head office roots", MaxTotal: s.cfg.MaxSize, At: s.cfg.Now()}
-	if pub, ok := s.cfg.DevicePubs[cn]; ok {
-		opts.DevicePub = pub
-	}
+	// The path's id must be the one the signed manifest names: a package
+	// filed under another's id would take that id from it for good.
+	opts := pack.VerifyOptions{Roots: s.cfg.Roots, DeviceRoots: s.cfg.KioskRoots, PackageID: id,
+		Trust: "head office roots", MaxTotal: s.cfg.MaxSize, At: s.cfg.Now()}
 	sum, probs := pack.Verify(zipBytes, opts)
 	report := sum.Report(probs)
-	if report.Passed() {
+	// Who signed it before whether it verifies: an unknown or revoked
+	// kiosk, or one delivering another's package, is refused for that.
+	kioskChecks, refusal, err := s.checkKiosk(ctx, cn, sum)
+	if err != nil {
+		s.notStored(w, log, err)
+		return false
+	}
+	if refusal != nil {
+		log.Warn().Str("check", refusal.check).Str("signer", sum.Kiosk).Msg("package refused: kiosk")
+		writeJSON(w, http.StatusUnprocessableEntity, ErrorBody{Error: CodeInvalidPackage, Message: refusal.msg,
+			Problems: []string{refusal.msg}, Check: refusal.check})
+		return false
+	}
+	if report.Passed() && kioskChecks != nil {
+		report.Package.Checks = append(report.Package.Checks, kioskChecks...)
 		if b, err := json.Marshal(report); err == nil {
 			body.report = b
 		}
@@ -174,10 +202,14 @@ func (s *Server) verify(ctx context.Context, w http.ResponseWriter, log zerolog.
 	if len(lines) == 0 {
 		lines = []string{report.Reason} // INDETERMINATE: not long-term valid either
 	}
-	// Problem lines name files and checks, never personal data.
+	// Problem lines name files, checks and kiosk ids, never personal data.
 	log.Warn().Int("problems", len(lines)).Str("check", check).Str("indication", string(report.Indication)).Msg("package refused: invalid")
+	msg := "the package does not verify: "
+	if sum.Result == nil || !sum.Result.Report.Passed() {
+		msg = "the package is not long-term valid: "
+	}
 	writeJSON(w, http.StatusUnprocessableEntity, ErrorBody{Error: CodeInvalidPackage,
-		Message: "the package is not long-term valid: " + report.Reason, Problems: lines, Check: check})
+		Message: msg + report.Reason, Problems: lines, Check: check})
 	return false
 }
 

@@ -1,6 +1,8 @@
 // Package headoffice is the reference head-office receiver: kiosks PUT their
 // signed packages over mTLS, it checks the client certificate, the
-// Content-Digest and the package itself (pack.Verify), stores each package
+// Content-Digest, the package itself (pack.Verify, filed under the id its
+// manifest names) and who made it (an enrolled kiosk, not revoked, the one
+// delivering it: enrolment.go, kioskcheck.go), stores each package
 // durably through a Storage and indexes it in its own SQLite, answering
 // idempotently (201 new, 200 already held, 409 same id with another digest).
 // Subscribers fetch their package through an expiring signed link served by
@@ -8,7 +10,6 @@
 package headoffice
 
 import (
-	"crypto/ed25519"
 	"crypto/hmac"
 	"crypto/sha256"
 	"crypto/x509"
@@ -52,14 +53,15 @@ type Config struct {
 	Now   func() time.Time // default time.Now
 	// MaxSize bounds an upload's body (default 64 MiB).
 	MaxSize int64
-	// DevicePubs are known kiosks' device keys by client certificate CN.
-	// When a kiosk's key is known its package's manifest signature must
-	// verify; otherwise it is not checked (the mTLS identity still is).
-	DevicePubs map[string]ed25519.PublicKey
 	// Roots are the trusted CAs every package's long-term signature is
 	// validated against (signer, time-stamp authority, OCSP responder);
 	// required: nothing is taken on the package's word.
 	Roots *x509.CertPool
+	// KioskRoots are head office's kiosk CA (pki.PKI's CAPool), which
+	// issues the device certificates that sign manifests; required. A
+	// package also counts only when its device certificate is in the
+	// register (Enrol) for a kiosk not revoked, and that kiosk delivers it.
+	KioskRoots *x509.CertPool
 	// LinkKey is the HMAC key of download links (at least 16 bytes).
 	LinkKey []byte
 	// LinkTTL is how long a download link works (default 24 h).
@@ -127,6 +129,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.Roots == nil {
 		return nil, errors.New("head office: no trusted roots (the national CA's, PEM)")
+	}
+	if cfg.KioskRoots == nil {
+		return nil, errors.New("head office: no kiosk CA (the one that issues kiosks' device certificates)")
 	}
 	if len(cfg.LinkKey) < minLinkKey {
 		return nil, fmt.Errorf("head office: link key shorter than %d bytes", minLinkKey)

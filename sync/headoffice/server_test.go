@@ -57,7 +57,12 @@ type options struct {
 	maxSize     int64
 	maxInFlight int
 	maxPerKiosk int
-	devicePubs  map[string]ed25519.PublicKey
+	// pk's roots are trusted and its kiosk enrolled, unless roots says
+	// otherwise; enrol lists more kiosks to enrol.
+	pk    *packages
+	enrol []packtest.Kiosk
+	// kioskRoots is the kiosk CA; default pk's, else an empty pool.
+	kioskRoots *x509.CertPool
 	// The body's progress rule; zero takes the defaults.
 	minRate              int64
 	rateGrace, readStall time.Duration
@@ -87,15 +92,32 @@ func newFixture(t *testing.T, o options) *fixture {
 	if o.storage != nil {
 		st = o.storage(f.st)
 	}
-	roots := o.roots
+	roots, kioskRoots := o.roots, o.kioskRoots
+	if o.pk != nil {
+		if roots == nil {
+			roots = o.pk.env.Roots()
+		}
+		if kioskRoots == nil {
+			kioskRoots = o.pk.env.KioskRoots()
+		}
+		o.enrol = append(o.enrol, o.pk.kiosk)
+	}
 	if roots == nil {
 		roots = x509.NewCertPool()
 	}
+	if kioskRoots == nil {
+		kioskRoots = x509.NewCertPool()
+	}
+	for _, k := range o.enrol {
+		if err := Enrol(ctx, f.db, k.Cert(t), time.Unix(0, f.now.Load())); err != nil {
+			t.Fatal(err)
+		}
+	}
 	f.srv, err = New(Config{
-		Roots:   roots,
+		Roots: roots, KioskRoots: kioskRoots,
 		Storage: st, Index: f.db, Log: logging.New(f.logs, zerolog.DebugLevel),
 		Now:     func() time.Time { return time.Unix(0, f.now.Load()) },
-		MaxSize: o.maxSize, DevicePubs: o.devicePubs, MaxInFlight: o.maxInFlight,
+		MaxSize: o.maxSize, MaxInFlight: o.maxInFlight,
 		MaxPerKiosk: o.maxPerKiosk, MinRate: o.minRate, RateGrace: o.rateGrace, ReadStall: o.readStall,
 		SpoolDir: o.spoolDir,
 		LinkKey:  []byte("0123456789abcdef0123456789abcdef"),
@@ -104,7 +126,7 @@ func newFixture(t *testing.T, o options) *fixture {
 		t.Fatal(err)
 	}
 	f.api = httptest.NewUnstartedServer(f.srv.Handler())
-	f.api.TLS = pki.ServerTLS(f.pki)
+	f.api.TLS = f.srv.TLSConfig(pki.ServerTLS(f.pki))
 	f.api.StartTLS()
 	t.Cleanup(f.api.Close)
 	f.dl = httptest.NewServer(f.srv.DownloadHandler())
@@ -169,9 +191,14 @@ func (f *fixture) assertNoPII() {
 	}
 }
 
-// built packages, made once per test that needs them.
+// built packages, made once per test that needs them: signed by kiosk
+// kioskID (the fixture's client), whose device certificate the env's kiosk
+// CA issued.
 type packages struct {
 	env           *packtest.Env
+	kiosk         packtest.Kiosk
+	signed        packtest.Signed
+	files         pack.Files // good's inputs, without the device certificate
 	good, other   []byte
 	unsigned      []byte
 	shortSig      []byte
@@ -182,29 +209,38 @@ type packages struct {
 func buildPackages(t *testing.T) packages {
 	t.Helper()
 	env := packtest.NewEnv(t)
+	k := env.NewKiosk(t, kioskID)
 	s := env.Sign(t, testIIN, []byte("%PDF-1.7 application"))
-	files := packtest.Files(t, s)
-	p := packages{env: env, good: env.Build(t, files)}
-	// Another valid package: same session, different evidence.
+	files := k.Files(t, s)
+	p := packages{env: env, kiosk: k, signed: s, files: files, good: k.Build(t, files)}
+	// Another valid package under the same id: same session, another
+	// evidence.
 	f2 := files
-	f2.Evidence = packtest.Evidence(t, s, func(m map[string]any) { m["kiosk"] = "K-02" })
-	p.other = env.Build(t, f2)
+	f2.Evidence = packtest.Evidence(t, s, func(m map[string]any) { m["kiosk"] = kioskID; m["lang"] = "ru" })
+	p.other = k.Build(t, f2)
 	p.unsigned = dropEntry(t, p.good, pack.NameManifestSig)
 	f4 := files
 	f4.CMS = s.BES // the provider's signature alone: CAdES-BES, not long-term
-	p.shortSig = env.Build(t, f4)
+	p.shortSig = k.Build(t, f4)
 	f3 := files
 	f3.PDF = append(bytes.Clone(files.PDF), " tampered"...)
-	p.tamperedPDF = env.Build(t, f3)
-	// Validly built, but the manifest signed by a key that is not the kiosk's.
+	p.tamperedPDF = k.Build(t, f3)
+	// The manifest signed by a key that is not the kiosk's.
 	_, otherKey, err := ed25519.GenerateKey(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.otherKioskKey, err = pack.Build(files, otherKey); err != nil {
-		t.Fatal(err)
-	}
+	p.otherKioskKey = packtest.Forge(t, p.good, packtest.Forgery{Keep: true, Sign: func(m []byte) []byte { return ed25519.Sign(otherKey, m) }})
 	return p
+}
+
+// as builds the good package's files as kiosk k, filed under id.
+func (p packages) as(t *testing.T, k packtest.Kiosk, id string) []byte {
+	t.Helper()
+	f := p.files
+	f.PackageID = id
+	f.Evidence = packtest.Evidence(t, p.signed, func(m map[string]any) { m["kiosk"] = k.ID })
+	return k.Build(t, f)
 }
 
 func dropEntry(t *testing.T, z []byte, name string) []byte {
@@ -249,7 +285,7 @@ func TestHealth(t *testing.T) {
 
 func TestPutCreatedThenHeldThenConflict(t *testing.T) {
 	p := buildPackages(t)
-	f := newFixture(t, options{roots: p.env.Roots(), devicePubs: map[string]ed25519.PublicKey{kioskID: p.env.DevicePub()}})
+	f := newFixture(t, options{pk: &p})
 	if code, eb := f.put(packageID, p.good, ContentDigest(p.good)); code != http.StatusCreated {
 		t.Fatalf("first PUT: %d %+v", code, eb)
 	}
@@ -284,7 +320,7 @@ func TestPutCreatedThenHeldThenConflict(t *testing.T) {
 	// The validation report is kept with the row.
 	var report pack.Report
 	if err := json.Unmarshal(rec.Report, &report); err != nil || !report.Passed() || len(report.Checks) != 16 ||
-		report.Package.ManifestSignature != "verified" || strings.Contains(string(rec.Report), testIIN) {
+		len(report.Package.Checks) != 11 || report.Package.ManifestSignature != "verified" || strings.Contains(string(rec.Report), testIIN) {
 		t.Errorf("stored report %v: %s", err, rec.Report)
 	}
 	// A conflict on the storage side (body there, index lost) is refused too.
@@ -302,7 +338,7 @@ func TestPutCreatedThenHeldThenConflict(t *testing.T) {
 
 func TestPutBadDigest(t *testing.T) {
 	p := buildPackages(t)
-	f := newFixture(t, options{roots: p.env.Roots()})
+	f := newFixture(t, options{pk: &p})
 	for name, digest := range map[string]string{
 		"missing":   "",
 		"wrong":     ContentDigest(p.other),
@@ -324,7 +360,7 @@ func TestPutBadDigest(t *testing.T) {
 
 func TestPutTooLarge(t *testing.T) {
 	p := buildPackages(t)
-	f := newFixture(t, options{roots: p.env.Roots(), maxSize: int64(len(p.good)) - 1})
+	f := newFixture(t, options{pk: &p, maxSize: int64(len(p.good)) - 1})
 	if code, eb := f.put(packageID, p.good, ContentDigest(p.good)); code != http.StatusRequestEntityTooLarge || eb.Error != CodeTooLarge {
 		t.Errorf("with Content-Length: %d %+v", code, eb)
 	}
@@ -347,7 +383,7 @@ func TestPutTooLarge(t *testing.T) {
 
 func TestPutInvalidPackage(t *testing.T) {
 	p := buildPackages(t)
-	f := newFixture(t, options{roots: p.env.Roots(), devicePubs: map[string]ed25519.PublicKey{kioskID: p.env.DevicePub()}})
+	f := newFixture(t, options{pk: &p})
 	truncated := p.good[:len(p.good)/2]
 	flipped := bytes.Clone(p.good)
 	flipped[len(flipped)/3] ^= 0xff
@@ -389,7 +425,7 @@ func TestPutInvalidPackage(t *testing.T) {
 func TestPutRefusedUnderForeignRoots(t *testing.T) {
 	p := buildPackages(t)
 	foreign := packtest.NewEnv(t)
-	f := newFixture(t, options{roots: foreign.Roots()})
+	f := newFixture(t, options{pk: &p, roots: foreign.NationalRoots()})
 	code, eb := f.put(packageID, p.good, ContentDigest(p.good))
 	if code != http.StatusUnprocessableEntity || eb.Check != "timestamp_tsa_chain" {
 		t.Fatalf("%d %+v", code, eb)
@@ -399,7 +435,7 @@ func TestPutRefusedUnderForeignRoots(t *testing.T) {
 
 func TestPutBadRequestAndAuth(t *testing.T) {
 	p := buildPackages(t)
-	f := newFixture(t, options{roots: p.env.Roots()})
+	f := newFixture(t, options{pk: &p})
 	for _, id := range []string{"not-a-uuid", strings.ToUpper(packageID), "{" + packageID + "}"} {
 		if code, eb := f.put(url.PathEscape(id), p.good, ContentDigest(p.good)); code != http.StatusBadRequest || eb.Error != CodeBadRequest {
 			t.Errorf("id %q: %d %+v", id, code, eb)
@@ -438,7 +474,7 @@ func TestTLSRefusesMissingOrForeignClientCert(t *testing.T) {
 
 func TestDownloadLink(t *testing.T) {
 	p := buildPackages(t)
-	f := newFixture(t, options{roots: p.env.Roots()})
+	f := newFixture(t, options{pk: &p})
 	if code, eb := f.put(packageID, p.good, ContentDigest(p.good)); code != http.StatusCreated {
 		t.Fatalf("PUT: %d %+v", code, eb)
 	}
@@ -538,7 +574,7 @@ func TestDownloadLink(t *testing.T) {
 // no visible package; the kiosk's retry then stores it.
 func TestStorageFailureLeavesNothingVisible(t *testing.T) {
 	p := buildPackages(t)
-	f := newFixture(t, options{roots: p.env.Roots()})
+	f := newFixture(t, options{pk: &p})
 	f.st.beforeLink = func() error { return errors.New("simulated crash before rename") }
 	if code, eb := f.put(packageID, p.good, ContentDigest(p.good)); code != http.StatusInternalServerError || eb.Error != CodeInternal {
 		t.Fatalf("failing storage: %d %+v", code, eb)
@@ -566,7 +602,7 @@ func TestStorageFailureLeavesNothingVisible(t *testing.T) {
 // indexes it and answers 201 (the kiosk never got an answer before).
 func TestCrashBeforeIndexRow(t *testing.T) {
 	p := buildPackages(t)
-	f := newFixture(t, options{roots: p.env.Roots()})
+	f := newFixture(t, options{pk: &p})
 	created, err := f.st.Put(context.Background(), packageID, digestHex(p.good), bytes.NewReader(p.good), int64(len(p.good)))
 	if err != nil || !created {
 		t.Fatalf("direct Put: %v %v", created, err)
@@ -659,7 +695,7 @@ func TestConcurrentPuts(t *testing.T) {
 	// Most wait for a slot. All come from one kiosk: the per-kiosk limit is
 	// set above n, or whichever overlap past it would get 429 (a flake:
 	// how many overlap depends on timing); TestPerKioskLimit tests it.
-	f := newFixture(t, options{roots: p.env.Roots(), maxInFlight: 2, maxPerKiosk: n})
+	f := newFixture(t, options{pk: &p, maxInFlight: 2, maxPerKiosk: n})
 	codes := make([]int, n)
 	var wg sync.WaitGroup
 	for i := range n {

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"almatel.kz/signkiosk/app/pack/packtest"
 )
 
 // rawUpload is a kiosk connection that sends a PUT's headers, then its
@@ -115,7 +117,7 @@ func TestSlowSendersDoNotStarveOthers(t *testing.T) {
 	// The progress rule is shrunk so the test takes seconds: after 3 s a
 	// body must average 64 B/s, and no read may wait 2 s. The senders send
 	// at most 4 B/s; a normal upload sends its body at once.
-	f := newFixture(t, options{roots: p.env.Roots(), maxInFlight: 1, minRate: 64, rateGrace: 3 * time.Second, readStall: 2 * time.Second})
+	f := newFixture(t, options{pk: &p, maxInFlight: 1, minRate: 64, rateGrace: 3 * time.Second, readStall: 2 * time.Second})
 	var slow []*rawUpload
 	for i := range 4 { // one byte every 250 ms, for ever (100 kB at 4 B/s)
 		slow = append(slow, f.slowUpload(fmt.Sprintf("SLOW-%d", i), fmt.Sprintf("1b7f3c2e-5a61-4d8e-9c1a-2f3e4d5c6b%02x", i), 100_000, 0, 250*time.Millisecond))
@@ -162,8 +164,11 @@ func TestSlowSendersDoNotStarveOthers(t *testing.T) {
 // end the kiosk is served again.
 func TestPerKioskLimit(t *testing.T) {
 	p := buildPackages(t)
+	k2 := p.env.NewKiosk(t, "ALM-001-K2")
+	const otherID = "3b7f3c2e-5a61-4d8e-9c1a-2f3e4d5c6b7a"
+	theirs := p.as(t, k2, otherID)
 	// A long grace: the stalled uploads stay until the test closes them.
-	f := newFixture(t, options{roots: p.env.Roots(), maxPerKiosk: 2, rateGrace: time.Hour, readStall: time.Hour})
+	f := newFixture(t, options{pk: &p, enrol: []packtest.Kiosk{k2}, maxPerKiosk: 2, rateGrace: time.Hour, readStall: time.Hour})
 	held := []*rawUpload{
 		f.slowUpload(kioskID, "1b7f3c2e-5a61-4d8e-9c1a-2f3e4d5c6b7a", 100_000, 0, 0),
 		f.slowUpload(kioskID, "2b7f3c2e-5a61-4d8e-9c1a-2f3e4d5c6b7a", 100_000, 0, 0),
@@ -185,8 +190,8 @@ func TestPerKioskLimit(t *testing.T) {
 		t.Errorf("third upload: %d %+v Retry-After %q, want 429 %s 5", resp.StatusCode, eb, resp.Header.Get("Retry-After"), CodeBusy)
 	}
 	other := f.kioskClient(f.pki, "ALM-001-K2")
-	req, _ = http.NewRequest(http.MethodPut, f.api.URL+"/v1/packages/"+packageID, strings.NewReader(string(p.good)))
-	req.Header.Set("Content-Digest", ContentDigest(p.good))
+	req, _ = http.NewRequest(http.MethodPut, f.api.URL+"/v1/packages/"+otherID, strings.NewReader(string(theirs)))
+	req.Header.Set("Content-Digest", ContentDigest(theirs))
 	if resp, err := other.Do(req); err != nil {
 		t.Fatal(err)
 	} else if resp.Body.Close(); resp.StatusCode != http.StatusCreated {
@@ -196,7 +201,7 @@ func TestPerKioskLimit(t *testing.T) {
 		u.close() // the kiosk gives up: its uploads end
 	}
 	f.waitInFlight(kioskID, 0)
-	if code, eb := f.put(packageID, p.good, ContentDigest(p.good)); code != http.StatusOK {
+	if code, eb := f.put(packageID, p.good, ContentDigest(p.good)); code != http.StatusCreated {
 		t.Errorf("after its uploads ended: %d %+v", code, eb)
 	}
 }

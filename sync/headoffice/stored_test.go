@@ -29,7 +29,7 @@ func TestKioskLeavingAfterStoreIsIndexed(t *testing.T) {
 	p := buildPackages(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	f := newFixture(t, options{roots: p.env.Roots(), storage: func(fs *FileStorage) Storage { return cancelAfterPut{fs, cancel} }})
+	f := newFixture(t, options{pk: &p, storage: func(fs *FileStorage) Storage { return cancelAfterPut{fs, cancel} }})
 	f.serveDirect(ctx, p.good, func() {})()
 	if _, ok, err := lookup(context.Background(), f.db, packageID); err != nil || !ok {
 		t.Errorf("stored body not indexed: %v %v", ok, err)
@@ -48,7 +48,7 @@ func TestKioskLeavingAfterStoreIsIndexed(t *testing.T) {
 // says the body is held but not indexed, and the retry indexes it.
 func TestIndexFailureAfterStore(t *testing.T) {
 	p := buildPackages(t)
-	f := newFixture(t, options{roots: p.env.Roots()})
+	f := newFixture(t, options{pk: &p})
 	if _, err := f.db.Exec(`CREATE TRIGGER fail_insert BEFORE INSERT ON packages BEGIN SELECT RAISE(ABORT, 'simulated index fault'); END`); err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +78,7 @@ func TestIndexFailureAfterStore(t *testing.T) {
 // log says that.
 func TestKioskLeavingBeforeStore(t *testing.T) {
 	p := buildPackages(t)
-	f := newFixture(t, options{roots: p.env.Roots(), maxInFlight: 1})
+	f := newFixture(t, options{pk: &p, maxInFlight: 1})
 	if err := f.srv.slots.acquire(context.Background(), 1); err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +102,7 @@ func TestSpoolFailure(t *testing.T) {
 	if err := os.WriteFile(notDir, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	f := newFixture(t, options{roots: p.env.Roots(), spoolDir: filepath.Join(notDir, "spool")})
+	f := newFixture(t, options{pk: &p, spoolDir: filepath.Join(notDir, "spool")})
 	if code, eb := f.put(packageID, p.good, ContentDigest(p.good)); code != http.StatusServiceUnavailable || eb.Error != CodeUnavailable {
 		t.Errorf("%d %+v", code, eb)
 	}

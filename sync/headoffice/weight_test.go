@@ -36,7 +36,13 @@ func TestWeight(t *testing.T) {
 	if err != nil || !u.ok || u.entries < 6 || u.total < uint64(len(p.good))/2 {
 		t.Errorf("a package: %+v %v", u, err)
 	}
-	if w := s.weight(int64(len(p.good)), u); w != minWeight {
+	// A small package weighs the least.
+	small := zipOf(t, 9, make([]byte, 1<<10))
+	us, err := unpackedSize(bytes.NewReader(small), int64(len(small)))
+	if err != nil || !us.ok {
+		t.Fatalf("small: %+v %v", us, err)
+	}
+	if w := s.weight(int64(len(small)), us); w != minWeight {
 		t.Errorf("a small package weighs %d, want the least, %d", w, minWeight)
 	}
 

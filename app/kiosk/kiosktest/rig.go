@@ -9,6 +9,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"crypto/x509"
 	"database/sql"
 	"path/filepath"
 	"sync"
@@ -20,6 +21,7 @@ import (
 	"almatel.kz/signkiosk/app/kiosk"
 	"almatel.kz/signkiosk/app/logging"
 	"almatel.kz/signkiosk/app/logging/logtest"
+	"almatel.kz/signkiosk/app/pack/packtest"
 	"almatel.kz/signkiosk/app/provider"
 	"almatel.kz/signkiosk/app/provider/sim"
 	"almatel.kz/signkiosk/app/provider/sim/simtest"
@@ -28,6 +30,7 @@ import (
 	"almatel.kz/signkiosk/app/ticket"
 	"almatel.kz/signkiosk/camera"
 	"almatel.kz/signkiosk/sync/outbox"
+	"almatel.kz/signkiosk/sync/pki"
 )
 
 // LogBuffer is a log sink safe for the runner's goroutines.
@@ -35,6 +38,9 @@ type LogBuffer = logtest.Buffer
 
 // Office is the rig's office code.
 const Office = "ALM-001"
+
+// KioskID is the rig's kiosk.
+const KioskID = "K1"
 
 // Options tune a rig; zero values take the defaults noted.
 type Options struct {
@@ -69,6 +75,7 @@ type Options struct {
 type Rig struct {
 	Sim       *sim.Simulator
 	NCA       *simtest.Server // the simulated national CA and its roots
+	KioskCA   *pki.PKI        // issued the kiosk's device certificate
 	Runner    *kiosk.Runner
 	TicketKey ed25519.PrivateKey
 	Log       *LogBuffer
@@ -136,6 +143,13 @@ func New(t testing.TB, o Options) *Rig {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The kiosk is enrolled with a kiosk CA of its own, as head office's
+	// enrolment would: its packages carry that device certificate.
+	kioskCA, err := pki.LoadOrCreate(t.TempDir(), time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	deviceCert := packtest.IssueDevice(t, kioskCA, KioskID, deviceKey.Public().(ed25519.PublicKey))
 	var prov kiosk.Provider = provider.NewClient(srv.URL, "test-key", nil, o.Timeout)
 	var docs kiosk.Documents = kiosk.PDFDocuments{}
 	var sink kiosk.Sink = kiosk.FileSink{Dir: signed}
@@ -148,7 +162,7 @@ func New(t testing.TB, o Options) *Rig {
 		}
 		sink = outboxSink{ob}
 	}
-	var st kiosk.Store = kiosk.PackageStore{KioskID: "K1", DeviceKey: deviceKey, Sink: sink,
+	var st kiosk.Store = kiosk.PackageStore{KioskID: KioskID, DeviceKey: deviceKey, DeviceCert: deviceCert, Sink: sink,
 		Link:   func(id string) string { return "https://example.test/p/" + id },
 		Camera: func() kiosk.CameraIdentity { return kiosk.CameraIdentity(camera.IdentityOf(o.Source)) }}
 	if o.WrapProvider != nil {
@@ -189,8 +203,16 @@ func New(t testing.TB, o Options) *Rig {
 	done := make(chan struct{})
 	go func() { r.Run(ctx); close(done) }()
 	t.Cleanup(func() { cancel(); <-done })
-	return &Rig{Sim: s, NCA: srv, Runner: r, TicketKey: priv, Log: logBuf, Logger: log, SignedDir: signed,
+	return &Rig{Sim: s, NCA: srv, KioskCA: kioskCA, Runner: r, TicketKey: priv, Log: logBuf, Logger: log, SignedDir: signed,
 		DB: db, DBPath: dbPath, Outbox: ob, now: o.Now}
+}
+
+// Roots trust what the rig's packages chain to: the simulated national
+// CA's root and the rig's kiosk CA.
+func (g *Rig) Roots() *x509.CertPool {
+	roots := g.NCA.Roots()
+	roots.AddCert(g.KioskCA.CA)
+	return roots
 }
 
 // outboxSink is the kiosk's sink: the package and its signed session in

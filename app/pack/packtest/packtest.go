@@ -1,7 +1,9 @@
 // Package packtest builds real signed packages for tests: a full session
 // with the provider simulator over HTTP, the signature sealed long-term by
 // the simulated national CA's TSA and OCSP responder (over HTTP too), the
-// electronic-document card, then pack.Build.
+// electronic-document card, then pack.Build with a kiosk's device key and
+// the device certificate a test kiosk CA (sync/pki, as head office's) issued
+// for it. Forge makes what an attacker could of such a package.
 package packtest
 
 import (
@@ -12,7 +14,9 @@ import (
 	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
+	"encoding/pem"
 	"image/jpeg"
+	"os"
 	"testing"
 	"time"
 
@@ -28,9 +32,17 @@ import (
 	"almatel.kz/signkiosk/app/provider/sim/simtest"
 	"almatel.kz/signkiosk/app/ticket"
 	"almatel.kz/signkiosk/camera"
+	"almatel.kz/signkiosk/sync/pki"
 )
 
 const apiKey = "packtest-key"
+
+// PackageID is the id Files gives every package; tests that file one
+// package under several ids set pack.Files.PackageID themselves.
+const PackageID = "0b7f3c2e-5a61-4d8e-9c1a-2f3e4d5c6b7a"
+
+// KioskID is the env's own kiosk, the one Evidence names.
+const KioskID = "K-01"
 
 // Now is the simulator's fixed clock, and so the signing time.
 func Now() time.Time { return time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC) }
@@ -47,38 +59,133 @@ type Signed struct {
 	Chain   string    // chain PEM
 }
 
-// Env is a running simulator with its national CA, and a device key.
+// Env is a running simulator with its national CA, a test kiosk CA and
+// one kiosk enrolled with it.
 type Env struct {
-	Client *provider.Client
-	Sim    *sim.Simulator
-	PKI    *ncasim.PKI
-	Sealer *cades.Sealer
-	Key    ed25519.PrivateKey
-	NCAURL string // the national CA's services' base URL
+	Client  *provider.Client
+	Sim     *sim.Simulator
+	PKI     *ncasim.PKI
+	Sealer  *cades.Sealer
+	KioskCA *pki.PKI // issues device certificates, as head office's does
+	Kiosk   Kiosk    // KioskID, the kiosk Build packs as
+	Key     ed25519.PrivateKey
+	NCAURL  string // the national CA's services' base URL
+}
+
+// Kiosk is an enrolled kiosk: its device key and the device certificate
+// (device.pem) its CA issued for it.
+type Kiosk struct {
+	ID      string
+	Key     ed25519.PrivateKey
+	CertPEM []byte
 }
 
 // NewEnv starts a simulator and its national CA for the test's lifetime:
-// the CA's services under /nca/, the provider's API beside them.
+// the CA's services under /nca/, the provider's API beside them; and a
+// kiosk CA (on the same fixed clock) with the kiosk KioskID.
 func NewEnv(t testing.TB) *Env {
 	t.Helper()
 	srv := simtest.Start(t, sim.Config{APIKey: apiKey, Log: zerolog.Nop(), Now: Now})
+	ca, err := pki.LoadOrCreate(t.TempDir(), Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &Env{Client: provider.NewClient(srv.URL+"/", apiKey, nil, 30*time.Second), Sim: srv.Sim, PKI: srv.PKI,
+		Sealer: srv.Sealer(Now), KioskCA: ca, NCAURL: srv.NCAURL}
+	e.Kiosk = e.NewKiosk(t, KioskID)
+	e.Key = e.Kiosk.Key
+	return e
+}
+
+// NewKiosk enrols another kiosk with the env's kiosk CA: a fresh device
+// key and its device certificate.
+func (e *Env) NewKiosk(t testing.TB, id string) Kiosk {
+	t.Helper()
 	_, key, err := ed25519.GenerateKey(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &Env{Client: provider.NewClient(srv.URL+"/", apiKey, nil, 30*time.Second), Sim: srv.Sim, PKI: srv.PKI,
-		Sealer: srv.Sealer(Now), Key: key, NCAURL: srv.NCAURL}
+	return Kiosk{ID: id, Key: key, CertPEM: IssueDevice(t, e.KioskCA, id, key.Public().(ed25519.PublicKey))}
 }
 
-// Roots trusts the env's national CA root.
+// IssueDevice has ca issue kiosk id's device certificate for pub, PEM.
+func IssueDevice(t testing.TB, ca *pki.PKI, id string, pub ed25519.PublicKey) []byte {
+	t.Helper()
+	path, err := ca.DeviceCert(t.TempDir(), id, pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// Cert is the kiosk's device certificate, parsed.
+func (k Kiosk) Cert(t testing.TB) *x509.Certificate {
+	t.Helper()
+	c, _, err := pack.ParseDeviceCert(k.CertPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// Pub is the kiosk's device public key.
+func (k Kiosk) Pub() ed25519.PublicKey { return k.Key.Public().(ed25519.PublicKey) }
+
+// Files are the pack inputs for s as this kiosk packs them (its id in the
+// evidence).
+func (k Kiosk) Files(t testing.TB, s Signed) pack.Files {
+	f := Files(t, s)
+	f.Evidence = Evidence(t, s, func(m map[string]any) { m["kiosk"] = k.ID })
+	return f
+}
+
+// Build packs f with the kiosk's device key and certificate.
+func (k Kiosk) Build(t testing.TB, f pack.Files) []byte {
+	t.Helper()
+	f.DeviceCert = k.CertPEM
+	z, err := pack.Build(f, k.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return z
+}
+
+// Roots trusts everything the env's packages chain to: the national CA's
+// root and the kiosk CA (what `verify --roots` is given).
 func (e *Env) Roots() *x509.CertPool {
+	roots := e.NationalRoots()
+	roots.AddCert(e.KioskCA.CA)
+	return roots
+}
+
+// NationalRoots trusts the env's national CA root only.
+func (e *Env) NationalRoots() *x509.CertPool {
 	roots := x509.NewCertPool()
 	roots.AddCert(e.PKI.Root())
 	return roots
 }
 
+// KioskRoots trusts the env's kiosk CA only.
+func (e *Env) KioskRoots() *x509.CertPool {
+	roots := x509.NewCertPool()
+	roots.AddCert(e.KioskCA.CA)
+	return roots
+}
+
 // RootPEM is the env's national CA root, PEM.
 func (e *Env) RootPEM() []byte { return e.PKI.RootPEM() }
+
+// KioskRootPEM is the env's kiosk CA certificate, PEM.
+func (e *Env) KioskRootPEM() []byte {
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: e.KioskCA.CA.Raw})
+}
+
+// RootsPEM is Roots as PEM: the national root, then the kiosk CA.
+func (e *Env) RootsPEM() []byte { return append(e.RootPEM(), e.KioskRootPEM()...) }
 
 // Sign runs one whole session for iin, signs pdf, and seals the signature
 // long-term as the kiosk does.
@@ -161,8 +268,9 @@ func Evidence(t testing.TB, s Signed, edit func(map[string]any)) []byte {
 	t.Helper()
 	d := sha256.Sum256(s.PDF)
 	ev := map[string]any{
-		"ticket_id": "T-1", "office": "ALM-001", "staff": "S-0042", "kiosk": "K-01",
+		"ticket_id": "T-1", "office": "ALM-001", "staff": "S-0042", "kiosk": KioskID,
 		"order_id": s.OrderID, "lang": "kk", "provider_session_id": "p-1",
+		"biometrics":      []map[string]any{{"decision_id": "d-1", "decision": "pass", "liveness": 0.97, "match": 0.93, "challenge": "turn_left"}},
 		"document_sha256": hex.EncodeToString(d[:]), "subject_iin": s.IIN,
 		"signed_at": Now(), "time_stamped_at": s.GenTime, "app_version": "test",
 	}
@@ -176,23 +284,21 @@ func Evidence(t testing.TB, s Signed, edit func(map[string]any)) []byte {
 	return b
 }
 
-// Files are the pack inputs for s with its card and default evidence.
+// Files are the pack inputs for s with its card and default evidence (the
+// kiosk KioskID), under PackageID; Build adds the device certificate.
 func Files(t testing.TB, s Signed) pack.Files {
-	return pack.Files{PDF: s.PDF, CMS: s.CMS, SignerPEM: s.Cert, ChainPEM: s.Chain, Card: Card(t, s), Evidence: Evidence(t, s, nil)}
+	return pack.Files{PackageID: PackageID, PDF: s.PDF, CMS: s.CMS, SignerPEM: s.Cert, ChainPEM: s.Chain, Card: Card(t, s),
+		Evidence: Evidence(t, s, nil)}
 }
 
-// Build packs f with the env's device key.
+// Build packs f as the env's kiosk.
 func (e *Env) Build(t testing.TB, f pack.Files) []byte {
 	t.Helper()
-	z, err := pack.Build(f, e.Key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return z
+	return e.Kiosk.Build(t, f)
 }
 
-// DevicePub is the env's device public key.
-func (e *Env) DevicePub() ed25519.PublicKey { return e.Key.Public().(ed25519.PublicKey) }
+// DevicePub is the env's kiosk's device public key.
+func (e *Env) DevicePub() ed25519.PublicKey { return e.Kiosk.Pub() }
 
 // FaceJPEGs are n frames of the demo's synthetic subscriber, JPEG-encoded
 // as the kiosk sends them: the simulator judges biometric frames with the

@@ -1,0 +1,175 @@
+package main
+
+import (
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"almatel.kz/signkiosk/app/keyfile"
+	"almatel.kz/signkiosk/app/pack"
+	"almatel.kz/signkiosk/sync/headoffice"
+	"almatel.kz/signkiosk/sync/pki"
+)
+
+// kioskArgs parses "headoffice enrol|revoke|kiosks": --data DIR, the flags
+// extra adds, and as many kiosk ids as want (0 or 1), each a valid id.
+func kioskArgs(name string, args []string, want int, stderr io.Writer, extra func(*flag.FlagSet)) (dataDir, kiosk string, code int) {
+	fs := flag.NewFlagSet("headoffice "+name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	data := fs.String("data", "", "head office data `dir`ectory (required)")
+	if extra != nil {
+		extra(fs)
+	}
+	rest, err := parseInterleaved(fs, args)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		fmt.Fprint(stderr, headOfficeUsage)
+		return "", "", -1
+	case err != nil:
+		fmt.Fprintf(stderr, "headoffice %s: %v\n", name, err)
+		return "", "", 2
+	case len(rest) != want:
+		if want == 0 {
+			fmt.Fprintf(stderr, "headoffice %s: unexpected argument %q\n", name, rest[0])
+		} else {
+			fmt.Fprintf(stderr, "headoffice %s: want one kiosk id (signkiosk headoffice %s KIOSK --data DIR)\n", name, name)
+		}
+		return "", "", 2
+	case *data == "":
+		fmt.Fprintf(stderr, "headoffice %s: --data DIR is required\n", name)
+		return "", "", 2
+	}
+	if want == 1 {
+		kiosk = rest[0]
+		if !pack.ValidKioskID(kiosk) {
+			fmt.Fprintf(stderr, "headoffice %s: kiosk id %q: want 1–64 letters, digits, '.', '_' or '-'\n", name, kiosk)
+			return "", "", 2
+		}
+	}
+	return *data, kiosk, 0
+}
+
+// helpExit turns kioskArgs' -1 (help shown) into exit 0.
+func helpExit(code int) int {
+	if code < 0 {
+		return 0
+	}
+	return code
+}
+
+// runEnrol handles "signkiosk headoffice enrol KIOSK".
+func runEnrol(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	var pubPath string
+	dataDir, kiosk, code := kioskArgs("enrol", args, 1, stderr, func(fs *flag.FlagSet) {
+		fs.StringVar(&pubPath, "device-pub", "", "the kiosk's device public key `file` (PEM, <kiosk data>/device-ed25519.pub)")
+	})
+	if code != 0 {
+		return helpExit(code)
+	}
+	pkiDir := filepath.Join(dataDir, "pki")
+	var pub ed25519.PublicKey
+	madeKey := ""
+	if pubPath != "" {
+		b, err := os.ReadFile(pubPath)
+		if err == nil {
+			pub, err = pack.ParsePublicKeyPEM(b)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "headoffice enrol: --device-pub: %v\n", err)
+			return 2
+		}
+	}
+	p, err := pki.LoadOrCreate(pkiDir, time.Now)
+	if err != nil {
+		fmt.Fprintf(stderr, "headoffice enrol: %v\n", err)
+		return 1
+	}
+	db, err := headoffice.OpenIndex(ctx, filepath.Join(dataDir, "index.db"))
+	if err != nil {
+		fmt.Fprintf(stderr, "headoffice enrol: %v\n", err)
+		return 1
+	}
+	defer db.Close()
+	if pub == nil {
+		// No key of the kiosk's own: one made here, to install on it
+		// (like the client key, which head office makes too).
+		name := "kiosk-" + kiosk + ".device-ed25519"
+		if _, pub, err = keyfile.LoadOrCreate(pkiDir, name, "kiosk "+kiosk+" device key"); err != nil {
+			fmt.Fprintf(stderr, "headoffice enrol: %v\n", err)
+			return 1
+		}
+		madeKey = filepath.Join(pkiDir, name+".key")
+	}
+	e, err := headoffice.EnrolKiosk(ctx, db, p, pkiDir, kiosk, pub, time.Now())
+	if err != nil {
+		fmt.Fprintf(stderr, "headoffice enrol: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "kiosk %s enrolled\n", kiosk)
+	fmt.Fprintf(stdout, "CA certificate (sync.ca_cert): %s\n", e.CACert)
+	fmt.Fprintf(stdout, "client certificate (sync.client_cert): %s\n", e.ClientCert)
+	fmt.Fprintf(stdout, "client key (sync.client_key): %s\n", e.ClientKey)
+	fmt.Fprintf(stdout, "device certificate (device.cert): %s\n", e.DeviceCert)
+	if madeKey != "" {
+		fmt.Fprintf(stdout, "device key (install as <kiosk data_dir>/%s, mode 0600): %s\n", pack.DeviceKeyFile, madeKey)
+	}
+	return 0
+}
+
+// runRevoke handles "signkiosk headoffice revoke KIOSK".
+func runRevoke(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	dataDir, kiosk, code := kioskArgs("revoke", args, 1, stderr, nil)
+	if code != 0 {
+		return helpExit(code)
+	}
+	db, err := headoffice.OpenIndex(ctx, filepath.Join(dataDir, "index.db"))
+	if err != nil {
+		fmt.Fprintf(stderr, "headoffice revoke: %v\n", err)
+		return 1
+	}
+	defer db.Close()
+	k, err := headoffice.Revoke(ctx, db, kiosk, time.Now())
+	if err != nil {
+		fmt.Fprintf(stderr, "headoffice revoke: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "kiosk %s revoked at %s: its packages are refused (422 %s) and its connections refused\n",
+		k.ID, k.RevokedAt.UTC().Format(time.RFC3339), headoffice.CheckKioskRevoked)
+	return 0
+}
+
+// runKiosks handles "signkiosk headoffice kiosks".
+func runKiosks(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	dataDir, _, code := kioskArgs("kiosks", args, 0, stderr, nil)
+	if code != 0 {
+		return helpExit(code)
+	}
+	db, err := headoffice.OpenIndex(ctx, filepath.Join(dataDir, "index.db"))
+	if err != nil {
+		fmt.Fprintf(stderr, "headoffice kiosks: %v\n", err)
+		return 1
+	}
+	defer db.Close()
+	ks, err := headoffice.Kiosks(ctx, db)
+	if err != nil {
+		fmt.Fprintf(stderr, "headoffice kiosks: %v\n", err)
+		return 1
+	}
+	if len(ks) == 0 {
+		fmt.Fprintln(stdout, "no kiosk enrolled")
+	}
+	for _, k := range ks {
+		state := "in service"
+		if k.Revoked() {
+			state = "revoked " + k.RevokedAt.UTC().Format(time.RFC3339)
+		}
+		fmt.Fprintf(stdout, "%s\t%s\tenrolled %s\t%d device certificate(s)\n", k.ID, state, k.EnrolledAt.UTC().Format(time.RFC3339), k.Devices)
+	}
+	return 0
+}
