@@ -36,6 +36,10 @@ func OpenIndex(ctx context.Context, path string) (*sql.DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("head office index: schema: %w", err)
 	}
+	if _, err := db.ExecContext(ctx, ticketSchema); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("head office index: ticket claims: %w", err)
+	}
 	if _, err := db.ExecContext(ctx, enrolSchema); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("head office index: kiosk register: %w", err)

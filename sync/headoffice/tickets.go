@@ -66,6 +66,18 @@ func (s *Server) claimTicket(w http.ResponseWriter, r *http.Request) {
 	now := s.cfg.Now().UTC()
 	ctx, cancel := context.WithTimeout(r.Context(), indexTimeout)
 	defer cancel()
+	// A connection made before its kiosk was revoked (TLSConfig refuses
+	// new ones) claims nothing.
+	if _, revoked, err := s.clientRevoked(ctx, cn); err != nil || revoked {
+		if err != nil {
+			log.Error().Err(err).Msg("ticket claim failed: kiosk register")
+			s.fail(w, http.StatusInternalServerError, CodeInternal, "try again later")
+			return
+		}
+		log.Warn().Msg("ticket claim refused: kiosk revoked")
+		s.fail(w, http.StatusForbidden, CodeForbidden, "this kiosk is revoked at head office")
+		return
+	}
 	holder, created, err := claim(ctx, s.cfg.Index, tid, cn, now, req.ExpiresAt.UTC())
 	if err != nil {
 		log.Error().Err(err).Msg("ticket claim failed")
