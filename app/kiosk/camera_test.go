@@ -1,12 +1,9 @@
 package kiosk_test
 
 import (
-	"archive/zip"
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -37,31 +34,15 @@ func rigWith(t *testing.T, o kiosktest.Options) *rig {
 // evidenceOf reads evidence.json out of a stored package.
 func evidenceOf(t *testing.T, zipBytes []byte) map[string]json.RawMessage {
 	t.Helper()
-	zr, err := zip.NewReader(bytes.NewReader(zipBytes), int64(len(zipBytes)))
+	b, err := pack.File(zipBytes, pack.NameEvidence)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range zr.File {
-		if f.Name != pack.NameEvidence {
-			continue
-		}
-		rc, err := f.Open()
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := io.ReadAll(rc)
-		rc.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		var ev map[string]json.RawMessage
-		if err := json.Unmarshal(b, &ev); err != nil {
-			t.Fatal(err)
-		}
-		return ev
+	var ev map[string]json.RawMessage
+	if err := json.Unmarshal(b, &ev); err != nil {
+		t.Fatal(err)
 	}
-	t.Fatal("no evidence.json")
-	return nil
+	return ev
 }
 
 // TestEvidenceRecordsCamera: a whole session through the rig; the signed
