@@ -1,5 +1,6 @@
-// Package outbox is the kiosk's durable queue of signed packages, in the
-// kiosk's SQLite database (opened by app/store: WAL, synchronous=FULL). A
+// Package outbox is the kiosk's durable queue of signed packages (and of
+// the signed records of sessions that ended before signing, record.go), in
+// the kiosk's SQLite database (opened by app/store: WAL, synchronous=FULL). A
 // package is enqueued in the same transaction that records its session as
 // signed, so once "Done" shows nothing can lose it. Payloads are encrypted at
 // rest with AES-256-GCM; delivered payloads are purged after a retention
@@ -223,9 +224,10 @@ func (o *Outbox) Enqueue(ctx context.Context, p Package) error {
 	return nil
 }
 
-// Item is a package's metadata, never its payload.
+// Item is an item's metadata, never its payload.
 type Item struct {
 	ID, Digest    string
+	Kind          Kind // a package or a failed session's record
 	Size          int64
 	State         State
 	Attempts      int
@@ -235,7 +237,7 @@ type Item struct {
 	DeliveredAt   time.Time // zero until delivered
 }
 
-const itemCols = `id, digest, size, state, attempts, next_attempt_at, created_at, last_error, delivered_at`
+const itemCols = `id, kind, digest, size, state, attempts, next_attempt_at, created_at, last_error, delivered_at`
 
 func (o *Outbox) items(ctx context.Context, query string, args ...any) ([]Item, error) {
 	rows, err := o.db.QueryContext(ctx, query, args...)
@@ -248,7 +250,7 @@ func (o *Outbox) items(ctx context.Context, query string, args ...any) ([]Item, 
 		var it Item
 		var next, created int64
 		var delivered sql.NullInt64
-		if err := rows.Scan(&it.ID, &it.Digest, &it.Size, &it.State, &it.Attempts, &next, &created, &it.LastError, &delivered); err != nil {
+		if err := rows.Scan(&it.ID, &it.Kind, &it.Digest, &it.Size, &it.State, &it.Attempts, &next, &created, &it.LastError, &delivered); err != nil {
 			return nil, err
 		}
 		it.NextAttemptAt, it.CreatedAt = fromNanos(next), fromNanos(created)
@@ -503,7 +505,11 @@ func (o *Outbox) metaTime(ctx context.Context, k string) (time.Time, error) {
 
 // Stats are counts and times for staff; no ids, no personal data.
 type Stats struct {
+	// Every item, packages and failed-session records alike: staff see
+	// what waits, and requeue dead letters of both kinds together.
 	Pending, Delivered, Dead, Purged int
+	// The failed-session records among them.
+	RecordsPending, RecordsDelivered, RecordsDead int
 	OldestPending                    time.Time // created_at of the oldest pending item; zero if none
 	LastSuccess, LastAttempt         time.Time // zero if never
 }
@@ -521,8 +527,12 @@ func (o *Outbox) Stats(ctx context.Context) (Stats, error) {
 	err = tx.QueryRowContext(ctx, `SELECT
 		coalesce(sum(state = 'pending'), 0), coalesce(sum(state = 'delivered'), 0),
 		coalesce(sum(state = 'dead'), 0), coalesce(sum(purged_at IS NOT NULL), 0),
-		min(CASE WHEN state = 'pending' THEN created_at END)
-		FROM outbox`).Scan(&s.Pending, &s.Delivered, &s.Dead, &s.Purged, &oldest)
+		min(CASE WHEN state = 'pending' THEN created_at END),
+		coalesce(sum(kind = 'failed_session' AND state = 'pending'), 0),
+		coalesce(sum(kind = 'failed_session' AND state = 'delivered'), 0),
+		coalesce(sum(kind = 'failed_session' AND state = 'dead'), 0)
+		FROM outbox`).Scan(&s.Pending, &s.Delivered, &s.Dead, &s.Purged, &oldest,
+		&s.RecordsPending, &s.RecordsDelivered, &s.RecordsDead)
 	if err != nil {
 		return s, fmt.Errorf("outbox: stats: %w", err)
 	}
