@@ -133,7 +133,9 @@ func TestVerifyRefuses(t *testing.T) {
 		{"no device certificate", failedsession.CheckDeviceCertificate,
 			failedtest.Forgery{Envelope: func(m map[string]any) { m["device_cert"] = "" }}},
 		{"a non-device certificate", failedsession.CheckDeviceCertificate,
-			failedtest.Forgery{Envelope: func(m map[string]any) { m["device_cert"] = "-----BEGIN PUBLIC KEY-----\nAA==\n-----END PUBLIC KEY-----\n" }}},
+			failedtest.Forgery{Envelope: func(m map[string]any) {
+				m["device_cert"] = "-----BEGIN PUBLIC KEY-----\nAA==\n-----END PUBLIC KEY-----\n"
+			}}},
 	} {
 		body := failedtest.Forge(t, good, tc.f)
 		s, err := failedsession.Parse(body)

@@ -508,10 +508,11 @@ type Stats struct {
 	// Every item, packages and failed-session records alike: staff see
 	// what waits, and requeue dead letters of both kinds together.
 	Pending, Delivered, Dead, Purged int
-	// The failed-session records among them.
-	RecordsPending, RecordsDelivered, RecordsDead int
 	OldestPending                    time.Time // created_at of the oldest pending item; zero if none
 	LastSuccess, LastAttempt         time.Time // zero if never
+
+	// The failed-session records among the counts above.
+	RecordsPending, RecordsDelivered, RecordsDead int
 }
 
 // Stats sums up the outbox.
