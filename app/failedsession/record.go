@@ -203,8 +203,8 @@ func checkAttempt(i int, a Attempt, r Record) error {
 	switch {
 	case !isCode(a.DecisionID, maxID):
 		return problem(CheckFields, "biometrics[%d]: decision_id is not an id", i)
-	case a.Decision != "pass" && a.Decision != "retry" && a.Decision != "fail":
-		return problem(CheckFields, "biometrics[%d]: decision must be pass, retry or fail", i)
+	case !isName(a.Decision):
+		return problem(CheckFields, "biometrics[%d]: decision is not a code (pass, retry, fail)", i)
 	case a.Reason != "" && !isName(a.Reason):
 		return problem(CheckFields, "biometrics[%d]: reason is not a code", i)
 	case a.ChallengeID != "" && !isCode(a.ChallengeID, maxID):
@@ -253,6 +253,16 @@ func isCode(s string, max int) bool {
 	}
 	return true
 }
+
+// IsCode reports whether s is a code as the record takes one (step,
+// reason, error, decision, move): a lowercase letter, then a–z, 0–9 or _,
+// at most 64 bytes.
+func IsCode(s string) bool { return isName(s) }
+
+// IsID reports whether s is an id as the record takes one (provider
+// session, decision, challenge): printable ASCII without spaces, at most
+// 128 bytes.
+func IsID(s string) bool { return isCode(s, maxID) }
 
 // isName is a machine code: a lowercase letter, then a–z, 0–9 or _.
 func isName(s string) bool {

@@ -175,7 +175,7 @@ func TestCheck(t *testing.T) {
 		{"attempt after the end", failedsession.CheckFields, func(r *failedsession.Record) { r.Biometrics[0].At = r.EndedAt.Add(time.Second) }},
 		{"null moves", failedsession.CheckFields, func(r *failedsession.Record) { r.Biometrics[0].Moves = nil }},
 		{"null steps", failedsession.CheckFields, func(r *failedsession.Record) { r.Steps = nil }},
-		{"decision", failedsession.CheckFields, func(r *failedsession.Record) { r.Biometrics[0].Decision = "maybe" }},
+		{"decision", failedsession.CheckFields, func(r *failedsession.Record) { r.Biometrics[0].Decision = "Pass" }},
 		{"control character in the camera", failedsession.CheckFields, func(r *failedsession.Record) { r.Camera.Card = "a\nb" }},
 		{"IIN in the camera card", failedsession.CheckPersonalData, func(r *failedsession.Record) { r.Camera.Card = "880101300999" }},
 	} {

@@ -36,34 +36,38 @@ type Envelope struct {
 	DeviceCert string          `json:"device_cert"` // PEM: the kiosk's device certificate, then its CAs (device.pem)
 }
 
+// ErrSign is what every error of Sign wraps: the record or the kiosk's key
+// or certificate would be refused, so nothing is signed.
+var ErrSign = errors.New("failed session: not signed")
+
 // Sign checks r, encodes it canonically and signs it with the kiosk's
 // device key; deviceCert (device.pem) must certify that key for r's kiosk:
 // a record head office would refuse is not made at all.
 func Sign(r Record, key ed25519.PrivateKey, deviceCert []byte) ([]byte, error) {
 	if len(key) != ed25519.PrivateKeySize {
-		return nil, fmt.Errorf("failed session: device key has %d bytes", len(key))
+		return nil, fmt.Errorf("%w: device key has %d bytes", ErrSign, len(key))
 	}
 	if err := Check(r); err != nil {
-		return nil, fmt.Errorf("failed session: %w", err)
+		return nil, fmt.Errorf("%w: %w", ErrSign, err)
 	}
 	leaf, _, err := pack.ParseDeviceCert(deviceCert)
 	if err != nil {
-		return nil, fmt.Errorf("failed session: device certificate: %w", err)
+		return nil, fmt.Errorf("%w: device certificate: %w", ErrSign, err)
 	}
 	if err := pack.CheckDeviceProfile(leaf); err != nil {
-		return nil, fmt.Errorf("failed session: device certificate: %w", err)
+		return nil, fmt.Errorf("%w: device certificate: %w", ErrSign, err)
 	}
 	if pub, _ := leaf.PublicKey.(ed25519.PublicKey); !pub.Equal(key.Public()) || leaf.Subject.CommonName != r.Kiosk {
-		return nil, errors.New("failed session: the device certificate is not this kiosk's for this key")
+		return nil, fmt.Errorf("%w: the device certificate is not this kiosk's for this key", ErrSign)
 	}
 	raw, err := json.Marshal(r)
 	if err != nil {
-		return nil, fmt.Errorf("failed session: %w", err)
+		return nil, fmt.Errorf("%w: %w", ErrSign, err)
 	}
 	env := Envelope{Format: Format, Record: raw, Signature: ed25519.Sign(key, SignedMessage(raw)), DeviceCert: string(deviceCert)}
 	b, err := json.Marshal(env)
 	if err != nil {
-		return nil, fmt.Errorf("failed session: %w", err)
+		return nil, fmt.Errorf("%w: %w", ErrSign, err)
 	}
 	return b, nil
 }

@@ -44,6 +44,10 @@ func OpenIndex(ctx context.Context, path string) (*sql.DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("head office index: kiosk register: %w", err)
 	}
+	if _, err := db.ExecContext(ctx, failedSchema); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("head office index: failed sessions: %w", err)
+	}
 	var n int
 	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM pragma_table_info('packages') WHERE name = 'report'`).Scan(&n); err != nil {
 		db.Close()

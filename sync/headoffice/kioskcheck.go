@@ -38,14 +38,21 @@ func (s *Server) checkKiosk(ctx context.Context, cn string, sum pack.Summary) ([
 	if dev == nil || pack.CheckDeviceProfile(dev) != nil {
 		return nil, nil, nil
 	}
+	return s.judgeSigner(ctx, cn, dev, "package")
+}
+
+// judgeSigner judges the kiosk whose device certificate dev signed what
+// (a "package", a failed-session "record") against the register and the
+// mTLS client cn: the same checks, and the same words, for both.
+func (s *Server) judgeSigner(ctx context.Context, cn string, dev *x509.Certificate, what string) ([]cades.Check, *kioskRefusal, error) {
 	kiosk := dev.Subject.CommonName
 	k, known, err := LookupKiosk(ctx, s.cfg.Index, kiosk)
 	if err != nil {
 		return nil, nil, err
 	}
 	if known && k.Revoked() {
-		return nil, &kioskRefusal{CheckKioskRevoked, fmt.Sprintf("the package is signed by kiosk %s, whose enrolment head office revoked at %s",
-			kiosk, k.RevokedAt.UTC().Format(time.RFC3339))}, nil
+		return nil, &kioskRefusal{CheckKioskRevoked, fmt.Sprintf("the %s is signed by kiosk %s, whose enrolment head office revoked at %s",
+			what, kiosk, k.RevokedAt.UTC().Format(time.RFC3339))}, nil
 	}
 	enrolled := false
 	if known {
@@ -55,13 +62,13 @@ func (s *Server) checkKiosk(ctx context.Context, cn string, sum pack.Summary) ([
 	}
 	switch {
 	case !known:
-		return nil, &kioskRefusal{CheckKioskEnrolled, fmt.Sprintf("the package is signed by kiosk %s, which head office has not enrolled", kiosk)}, nil
+		return nil, &kioskRefusal{CheckKioskEnrolled, fmt.Sprintf("the %s is signed by kiosk %s, which head office has not enrolled", what, kiosk)}, nil
 	case !enrolled:
 		return nil, &kioskRefusal{CheckKioskEnrolled, fmt.Sprintf(
-			"the package is signed by kiosk %s with a device certificate head office did not issue it (serial %s)", kiosk, dev.SerialNumber.Text(16))}, nil
+			"the %s is signed by kiosk %s with a device certificate head office did not issue it (serial %s)", what, kiosk, dev.SerialNumber.Text(16))}, nil
 	case kiosk != cn:
 		return nil, &kioskRefusal{CheckKioskClient, fmt.Sprintf(
-			"the package is signed by kiosk %s but delivered by kiosk %s: a kiosk delivers only its own packages", kiosk, cn)}, nil
+			"the %s is signed by kiosk %s but delivered by kiosk %s: a kiosk delivers only its own %ss", what, kiosk, cn, what)}, nil
 	}
 	return []cades.Check{
 		{ID: CheckKioskRevoked, Status: cades.Passed, Reason: "kiosk " + kiosk + " is in service"},

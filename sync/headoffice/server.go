@@ -221,12 +221,14 @@ type PutResult struct {
 
 // Handler serves the kiosk API. Serve it behind TLS that requires and
 // verifies client certificates (pki.ServerTLS): PUT /v1/packages/{id},
-// POST /v1/tickets/{tid}/claim (tickets.go) and GET /v1/health. Health sits behind the same mTLS listener, so a monitor
+// POST /v1/tickets/{tid}/claim (tickets.go), PUT /v1/failed-sessions/{id}
+// (failed.go) and GET /v1/health. Health sits behind the same mTLS listener, so a monitor
 // needs a client certificate; DownloadHandler answers health without one.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("PUT /v1/packages/{id}", s.put)
 	mux.HandleFunc("POST /v1/tickets/{tid}/claim", s.claimTicket)
+	mux.HandleFunc("PUT /v1/failed-sessions/{id}", s.putFailed)
 	mux.HandleFunc("GET /v1/health", health)
 	return mux
 }

@@ -19,7 +19,7 @@ func (q outboxQueue) Due(ctx context.Context, limit int) ([]Item, error) {
 	}
 	out := make([]Item, len(items))
 	for i, it := range items {
-		out[i] = Item{ID: it.ID, Digest: it.Digest, Size: it.Size, Attempts: it.Attempts}
+		out[i] = Item{ID: it.ID, Digest: it.Digest, Size: it.Size, Attempts: it.Attempts, Kind: it.Kind}
 	}
 	return out, nil
 }

@@ -1,6 +1,8 @@
 // Package uploader delivers the outbox's signed packages to head office:
 // PUT /v1/packages/{id} over mTLS with bounded concurrency, capped jittered
 // exponential backoff, dead letters after N attempts, and a nightly window.
+// The signed records of sessions that ended before signing go in the same
+// runs by the same rules, to PUT /v1/failed-sessions/{id}.
 package uploader
 
 import (
@@ -32,6 +34,28 @@ type Item struct {
 	Digest   string // hex SHA-256 of the ZIP
 	Size     int64
 	Attempts int // failed attempts so far
+	// Kind is outbox.KindFailedSession for a failed session's signed
+	// record; anything else is a package.
+	Kind outbox.Kind
+}
+
+// record reports whether the item is a failed session's record.
+func (it Item) record() bool { return it.Kind == outbox.KindFailedSession }
+
+// path is where the item is PUT.
+func (it Item) path() string {
+	if it.record() {
+		return "/v1/failed-sessions/" + url.PathEscape(it.ID)
+	}
+	return "/v1/packages/" + url.PathEscape(it.ID)
+}
+
+// noun names the item in log lines.
+func (it Item) noun() string {
+	if it.record() {
+		return "failed-session record"
+	}
+	return "package"
 }
 
 // Queue is the outbox as the uploader uses it. Each Mark call is one atomic
@@ -341,7 +365,11 @@ func (u *Uploader) handle(ctx context.Context, it Item, buf *payloadBuf) itemRes
 	// so head office's answer is not thrown away.
 	mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), markTimeout)
 	defer cancel()
-	log := u.cfg.Log.With().Str("package", it.ID).Logger()
+	field := "package"
+	if it.record() {
+		field = "record"
+	}
+	log := u.cfg.Log.With().Str(field, it.ID).Logger()
 	var err error
 	switch r.kind {
 	case delivered:
@@ -349,16 +377,16 @@ func (u *Uploader) handle(ctx context.Context, it Item, buf *payloadBuf) itemRes
 	case dead:
 		err = u.cfg.Queue.MarkFailed(mctx, it.ID, r.msg, u.cfg.Now(), true)
 		if r.msg == conflictMsg {
-			log.Error().Str("digest", it.Digest).Msg("ALARM: head office holds this package id with another digest; dead-lettered, not retried")
+			log.Error().Str("digest", it.Digest).Msg("ALARM: head office holds this " + it.noun() + " id with another digest; dead-lettered, not retried")
 		} else {
-			log.Error().Str("error", r.msg).Int("attempts", it.Attempts+1).Msg("package dead-lettered")
+			log.Error().Str("error", r.msg).Int("attempts", it.Attempts+1).Msg(it.noun() + " dead-lettered")
 		}
 	case retry:
 		if it.Attempts+1 >= u.cfg.MaxAttempts {
 			r.kind = dead
 			r.msg = fmt.Sprintf("gave up after %d attempts: %s", it.Attempts+1, r.msg)
 			err = u.cfg.Queue.MarkFailed(mctx, it.ID, r.msg, u.cfg.Now(), true)
-			log.Error().Str("error", r.msg).Msg("package dead-lettered")
+			log.Error().Str("error", r.msg).Msg(it.noun() + " dead-lettered")
 			break
 		}
 		next := u.cfg.Now().Add(u.Backoff(it.Attempts, u.cfg.Rand()))
@@ -404,8 +432,7 @@ func (u *Uploader) upload(ctx context.Context, it Item, buf *payloadBuf) result 
 	buf.b = zip
 	ictx, cancel := context.WithTimeout(ctx, u.cfg.Timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ictx, http.MethodPut,
-		u.cfg.BaseURL+"/v1/packages/"+url.PathEscape(it.ID), buf.body(zip))
+	req, err := http.NewRequestWithContext(ictx, http.MethodPut, u.cfg.BaseURL+it.path(), buf.body(zip))
 	if err != nil {
 		return result{kind: dead, msg: fmt.Sprintf("build request: %v", err)}
 	}
@@ -414,6 +441,9 @@ func (u *Uploader) upload(ctx context.Context, it Item, buf *payloadBuf) result 
 	req.ContentLength = int64(len(zip))
 	req.GetBody = func() (io.ReadCloser, error) { return buf.body(zip), nil }
 	req.Header.Set("Content-Type", "application/zip")
+	if it.record() {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	req.Header.Set("Content-Digest", "sha-256=:"+base64.StdEncoding.EncodeToString(sum)+":")
 	resp, err := u.cfg.Client.Do(req)
 	if err != nil {
