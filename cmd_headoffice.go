@@ -27,6 +27,7 @@ const headOfficeUsage = `usage: signkiosk headoffice --data DIR --roots FILE [--
        signkiosk headoffice enrol KIOSK --data DIR [--device-pub FILE]
        signkiosk headoffice revoke KIOSK --data DIR
        signkiosk headoffice kiosks --data DIR
+       signkiosk headoffice failed --data DIR [--since 2026-03-01|24h|7d] [--office CODE] [--kiosk ID] [--reason CODE] [--limit 100] [--json]
 
 Run the reference head-office receiver. Kiosks PUT signed packages to
 https://LISTEN/v1/packages/{id} with a client certificate from the kiosk CA
@@ -51,6 +52,13 @@ DIR/pki, records the kiosk in the register and prints the paths. 'revoke'
 revokes a kiosk for good, durably (DIR/index.db), effective at once on a
 running head office. 'kiosks' lists the register.
 
+'failed' lists the sessions that ended before signing (biometrics failed
+for good, the provider refused, a cancel, a timeout…), newest first, as
+their kiosks signed them: office, kiosk, reason, step, last error code,
+biometric attempts, ticket, order and staff code — never personal data
+(docs/FAILED_SESSIONS.md). Kiosks deliver these records with their packages
+to https://LISTEN/v1/failed-sessions/{id}, checked as packages are.
+
 `
 
 // headOfficeShutdownGrace bounds how long in-flight uploads may finish
@@ -67,6 +75,8 @@ func runHeadOffice(ctx context.Context, args []string, stdout, stderr io.Writer)
 			return runRevoke(ctx, args[1:], stdout, stderr)
 		case "kiosks":
 			return runKiosks(ctx, args[1:], stdout, stderr)
+		case "failed":
+			return runFailed(ctx, args[1:], stdout, stderr)
 		}
 	}
 	fs := flag.NewFlagSet("headoffice", flag.ContinueOnError)

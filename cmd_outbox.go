@@ -20,10 +20,13 @@ import (
 
 const outboxUsage = `usage:
   signkiosk outbox [--config FILE]                 counts by state, oldest pending, last sync
-  signkiosk outbox list [--limit 20] [--config FILE]  the newest packages, one per line
+  signkiosk outbox list [--limit 20] [--config FILE]  the newest items, one per line
   signkiosk outbox requeue [ID…] [--config FILE]    make dead letters pending again (all when no ID)
 
-Shows package ids, states, sizes and times only; never personal data.
+The outbox holds signed packages and the signed records of sessions that
+ended before signing (kind failed_session, docs/FAILED_SESSIONS.md); both
+go to head office in the same sync. Shows ids, kinds, states, sizes and
+times only; never personal data.
 
 `
 
@@ -57,7 +60,7 @@ func (c outboxCmd) run(ctx context.Context, args []string) int {
 	cfgPath := flags.String("config", os.Getenv(config.EnvConfig), "config `file` (TOML); none means demo mode")
 	limit := 0
 	if sub == "list" {
-		flags.IntVar(&limit, "limit", 20, "show at most `n` packages")
+		flags.IntVar(&limit, "limit", 20, "show at most `n` items")
 	}
 	flags.Usage = func() { fmt.Fprint(c.stderr, outboxUsage); printFlags(flags, c.stderr) }
 	rest, err := parseInterleaved(flags, args)
@@ -141,6 +144,10 @@ func (c outboxCmd) status(ctx context.Context, ob *outbox.Outbox) error {
 	fmt.Fprintf(w, "pending:\t%d\n", st.Pending)
 	fmt.Fprintf(w, "delivered:\t%d\t(%d purged after retention)\n", st.Delivered, st.Purged)
 	fmt.Fprintf(w, "dead:\t%d\n", st.Dead)
+	if n := st.RecordsPending + st.RecordsDelivered + st.RecordsDead; n > 0 {
+		fmt.Fprintf(w, "failed sessions:\t%d\t(of the above: %d pending, %d delivered, %d dead)\n",
+			n, st.RecordsPending, st.RecordsDelivered, st.RecordsDead)
+	}
 	fmt.Fprintf(w, "oldest pending:\t%s\n", oldest)
 	fmt.Fprintf(w, "last sync attempt:\t%s\n", when(st.LastAttempt))
 	fmt.Fprintf(w, "last success:\t%s\n", when(st.LastSuccess))
@@ -160,9 +167,9 @@ func (c outboxCmd) list(ctx context.Context, ob *outbox.Outbox, limit int) error
 		return nil
 	}
 	w := tabwriter.NewWriter(c.stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(w, "ID\tSTATE\tATTEMPTS\tSIZE\tCREATED\tLAST ERROR")
+	fmt.Fprintln(w, "ID\tKIND\tSTATE\tATTEMPTS\tSIZE\tCREATED\tLAST ERROR")
 	for _, it := range items {
-		fmt.Fprintf(w, "%s\t%s\t%d\t%d\t%s\t%s\n", it.ID, it.State, it.Attempts, it.Size, stamp(it.CreatedAt), it.LastError)
+		fmt.Fprintf(w, "%s\t%s\t%s\t%d\t%d\t%s\t%s\n", it.ID, it.Kind, it.State, it.Attempts, it.Size, stamp(it.CreatedAt), it.LastError)
 	}
 	return w.Flush()
 }
@@ -174,7 +181,7 @@ func (c outboxCmd) requeue(ctx context.Context, ob *outbox.Outbox, ids []string)
 	}
 	switch {
 	case len(ids) == 0:
-		fmt.Fprintf(c.stdout, "requeued %d dead package(s)\n", n)
+		fmt.Fprintf(c.stdout, "requeued %d dead item(s)\n", n)
 	case n < len(ids):
 		// Unknown ids and ids that are not dead are skipped, not errors:
 		// requeue is safe to run twice.

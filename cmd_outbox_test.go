@@ -243,3 +243,37 @@ client_key = "c.key"
 		}
 	})
 }
+
+// A failed session's record is listed with its kind and counted apart in
+// the status; dead ones are requeued with the packages.
+func TestOutboxCommandShowsFailedSessions(t *testing.T) {
+	dir := outboxEnv(t)
+	ob, db := openTestOutbox(t, dir)
+	const id = "5d0c3f8e-0a51-4c3e-9a57-3b1c2d4e5f60"
+	if err := ob.EnqueueFailedSession(context.Background(), id, []byte(`{"format":"signkiosk-failed-session/1"}`)); err != nil {
+		t.Fatal(err)
+	}
+	if err := ob.MarkFailed(context.Background(), id, "rejected by head office: HTTP 422 invalid_record", time.Time{}, true); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	code, out, errOut := runOutboxT()
+	if code != 0 || statusField(out, "dead:") != "2" || !strings.HasPrefix(statusField(out, "failed sessions:"), "1  (of the above: 0 pending, 0 delivered, 1 dead)") {
+		t.Fatalf("status: exit %d\n%s%s", code, out, errOut)
+	}
+	code, out, _ = runOutboxT("list")
+	if code != 0 || !strings.Contains(out, "KIND") {
+		t.Fatalf("list: exit %d\n%s", code, out)
+	}
+	for _, l := range strings.Split(out, "\n") {
+		if strings.HasPrefix(l, id) && (!strings.Contains(l, "failed_session") || !strings.Contains(l, "invalid_record")) {
+			t.Errorf("the record's line: %q", l)
+		}
+		if strings.HasPrefix(l, "pkg-") && !strings.Contains(l, " package ") {
+			t.Errorf("a package's line: %q", l)
+		}
+	}
+	if code, out, _ = runOutboxT("requeue"); code != 0 || !strings.Contains(out, "requeued 2 dead") {
+		t.Fatalf("requeue: exit %d\n%s", code, out)
+	}
+}
