@@ -111,13 +111,13 @@ func TestFailedSessionStoredIdempotently(t *testing.T) {
 	}
 
 	// Filters: office, kiosk, reason and the end time.
-	rec2, body2 := f.record(f.k1)
+	rec2, _ := f.record(f.k1)
 	rec2.Office = "AST-002"
 	rec2.EndedAt = rec2.EndedAt.Add(-48 * time.Hour)
 	rec2.StartedAt = rec2.EndedAt.Add(-time.Minute)
 	rec2.Steps, rec2.Biometrics = []failedsession.Mark{}, []failedsession.Attempt{}
 	rec2.Reason, rec2.Step, rec2.Error = "idle_timeout", "review", ""
-	body2 = failedtest.Sign(t, rec2, f.k1.Key, f.k1.CertPEM)
+	body2 := failedtest.Sign(t, rec2, f.k1.Key, f.k1.CertPEM)
 	if code, eb := f.putRecord(nil, rec2.RecordID, body2); code != http.StatusCreated {
 		t.Fatalf("second record: %d %+v", code, eb)
 	}
