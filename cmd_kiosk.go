@@ -331,11 +331,25 @@ func (r *liveRelay) show(l camera.Live) {
 }
 
 // uiLive is what the screen draws of an analysed frame (not the frame: the
-// preview has its own).
+// preview has its own). The capture names the one move it asks: a
+// sequence of that move.
 func uiLive(l camera.Live) ui.Live {
-	v := ui.Live{Face: l.Face, Guidance: l.Guidance, Challenge: l.Phase == camera.PhaseChallenge, Remaining: l.Remaining, Progress: l.Progress}
+	v := ui.Live{Face: l.Face, Guidance: l.Guidance, Remaining: l.Remaining, Progress: l.Progress}
 	if l.Frame != nil {
 		v.Frame = l.Frame.Bounds()
+	}
+	if l.Challenge != "" {
+		v.Moves = []string{l.Challenge}
+	}
+	switch {
+	case v.Moves == nil:
+		v.Phase = ui.LiveGuide
+	case l.Phase == camera.PhaseChallenge:
+		v.Phase = ui.LiveMove
+	case l.Phase == camera.PhaseDone:
+		v.Phase = ui.LiveDone
+	default:
+		v.Phase = ui.LiveWaiting
 	}
 	return v
 }

@@ -18,9 +18,10 @@ import (
 )
 
 // biometricsScreen is step 6: the live, mirrored camera preview with a frame
-// around the face the analysis found, the guidance in big letters over the
-// preview ("come closer"), and during an attempt the liveness challenge
-// with its countdown and progress.
+// around the face the analysis found and the guidance in big letters over
+// the preview ("come closer"); beside it (below it on a portrait kiosk) the
+// instructions and Start, and during an attempt the task panel in their
+// place: the provider's moves one at a time (bio_task.go).
 type biometricsScreen struct {
 	u         *UI
 	l         loc
@@ -30,9 +31,9 @@ type biometricsScreen struct {
 	guide     *canvas.Text
 	guideBg   *canvas.Rectangle
 	lost      *widget.Label
-	challenge *widget.Label
-	countdown *widget.Label
-	progress  *widget.ProgressBar
+	side      fyne.CanvasObject // instructions, attempts, Start
+	task      *bioTask
+	seq       seqView // the attempt, from the capture's Live views
 	attempts  *widget.Label
 	errLbl    *widget.Label
 	lostCode  string // the refusal the lost label explains (camera_virtual, …), so errLbl does not repeat it
@@ -51,14 +52,8 @@ const previewFPS = 15
 func newBiometricsScreen(u *UI, s session.State, l loc) *biometricsScreen {
 	bs := &biometricsScreen{
 		u: u, l: l, cancel: func() {},
-		challenge: subtitle(""), countdown: widget.NewLabel(""), attempts: widget.NewLabel(""), errLbl: errorLabel(),
-		progress: widget.NewProgressBar(), lost: errorLabel(),
+		attempts: widget.NewLabel(""), errLbl: errorLabel(), lost: errorLabel(), task: newBioTask(l),
 	}
-	bs.challenge.Importance = widget.HighImportance
-	bs.challenge.Alignment = fyne.TextAlignCenter
-	bs.countdown.Alignment = fyne.TextAlignCenter
-	bs.progress.TextFormatter = func() string { return "" }
-	bs.progress.Hide()
 	bs.start = button(l.T("bio.start"), true, func() { u.k.Dispatch(session.CaptureStart{}) })
 
 	var cam fyne.CanvasObject
@@ -95,17 +90,16 @@ func newBiometricsScreen(u *UI, s session.State, l loc) *biometricsScreen {
 		cam = container.NewCenter(para(l.T("bio.no_camera")))
 	}
 
-	side := container.NewVBox(
+	bs.side = container.NewVBox(
 		title(l.T("bio.title")),
 		para(l.T("bio.instructions")),
 		bs.attempts, bs.errLbl,
 		sized(bs.start, 0, 80),
 	)
-	task := container.NewVBox(bs.challenge, bs.progress, bs.countdown)
-	// Landscape: preview left, instructions right; portrait: preview on
-	// top, instructions below.
-	bs.obj = container.NewBorder(nil, task, nil, nil,
-		wideRow([]float32{3, 2}, 0, container.NewBorder(nil, bs.lost, nil, nil, cam), side))
+	bs.task.obj.Hide()
+	// Landscape: preview left, instructions (or the task) right; portrait:
+	// preview on top, instructions below.
+	bs.obj = wideRow([]float32{3, 2, 2}, 0, container.NewBorder(nil, bs.lost, nil, nil, cam), bs.side, bs.task.obj)
 	bs.update(s)
 	return bs
 }
@@ -123,15 +117,22 @@ func (bs *biometricsScreen) showErr() {
 
 func (bs *biometricsScreen) update(s session.State) {
 	capturing := s.Busy == session.OpBiometrics
+	if capturing != bs.capturing {
+		// A new attempt starts by fetching the provider's challenge; one
+		// that ended leaves nothing of its sequence behind.
+		bs.seq = seqView{}
+		bs.task.show(viewOf(bs.seq))
+		if capturing {
+			bs.side.Hide()
+			bs.task.obj.Show()
+		} else {
+			bs.task.obj.Hide()
+			bs.side.Show()
+		}
+		bs.obj.Refresh()
+	}
 	bs.capturing = capturing
 	bs.guideWhile(!capturing)
-	if capturing && s.Challenge != "" {
-		setText(bs.challenge, bs.l.T("challenge."+s.Challenge))
-	} else {
-		setText(bs.challenge, "")
-		setText(bs.countdown, "")
-		bs.progress.Hide()
-	}
 	bs.attempts.SetText(bs.l.T("bio.attempts", "N", max(s.BioAttemptsLeft, 0)))
 	bs.err = s.Err
 	bs.showErr()
@@ -163,10 +164,19 @@ type Live struct {
 	Frame     image.Rectangle // the analysed frame's bounds
 	Face      image.Rectangle // in frame coordinates, unmirrored; empty: none
 	Guidance  string          // a guide.* code; "" hides the banner
-	Challenge bool            // the challenge is running
-	Remaining time.Duration   // of the challenge
-	Progress  float64         // 0…1 toward passing it
+	Moves     []string        // the provider's sequence; nil while guiding only
+	Move      int             // index in Moves of the move asked or just done
+	Phase     LivePhase
+	Remaining time.Duration // of the move
+	Progress  float64       // 0…1 toward passing the move
 }
+
+// duringMove is the guidance that still shows while a move is asked or
+// just done: what stops any move from being seen (light, a second face,
+// no face). "Good — hold this position", "hold still", "look at the
+// camera", "move into the middle" or "closer / back" would contradict the
+// prompt to move; the face frame's colour still says how the face is.
+var duringMove = map[string]bool{"no_face": true, "many_faces": true, "more_light": true, "less_light": true}
 
 // live draws one analysis result (UI thread).
 func (bs *biometricsScreen) live(v Live) {
@@ -175,10 +185,13 @@ func (bs *biometricsScreen) live(v Live) {
 	}
 	good := v.Guidance == "ok"
 	bs.face.set(v.Frame, v.Face, good)
-	// During a move "good, stay like that" would contradict the prompt to
-	// move: the green frame says it; other guidance (light, one face) still
-	// shows.
-	if v.Guidance == "" || good && v.Challenge && bs.capturing {
+	attempt := bs.capturing && v.Phase != LiveGuide
+	if attempt {
+		bs.seq = seqView{moves: v.Moves, move: v.Move, phase: v.Phase, progress: v.Progress, remaining: v.Remaining}
+		bs.task.show(viewOf(bs.seq))
+	}
+	moving := bs.capturing && bs.seq.phase >= LiveMove
+	if v.Guidance == "" || moving && !duringMove[v.Guidance] {
 		bs.guide.Text = ""
 		bs.guideBg.Hide()
 	} else {
@@ -186,18 +199,13 @@ func (bs *biometricsScreen) live(v Live) {
 		bs.guideBg.Show()
 	}
 	bs.guide.Refresh()
-	if bs.capturing && v.Challenge {
-		bs.progress.Show()
-		bs.progress.SetValue(v.Progress)
-		secs := int((v.Remaining + time.Second - 1) / time.Second)
-		setText(bs.countdown, bs.l.T("bio.countdown", "N", secs))
-	}
 }
 
 // stop ends the preview and the guidance, and drops the last frame from
 // the screen.
 func (bs *biometricsScreen) stop() {
 	bs.cancel()
+	bs.task.stop()
 	if bs.prev != nil {
 		bs.prev.clear()
 		bs.face.set(image.Rectangle{}, image.Rectangle{}, false)
@@ -264,21 +272,24 @@ func (l *faceLayout) MinSize([]fyne.CanvasObject) fyne.Size { return fyne.Size{}
 
 // String helps test failures name a view.
 func (v Live) String() string {
-	return fmt.Sprintf("face %v in %v, guidance %q, challenge %v %v %.2f", v.Face, v.Frame, v.Guidance, v.Challenge, v.Remaining, v.Progress)
+	return fmt.Sprintf("face %v in %v, guidance %q, moves %v #%d phase %d %v %.2f", v.Face, v.Frame, v.Guidance, v.Moves, v.Move, v.Phase, v.Remaining, v.Progress)
 }
 
 // ShowLive draws an analysed frame on the biometrics screen, if it is
 // showing; safe to call from any goroutine (the capture calls it for every
-// frame it analyses). Views arriving faster than the screen draws are
-// dropped, never queued.
+// frame it analyses). Views arriving faster than the screen draws are not
+// queued: the screen draws the newest when it gets to it, so the last view
+// of an attempt (all moves done) is never lost.
 func (u *UI) ShowLive(v Live) {
+	u.liveLast.Store(&v)
 	if !u.livePending.CompareAndSwap(false, true) {
 		return
 	}
 	u.do(func() {
 		u.livePending.Store(false)
-		if bs, ok := u.screen.(*biometricsScreen); ok {
-			bs.live(v)
+		v := u.liveLast.Load()
+		if bs, ok := u.screen.(*biometricsScreen); ok && v != nil {
+			bs.live(*v)
 		}
 	})
 }

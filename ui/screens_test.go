@@ -46,7 +46,7 @@ func sampleStates(lang string, now time.Time) map[string]session.State {
 		"review":        with(session.StepReview, nil),
 		"privacy":       with(session.StepPrivacy, nil),
 		"privacy retry": with(session.StepPrivacy, func(s *session.State) { s.Retry = session.OpPrivacy; s.Err = provider.CodeUnavailable }),
-		"biometrics":    with(session.StepBiometrics, func(s *session.State) { s.Busy = session.OpBiometrics; s.Challenge = "turn_left" }),
+		"biometrics":    with(session.StepBiometrics, func(s *session.State) { s.Busy = session.OpBiometrics }),
 		"bio no match":  with(session.StepBiometrics, func(s *session.State) { s.Err = "no_match"; s.BioAttemptsLeft = 4 }),
 		"eds rules":     with(session.StepEDSRules, nil),
 		"password":      with(session.StepPassword, func(s *session.State) { s.Err = session.ErrPasswordConfirm }),
@@ -108,9 +108,10 @@ func TestScreensRender(t *testing.T) {
 					if !h.u.busy.shown() || !strings.Contains(all, flat(l.Busy(s.Busy))) {
 						t.Error("no waiting modal")
 					}
-				case s.Step == session.StepBiometrics && s.Challenge != "":
-					if !strings.Contains(all, flat(l.T("challenge."+s.Challenge))) {
-						t.Error("challenge not shown")
+				case s.Step == session.StepBiometrics && s.Busy == session.OpBiometrics:
+					// before the capture's first view: the provider's challenge is on its way
+					if !strings.Contains(all, flat(l.T("bio.preparing"))) {
+						t.Error("attempt without \"preparing your task\"")
 					}
 				case s.Step == session.StepEnded:
 					if !strings.Contains(all, flat(l.Reason(s.Reason))) {

@@ -14,6 +14,7 @@ import (
 	"almatel.kz/signkiosk/app/provider"
 	"almatel.kz/signkiosk/app/provider/sim"
 	"almatel.kz/signkiosk/app/session"
+	"almatel.kz/signkiosk/camera/face"
 )
 
 // stateErrCodes is every code that can reach State.Err.
@@ -57,9 +58,10 @@ func TestTranslationsComplete(t *testing.T) {
 	for _, r := range reasons {
 		need = append(need, "reason."+string(r))
 	}
-	for _, c := range kiosk.Challenges {
-		need = append(need, "challenge."+c)
+	for _, m := range []string{face.ChallengeTurnLeft, face.ChallengeTurnRight, face.ChallengeComeCloser} {
+		need = append(need, "move."+m)
 	}
+	need = append(need, "bio.preparing", "bio.get_ready", "bio.move_n", "bio.move_done", "bio.all_done")
 	for op := session.OpCreate; op <= session.OpStore; op++ {
 		need = append(need, "busy."+op.String())
 	}

@@ -74,9 +74,10 @@ type UI struct {
 	do func(func())
 	// pending coalesces state notifications into one refresh.
 	pending atomic.Bool
-	// livePending drops camera analyses while one is on its way to the
-	// UI thread.
+	// livePending: a camera analysis is on its way to the UI thread;
+	// liveLast is the newest, which it draws (ShowLive).
 	livePending atomic.Bool
+	liveLast    atomic.Pointer[Live]
 	// previewFrames counts camera frames put on screen (PreviewFrames).
 	previewFrames atomic.Uint64
 	// notified is when the runner last published a state (unix ns);
