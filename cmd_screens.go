@@ -133,7 +133,7 @@ func (d *screenDriver) walk(ctx context.Context, langs []string) error {
 	time.Sleep(1500 * time.Millisecond) // the window maps and draws
 	for _, lang := range langs {
 		r.SetLang(lang)
-		steps := append([]driveStep{{"idle", nil, session.StepIdle}}, d.withSealRetry(ctx, drv.steps(ctx))...)
+		steps := append([]driveStep{{"idle", nil, session.StepIdle}}, d.withSealRetry(ctx, d.withBioMoves(ctx, lang, drv.steps(ctx)))...)
 		steps = append(steps, driveStep{"ended", func() error {
 			r.Dispatch(session.Finish{})
 			if err := drv.waitStep(ctx, session.StepIdle, false); err != nil {
