@@ -201,6 +201,11 @@ func assemble(cfg config.Config, stdout, stderr io.Writer, wrap portWraps) (*kio
 		}
 		k.closers = append(k.closers, func() { ho.Close(context.Background()) })
 		headURL, link, syncTLS, deviceCert = ho.URL, ho.Link, ho.ClientTLS, ho.DeviceCert
+		// The provider takes biometric frames signed by head office's
+		// enrolled kiosks: the demo's simulator trusts its kiosk CA.
+		if err := env.Sim.TrustKiosks(ho.KioskCA); err != nil {
+			return fail(err)
+		}
 		// The demo's roots bundle trusts its kiosk CA too, so `signkiosk
 		// verify` checks the demo kiosk's packages with no other file.
 		if err := keepDemoRoot(cfg.NCA.Roots, ho.KioskCA); err != nil {
@@ -295,7 +300,10 @@ func assemble(cfg config.Config, stdout, stderr io.Writer, wrap portWraps) (*kio
 		Now:      time.Now,
 		Log:      log,
 		Provider: prov,
+		KioskID:  cfg.KioskID,
 		Camera:   camera.Capturer{Source: hub.Reader(), Analyzer: analyzer, Now: time.Now, OnLive: k.live.show},
+		Attester: kiosk.DeviceAttester{Key: deviceKey, Cert: deviceCert,
+			Camera: func() kiosk.CameraIdentity { return kiosk.CameraIdentity(hub.Identity()) }},
 		Tickets: kiosk.Gate{Verifier: ticket.Verifier{PublicKey: pub, Office: cfg.Office, Skew: cfg.Ticket.ClockSkew}, Ledger: ledger,
 			// The office-wide ledger: a ticket works once in the office.
 			Office: uploader.TicketClaims{Client: uploader.NewClient(syncTLS, 1), BaseURL: headURL}, Log: log},
@@ -305,6 +313,10 @@ func assemble(cfg config.Config, stdout, stderr io.Writer, wrap portWraps) (*kio
 		Docs:    kiosk.PDFDocuments{},
 		Sealer:  sealer,
 		Storage: probe,
+		// A session that ends before signing: its signed, PII-free record
+		// goes to head office with the next sync (docs/FAILED_SESSIONS.md).
+		Failed: kiosk.FailedSessionStore{KioskID: cfg.KioskID, Version: version, DeviceKey: deviceKey, DeviceCert: deviceCert,
+			Queue: ob, Camera: func() kiosk.CameraIdentity { return kiosk.CameraIdentity(hub.Identity()) }},
 	})
 	k.runner.SetLang(cfg.UI.DefaultLang)
 	purgeTickets(ledger, log)
@@ -331,21 +343,25 @@ func (r *liveRelay) show(l camera.Live) {
 }
 
 // uiLive is what the screen draws of an analysed frame (not the frame: the
-// preview has its own). The capture names the one move it asks: a
-// sequence of that move.
+// preview has its own).
 func uiLive(l camera.Live) ui.Live {
-	v := ui.Live{Face: l.Face, Guidance: l.Guidance, Remaining: l.Remaining, Progress: l.Progress}
+	v := ui.Live{Face: l.Face, Guidance: l.Guidance, Move: l.Move, Remaining: l.Remaining, Progress: l.Progress}
 	if l.Frame != nil {
 		v.Frame = l.Frame.Bounds()
 	}
-	if l.Challenge != "" {
+	// The screen reads the sequence on its own thread: a copy. A capture
+	// that names only the move asked is a sequence of that one move.
+	v.Moves = append([]string(nil), l.Moves...)
+	if len(v.Moves) == 0 && l.Challenge != "" {
 		v.Moves = []string{l.Challenge}
 	}
 	switch {
-	case v.Moves == nil:
-		v.Phase = ui.LiveGuide
+	case len(v.Moves) == 0:
+		v.Moves, v.Phase = nil, ui.LiveGuide
 	case l.Phase == camera.PhaseChallenge:
 		v.Phase = ui.LiveMove
+	case l.Phase == camera.PhaseMoveDone:
+		v.Phase = ui.LiveMoveDone
 	case l.Phase == camera.PhaseDone:
 		v.Phase = ui.LiveDone
 	default:

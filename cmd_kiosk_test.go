@@ -139,7 +139,7 @@ func TestKioskStartsWithoutWebcam(t *testing.T) {
 		t.Fatalf("camera read: %v, want ErrNoCamera", err)
 	}
 	capt := camera.Capturer{Source: k.camera.Reader(), FaceWait: 3 * time.Second}
-	_, err = capt.Capture(ctx, "turn_left")
+	_, err = capt.Capture(ctx, []string{"turn_left"})
 	var coded kiosk.CaptureCoder
 	if !errors.As(err, &coded) || coded.CaptureCode() != session.ErrNoCamera {
 		t.Fatalf("capture: %v, want code %s", err, session.ErrNoCamera)

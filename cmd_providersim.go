@@ -22,12 +22,15 @@ import (
 const demoAPIKey = "demo-kiosk-key"
 
 // providerSimUsage is the command's synopsis.
-const providerSimUsage = "usage: signkiosk provider-sim [--listen 127.0.0.1:8701] [--api-key KEY] [--nca-url URL] [--nca-root FILE]"
+const providerSimUsage = "usage: signkiosk provider-sim [--listen 127.0.0.1:8701] [--api-key KEY] [--nca-url URL] [--nca-root FILE] --kiosk-roots FILE"
 
 // runProviderSim serves the provider simulator, and the simulated national
 // CA's public services under /nca on the same listener, until ctx is done:
 //
-//	signkiosk provider-sim [--listen 127.0.0.1:8701] [--api-key KEY] [--nca-url URL] [--nca-root FILE]
+//	signkiosk provider-sim [--listen 127.0.0.1:8701] [--api-key KEY] [--nca-url URL] [--nca-root FILE] --kiosk-roots FILE
+//
+// --kiosk-roots is head office's kiosk CA (PEM): the simulator takes
+// biometric frames only when signed by a kiosk it enrolled.
 //
 // It speaks plain HTTP, fine on loopback for a simulator; the real provider
 // is HTTPS, and the provider client works with either scheme.
@@ -38,6 +41,7 @@ func runProviderSim(ctx context.Context, args []string, stdout, stderr io.Writer
 	apiKey := fs.String("api-key", demoAPIKey, "bearer key kiosks must send")
 	ncaURL := fs.String("nca-url", "", "base URL the national CA's certificates name (default: http://LISTEN/nca, loopback for an unspecified host)")
 	ncaRoot := fs.String("nca-root", "", "write the national CA's root certificate (PEM) here, for verifiers to trust")
+	kioskRoots := fs.String("kiosk-roots", "", "head office's kiosk CA (PEM): biometric frames are taken only signed by its enrolled kiosks")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fmt.Fprintln(stdout, providerSimUsage)
@@ -59,8 +63,18 @@ func runProviderSim(ctx context.Context, args []string, stdout, stderr io.Writer
 		fmt.Fprintln(stderr, "provider-sim: an API key is required")
 		return 2
 	}
+	if *kioskRoots == "" {
+		fmt.Fprintln(stderr, "provider-sim: --kiosk-roots is required (head office's kiosk CA, <headoffice data>/pki/sync-ca.pem): no kiosk's biometric frames are taken without it")
+		return 2
+	}
+	kioskPEM, err := os.ReadFile(*kioskRoots)
+	if err != nil {
+		fmt.Fprintf(stderr, "provider-sim: kiosk roots: %v\n", err)
+		return 2
+	}
 	// Listen first: the national CA's certificates embed its URLs, port included.
-	ln, err := net.Listen("tcp", *listen)
+	var ln net.Listener
+	ln, err = net.Listen("tcp", *listen)
 	if err != nil {
 		fmt.Fprintf(stderr, "provider-sim: %v\n", err)
 		return 1
@@ -85,6 +99,10 @@ func runProviderSim(ctx context.Context, args []string, stdout, stderr io.Writer
 	s, err := sim.New(sim.Config{APIKey: *apiKey, Log: log, PKI: pki})
 	if err != nil {
 		fmt.Fprintf(stderr, "provider-sim: %v\n", err)
+		return 2
+	}
+	if err := s.TrustKiosks(kioskPEM); err != nil {
+		fmt.Fprintf(stderr, "provider-sim: kiosk roots %s: %v\n", *kioskRoots, err)
 		return 2
 	}
 	srv := &http.Server{

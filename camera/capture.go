@@ -15,27 +15,42 @@ import (
 )
 
 // Capturer takes the frames of one biometric attempt from a Source: it
-// waits for a good face (guidance "ok"), runs the liveness challenge on the
-// face track, and returns the best frames JPEG-encoded, in memory only.
+// waits for a good face (guidance "ok"), then has the subscriber perform
+// the provider's moves one at a time, each checked on the face track
+// against the pose at rest, and returns the best frames JPEG-encoded with
+// their capture times, in memory only. The provider judges the frames
+// itself; this check is the kiosk's live guidance.
 //
 // It reads the Source synchronously, one frame in flight: with the kiosk's
 // Hub each Read is the newest frame, so a slow analysis skips frames rather
 // than queueing them.
 type Capturer struct {
 	Source   Source
-	Frames   int            // frames returned; 3 when 0 (1 before the challenge, the best during it, the passing one), at least 2
+	PerMove  int            // frames per move: the passing one and the best before it; 2 when 0, at least 1
 	Analyzer *face.Analyzer // nil: one with default thresholds, made per Capture
 	FaceWait time.Duration  // how long to wait for a good face; 10 s
-	Limit    time.Duration  // the challenge's time limit; 6 s
-	GoodFor  int            // consecutive "ok" frames before the challenge starts; 3
+	Limit    time.Duration  // each move's time limit; 6 s
+	Beat     time.Duration  // the pause after a move, "done" on screen, before the next; 800 ms, none when < 0
+	GoodFor  int            // consecutive "ok" frames of one still pose before the first move; 3
+	Settle   time.Duration  // and how long that pose must have lasted; 400 ms
 	Now      func() time.Time
 	OnLive   func(Live) // called for every analysed frame, from Capture's goroutine
 }
 
 // Actor is the demo's stand-in subscriber: a Source that can act out a
-// challenge on its next frames. Capture calls Act when the challenge starts
-// and Act("") when it ends (Synthetic implements it; a real camera does not).
-type Actor interface{ Act(challenge string) }
+// move on its next frames. Capture calls Act(move) when each move is asked
+// and Act("") when the attempt ends (Synthetic implements it; a real
+// camera does not).
+type Actor interface{ Act(move string) }
+
+// Frame is a captured frame for the provider.
+type Frame struct {
+	JPEG       []byte
+	CapturedAt time.Time
+}
+
+// MaxMoves is the most moves one attempt asks for.
+const MaxMoves = 3
 
 // Phase of a capture, for the UI.
 type Phase int
@@ -43,8 +58,9 @@ type Phase int
 // Phases in order.
 const (
 	PhaseWaiting   Phase = iota // waiting for a good face (guidance)
-	PhaseChallenge              // the challenge runs
-	PhaseDone                   // frames taken
+	PhaseChallenge              // move Moves[Move] runs
+	PhaseMoveDone               // move Moves[Move] was seen; the next prompt follows after a short beat
+	PhaseDone                   // every move seen, frames taken
 )
 
 // Live is one analysed frame, for the preview: the UI mirrors Frame and
@@ -53,7 +69,9 @@ type Live struct {
 	Frame     image.Image
 	Face      image.Rectangle // empty when no face
 	Guidance  string          // a face.Guidances code; the UI shows "guide.<code>"
-	Challenge string          // "" while guiding only
+	Challenge string          // the move asked now (Moves[Move]); "" while guiding only
+	Moves     []string        // the provider's sequence of moves, in order; nil while guiding only
+	Move      int             // index in Moves of the move running or just done
 	Phase     Phase
 	Remaining time.Duration // until the phase's limit
 	Progress  float64       // 0..1 toward passing the challenge
@@ -66,6 +84,7 @@ var (
 	ErrManyFaces        error = captureError{"more than one face in view", "capture_many_faces"}
 	ErrChallengeTimeout error = captureError{"challenge not performed in time", "capture_challenge"}
 	ErrChallengeFailed  error = captureError{"challenge failed: face lost or not one track", "capture_challenge"}
+	ErrBadChallenge     error = captureError{"the provider's challenge asks for no moves, too many or unknown ones", "capture_bad_challenge"}
 )
 
 type captureError struct{ msg, code string }
@@ -114,10 +133,21 @@ type shot struct {
 	img image.Image
 	an  face.Analysis
 	q   float64
+	at  time.Time
 }
 
-// Capture implements the kiosk's Capturer.
-func (c Capturer) Capture(ctx context.Context, challenge string) ([][]byte, error) {
+// Capture implements the kiosk's Capturer: the frames of one attempt at
+// moves, in capture order: the best frame at rest, then per move the best
+// frames during it and the one that passed it.
+func (c Capturer) Capture(ctx context.Context, moves []string) ([]Frame, error) {
+	if len(moves) == 0 || len(moves) > MaxMoves {
+		return nil, fmt.Errorf("capture: %d moves: %w", len(moves), ErrBadChallenge)
+	}
+	for _, m := range moves {
+		if !slices.Contains([]string{face.ChallengeTurnLeft, face.ChallengeTurnRight, face.ChallengeComeCloser}, m) {
+			return nil, fmt.Errorf("capture: move %q: %w", m, ErrBadChallenge)
+		}
+	}
 	a := c.Analyzer
 	if a == nil {
 		var err error
@@ -129,34 +159,70 @@ func (c Capturer) Capture(ctx context.Context, challenge string) ([][]byte, erro
 	if now == nil {
 		now = time.Now
 	}
-	n := c.Frames
-	if n == 0 {
-		n = 3
-	}
-	n = max(n, 2)
 	live := func(l Live) {
 		if c.OnLive != nil {
+			l.Moves = moves
 			c.OnLive(l)
 		}
 	}
-	cfg := a.Config()
-	before, rest, err := c.waitForFace(ctx, a, now, challenge, live)
+	before, rest, err := c.waitForFace(ctx, a, now, live)
 	if err != nil {
 		return nil, err
 	}
-
-	if act, ok := c.Source.(Actor); ok {
-		act.Act(challenge)
+	act, _ := c.Source.(Actor)
+	if act != nil {
 		defer act.Act("") // the stand-in subscriber returns to rest
+	}
+	shots := []shot{before}
+	track := rest[len(rest)-1] // the face's last frame, where each move's track continues from
+	for i, m := range moves {
+		if act != nil {
+			act.Act(m)
+		}
+		got, err := c.perform(ctx, a, now, moves, i, rest, &track, live)
+		if err != nil {
+			return nil, err
+		}
+		shots = append(shots, got...)
+		if i < len(moves)-1 {
+			if err := c.beat(ctx, a, now, i, &track, live); err != nil {
+				return nil, err
+			}
+		}
+	}
+	last := shots[len(shots)-1]
+	live(Live{Frame: last.img, Face: last.an.Box, Guidance: last.an.Guidance, Challenge: moves[len(moves)-1],
+		Move: len(moves) - 1, Phase: PhaseDone, Progress: 1})
+	out := make([]Frame, 0, len(shots))
+	for _, s := range shots {
+		var b bytes.Buffer
+		if err := jpeg.Encode(&b, s.img, &jpeg.Options{Quality: 85}); err != nil {
+			return nil, fmt.Errorf("capture: encode: %w", err)
+		}
+		out = append(out, Frame{JPEG: b.Bytes(), CapturedAt: s.at})
+	}
+	return out, nil
+}
+
+// perform runs move moves[i], measured from the pose at rest, and returns
+// its frames in capture order: the best PerMove-1 during it, then the one
+// that passed it.
+func (c Capturer) perform(ctx context.Context, a *face.Analyzer, now func() time.Time, moves []string, i int,
+	rest []face.Analysis, track *face.Analysis, live func(Live)) ([]shot, error) {
+	move := moves[i]
+	keep := c.PerMove
+	if keep <= 0 {
+		keep = 2
 	}
 	limit := orDefault(c.Limit, 6*time.Second)
 	start := now()
-	chk := face.NewCheck(challenge, start, limit, time.Second)
-	// the baseline is the pose when the challenge was asked, not the first
-	// frames of the challenge, when the subscriber may already be moving
+	chk := face.NewCheck(move, start, limit, time.Second)
+	// the baseline is the pose at rest before the first move, not the
+	// first frames of this one, when the subscriber may already be moving
 	chk.Rest(rest...)
-	var during []shot // the best n-2 so far, best first
-	var last shot
+	chk.Follow(*track)
+	cfg := a.Config()
+	var during []shot // the best keep-1 so far, best first
 	for seq := 0; ; seq++ {
 		img, an, err := c.next(ctx, a)
 		if err != nil {
@@ -164,52 +230,60 @@ func (c Capturer) Capture(ctx context.Context, challenge string) ([][]byte, erro
 		}
 		t := now()
 		st, progress, cerr := chk.Update(an, t)
-		live(Live{Frame: img, Face: an.Box, Guidance: an.Guidance, Challenge: challenge, Phase: PhaseChallenge,
+		live(Live{Frame: img, Face: an.Box, Guidance: an.Guidance, Challenge: move, Move: i, Phase: PhaseChallenge,
 			Remaining: max(start.Add(limit).Sub(t), 0), Progress: progress})
 		if st == face.Failed {
-			return nil, fmt.Errorf("capture: %s: %w", challenge, challengeError(cerr))
+			return nil, fmt.Errorf("capture: %s: %w", move, challengeError(cerr))
 		}
 		if an.Faces != 1 {
 			continue
 		}
-		s := shot{seq, img, an, quality(an, cfg)}
+		*track = an
+		s := shot{seq, img, an, quality(an, cfg), t}
 		if st == face.Passed {
-			last = s
-			break
+			live(Live{Frame: img, Face: an.Box, Guidance: an.Guidance, Challenge: move, Move: i, Phase: PhaseMoveDone, Progress: 1})
+			slices.SortFunc(during, func(x, y shot) int { return x.seq - y.seq })
+			return append(during, s), nil
 		}
-		during = keepBest(during, s, n-2)
+		during = keepBest(during, s, keep-1)
 	}
-	live(Live{Frame: last.img, Face: last.an.Box, Guidance: last.an.Guidance, Challenge: challenge, Phase: PhaseDone, Progress: 1})
-
-	// chronological: before, the best during the challenge, the passing frame
-	slices.SortFunc(during, func(x, y shot) int { return x.seq - y.seq })
-	shots := append(append([]shot{before}, during...), last)
-	out := make([][]byte, 0, len(shots))
-	for _, s := range shots {
-		var b bytes.Buffer
-		if err := jpeg.Encode(&b, s.img, &jpeg.Options{Quality: 85}); err != nil {
-			return nil, fmt.Errorf("capture: encode: %w", err)
-		}
-		out = append(out, b.Bytes())
-	}
-	return out, nil
 }
 
-// waitForFace reads until GoodFor consecutive frames are "ok" and returns
-// the best of them and the analyses of those frames, oldest first (the
-// subscriber's pose at rest, the challenge's baseline); after FaceWait it
-// gives up with the likeliest reason.
-func (c Capturer) waitForFace(ctx context.Context, a *face.Analyzer, now func() time.Time, challenge string, live func(Live)) (shot, []face.Analysis, error) {
+// beat keeps the preview live for Beat after move i, its "done" on screen,
+// so each move is seen to finish before the next is asked.
+func (c Capturer) beat(ctx context.Context, a *face.Analyzer, now func() time.Time, i int, track *face.Analysis, live func(Live)) error {
+	if c.Beat < 0 {
+		return nil
+	}
+	end := now().Add(orDefault(c.Beat, 800*time.Millisecond))
+	for now().Before(end) {
+		img, an, err := c.next(ctx, a)
+		if err != nil {
+			return err
+		}
+		live(Live{Frame: img, Face: an.Box, Guidance: an.Guidance, Move: i, Phase: PhaseMoveDone, Progress: 1})
+		if an.Faces == 1 {
+			*track = an
+		}
+	}
+	return nil
+}
+
+// waitForFace reads until GoodFor consecutive frames are "ok" and show one
+// pose held for Settle, and returns the best of them and the analyses of
+// those frames, oldest first (the subscriber's pose at rest, every move's
+// baseline); after FaceWait it gives up with the likeliest reason.
+func (c Capturer) waitForFace(ctx context.Context, a *face.Analyzer, now func() time.Time, live func(Live)) (shot, []face.Analysis, error) {
 	wait := orDefault(c.FaceWait, 10*time.Second)
+	settle := orDefault(c.Settle, 400*time.Millisecond)
 	need := c.GoodFor
 	if need <= 0 {
 		need = 3
 	}
 	cfg := a.Config()
 	start := now()
-	var best shot
-	var rest []face.Analysis
-	good, many, frames := 0, 0, 0
+	var run []shot // consecutive good frames of one still pose, oldest first
+	many, frames := 0, 0
 	for {
 		img, an, err := c.next(ctx, a)
 		if err != nil {
@@ -217,22 +291,32 @@ func (c Capturer) waitForFace(ctx context.Context, a *face.Analyzer, now func() 
 		}
 		t := now()
 		frames++
-		live(Live{Frame: img, Face: an.Box, Guidance: an.Guidance, Challenge: challenge, Phase: PhaseWaiting,
+		live(Live{Frame: img, Face: an.Box, Guidance: an.Guidance, Phase: PhaseWaiting,
 			Remaining: max(start.Add(wait).Sub(t), 0)})
 		if an.Faces > 1 {
 			many++
 		}
 		if an.Guidance == face.OK {
-			s := shot{-1, img, an, quality(an, cfg)}
-			if good == 0 || s.q > best.q {
-				best = s
+			s := shot{-1, img, an, quality(an, cfg), t}
+			// A face still easing back from a move is not at rest yet:
+			// keep only the frames that show the newest one's pose.
+			for len(run) > 0 && !face.Still(run[0].an, an) {
+				run = run[1:]
 			}
-			rest = append(rest, an)
-			if good++; good >= need {
+			run = append(run, s)
+			if len(run) >= need && t.Sub(run[0].at) >= settle {
+				best := run[0]
+				rest := make([]face.Analysis, len(run))
+				for i, r := range run {
+					if r.q > best.q {
+						best = r
+					}
+					rest[i] = r.an
+				}
 				return best, rest, nil
 			}
 		} else {
-			good, rest = 0, rest[:0]
+			run = run[:0]
 		}
 		if t.Sub(start) >= wait {
 			if many*2 > frames {

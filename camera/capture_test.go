@@ -103,12 +103,15 @@ func TestCaptureTurn(t *testing.T) {
 	seq = append(seq, moves(t, s, 320, 400, 260, 8)...)
 	src := newScript(seq...)
 	c, lives := capturer(t, src)
-	frames, err := c.Capture(context.Background(), "turn_left")
+	frames, err := c.Capture(context.Background(), []string{"turn_left"})
 	if err != nil || len(frames) != 3 {
 		t.Fatalf("%d frames, %v", len(frames), err)
 	}
 	for i, f := range frames {
-		img, err := jpeg.Decode(bytes.NewReader(f))
+		if i > 0 && !f.CapturedAt.After(frames[i-1].CapturedAt) {
+			t.Fatalf("frame %d taken at %v, not after the one before", i, f.CapturedAt)
+		}
+		img, err := jpeg.Decode(bytes.NewReader(f.JPEG))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -121,7 +124,7 @@ func TestCaptureTurn(t *testing.T) {
 		t.Fatalf("first live: %+v", l[0])
 	}
 	last := l[len(l)-1]
-	if last.Phase != PhaseDone || last.Progress != 1 || last.Challenge != "turn_left" {
+	if last.Phase != PhaseDone || last.Progress != 1 || last.Challenge != "turn_left" || !slices.Equal(last.Moves, []string{"turn_left"}) {
 		t.Fatalf("last live: %+v", last)
 	}
 	if !slices.ContainsFunc(l, func(x Live) bool { return x.Phase == PhaseChallenge && x.Progress > 0 && x.Progress < 1 }) {
@@ -129,11 +132,89 @@ func TestCaptureTurn(t *testing.T) {
 	}
 }
 
+// A sequence of moves, one at a time, each measured from the pose at rest:
+// the subscriber turns to their left, swings to their right through the
+// middle, then comes closer. The live feed says which move runs, marks each
+// done, and the frames are the rest frame and two per move, in order.
+func TestCaptureSequence(t *testing.T) {
+	s := facetest.Sample(t)
+	rest := moves(t, s, 320, 320, 260, 5)
+	left := moves(t, s, 320, 390, 260, 6)
+	right := moves(t, s, 390, 250, 260, 10)
+	closer := []image.Image{}
+	for w := 260; w <= 340; w += 10 {
+		closer = append(closer, at(t, s, 250, w))
+	}
+	src := newScript(slices.Concat(rest, left, right, closer)...)
+	c, lives := capturer(t, src)
+	c.Beat = -1 // the script's frames are the moves; a beat would spend some
+	seq := []string{"turn_left", "turn_right", "come_closer"}
+	frames, err := c.Capture(context.Background(), seq)
+	if err != nil || len(frames) != 1+2*len(seq) {
+		t.Fatalf("%d frames, %v", len(frames), err)
+	}
+	var done []int
+	for _, l := range *lives {
+		if !slices.Equal(l.Moves, seq) {
+			t.Fatalf("live without the sequence: %+v", l)
+		}
+		if l.Phase == PhaseChallenge && l.Challenge != seq[l.Move] {
+			t.Fatalf("move %d shown as %q", l.Move, l.Challenge)
+		}
+		if l.Phase == PhaseMoveDone {
+			done = append(done, l.Move)
+		}
+	}
+	if !slices.Equal(done, []int{0, 1, 2}) {
+		t.Fatalf("moves marked done: %v", done)
+	}
+}
+
+// The beat between moves keeps the preview live with the move marked done,
+// for Beat of the capture's clock.
+func TestCaptureBeat(t *testing.T) {
+	s := facetest.Sample(t)
+	rest := moves(t, s, 320, 320, 260, 5)
+	left := moves(t, s, 320, 390, 260, 6)
+	hold := slices.Repeat([]image.Image{at(t, s, 390, 260)}, 20)
+	right := moves(t, s, 390, 250, 260, 10)
+	src := newScript(slices.Concat(rest, left, hold, right)...)
+	c, lives := capturer(t, src)
+	c.Beat = 500 * time.Millisecond
+	if _, err := c.Capture(context.Background(), []string{"turn_left", "turn_right"}); err != nil {
+		t.Fatal(err)
+	}
+	var beat int
+	for _, l := range *lives {
+		if l.Phase == PhaseMoveDone && l.Move == 0 {
+			beat++
+		}
+	}
+	// 500 ms at the script's 66 ms a frame, plus the passing frame's own
+	if beat < 8 {
+		t.Fatalf("%d frames marked done after the first move", beat)
+	}
+}
+
+// A challenge the kiosk cannot act out is refused before the camera is read.
+func TestCaptureBadChallenge(t *testing.T) {
+	for _, seq := range [][]string{nil, {"turn_left", "turn_right", "come_closer", "turn_left"}, {"blink"}} {
+		src := newScript(facetest.Backdrop(64, 48, 1))
+		c, _ := capturer(t, src)
+		if _, err := c.Capture(context.Background(), seq); !errors.Is(err, ErrBadChallenge) {
+			t.Fatalf("%v: %v", seq, err)
+		}
+		if src.i != 0 {
+			t.Fatalf("%v: camera read", seq)
+		}
+	}
+}
+
 // The capture fails with the kiosk's codes: no face, two faces, a still
 // face, a wrong turn, a swap to another face, and a camera that goes away.
 func TestCaptureFailures(t *testing.T) {
 	s := facetest.Sample(t)
-	good := moves(t, s, 320, 320, 260, 4)
+	good := moves(t, s, 320, 320, 260, 7) // held past the capture's 400 ms settle
 	two := facetest.Scene(s, 640, 480, 170, 240, 220)
 	facetest.Place(two, s, 470, 240, 220)
 	for _, c := range []struct {
@@ -152,7 +233,7 @@ func TestCaptureFailures(t *testing.T) {
 	} {
 		src := newScript(c.frames...)
 		cp, _ := capturer(t, src)
-		frames, err := cp.Capture(context.Background(), "turn_left")
+		frames, err := cp.Capture(context.Background(), []string{"turn_left"})
 		if frames != nil {
 			t.Fatalf("%s: frames returned", c.name)
 		}
@@ -162,34 +243,40 @@ func TestCaptureFailures(t *testing.T) {
 	src := newScript(good...)
 	src.err = ErrDisconnected
 	cp, _ := capturer(t, src)
-	_, err := cp.Capture(context.Background(), "come_closer")
+	_, err := cp.Capture(context.Background(), []string{"come_closer"})
 	wantCode(t, err, ErrDisconnected, "camera_gone")
 
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := cp.Capture(ctx, "turn_left"); !errors.Is(err, context.Canceled) {
+	if _, err := cp.Capture(ctx, []string{"turn_left"}); !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancelled: %v", err)
 	}
 }
 
-// The demo's synthetic subscriber acts every challenge out and passes, as
-// in a demo kiosk session, within 3 s of the session's time. The source and
-// the capture share a fake clock: the frames come at the source's 60 fps of
+// The demo's synthetic subscriber acts every sequence out and passes, as in
+// a demo kiosk session, each move well inside its limit. The source and the
+// capture share a fake clock: the frames come at the source's 15 fps of
 // that clock however long the analysis takes on this machine, so the time
 // checked is what a subscriber would see, and a loaded machine cannot fail
 // the test.
 func TestCaptureDemoSubscriber(t *testing.T) {
-	for _, ch := range []string{"turn_left", "turn_right", "come_closer"} {
+	seqs := [][]string{{"turn_right", "come_closer", "turn_left"}, {"come_closer"}, {"turn_left", "turn_right"},
+		{"turn_left"}, {"turn_right"}, {"come_closer", "turn_left"}, {"turn_right", "turn_left", "come_closer"}}
+	if testing.Short() {
+		seqs = seqs[:3] // every move, every kind of follow-up
+	}
+	for _, seq := range seqs {
 		clk := newFakeClock()
-		src := NewSynthetic(320, 240, 60)
+		src := NewSynthetic(320, 240, 15)
 		src.Clock = clk
 		start := clk.Now()
-		frames, err := Capturer{Source: src, Now: clk.Now}.Capture(context.Background(), ch)
-		if err != nil || len(frames) != 3 {
-			t.Fatalf("%s: %d frames, %v", ch, len(frames), err)
+		frames, err := Capturer{Source: src, Now: clk.Now}.Capture(context.Background(), seq)
+		if err != nil || len(frames) != 1+2*len(seq) {
+			t.Fatalf("%v: %d frames, %v", seq, len(frames), err)
 		}
-		if el := clk.Now().Sub(start); el > 3*time.Second {
-			t.Fatalf("%s took %v of the session's time", ch, el)
+		// the face wait, and per move at most half its 6 s limit and the beat
+		if el, most := clk.Now().Sub(start), time.Second+time.Duration(len(seq))*3800*time.Millisecond; el > most {
+			t.Fatalf("%v took %v of the session's time, more than %v", seq, el, most)
 		}
 	}
 }
@@ -230,13 +317,13 @@ func TestCaptureDemoSubscriberSlowAnalysis(t *testing.T) {
 			defer cancel()
 			go hub.Run(ctx)
 			var challenge int
-			c := Capturer{Source: slowAnalysis{hub.Reader(), 250 * time.Millisecond}, Analyzer: a, Frames: 2,
+			c := Capturer{Source: slowAnalysis{hub.Reader(), 250 * time.Millisecond}, Analyzer: a, PerMove: 1,
 				OnLive: func(l Live) {
 					if l.Phase == PhaseChallenge {
 						challenge++
 					}
 				}}
-			frames, err := c.Capture(ctx, ch)
+			frames, err := c.Capture(ctx, []string{ch})
 			if err != nil || len(frames) != 2 {
 				t.Fatalf("%d frames, %v (%d challenge frames)", len(frames), err, challenge)
 			}

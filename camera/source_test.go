@@ -46,19 +46,22 @@ func TestSyntheticPacesAndCloses(t *testing.T) {
 }
 
 func TestCaptureEncodesJPEG(t *testing.T) {
-	c := Capturer{Source: NewSynthetic(80, 60, 200), Frames: 3}
-	frames, err := c.Capture(context.Background(), "turn_left")
+	clk := &FastClock{}
+	src := NewSynthetic(80, 60, 30)
+	src.Clock = clk
+	c := Capturer{Source: src, Now: clk.Now}
+	frames, err := c.Capture(context.Background(), []string{"turn_left"})
 	if err != nil || len(frames) != 3 {
 		t.Fatalf("%d frames, %v", len(frames), err)
 	}
 	for _, f := range frames {
-		if _, err := jpeg.Decode(bytes.NewReader(f)); err != nil {
+		if _, err := jpeg.Decode(bytes.NewReader(f.JPEG)); err != nil {
 			t.Fatal(err)
 		}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := (Capturer{Source: NewFolderFrom(t, 1), Frames: 2}).Capture(ctx, "x"); err == nil {
+	if _, err := (Capturer{Source: NewFolderFrom(t, 1)}).Capture(ctx, []string{"turn_left"}); err == nil {
 		t.Fatal("capture with a cancelled context succeeded")
 	}
 }

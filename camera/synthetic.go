@@ -58,7 +58,7 @@ func (s *Synthetic) Read(ctx context.Context) (image.Image, error) {
 			return nil, err
 		}
 	}
-	return s.draw(0, clk.Now()), nil
+	return sensorNoise(s.draw(0, clk.Now())), nil
 }
 
 // Close implements Source.

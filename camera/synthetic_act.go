@@ -28,17 +28,17 @@ const (
 	maxYaw     = 12 * math.Pi / 180      // the head's rotation in a turn (past ~14° pigo's frontal cascade starts to miss it)
 	headNarrow = 0.04                    // how much narrower the head outline is at maxYaw
 	noseOut    = 0.15                    // how far the nose stands out of the face's sphere, in box sides
-	closerGrow = 0.35                    // growth of the face coming closer
+	closerGrow = 0.50                    // growth of the face coming closer: pigo's box (and the pupils found in it) trails the drawn size, by ~15 % at 35 % growth
 	yawSteps   = 8                       // sprites per side of a turn (yaw quantised to maxYaw/yawSteps)
 	growStep   = 0.05                    // sprite sizes coming closer (growth quantised)
 	faceSide   = 0.5                     // the face box's side over the frame height at rest
 	bobPeriod  = 4 * time.Second         // a slight bob and sway keep the preview alive
 	bobAmount  = 0.01                    // of the frame height
-	swayPeriod = 2700 * time.Millisecond // and a slower sideways sway
+	swayPeriod = 2700 * time.Millisecond // and a sideways sway, out of step with the bob
 	swayAmount = 0.006                   // of the frame height
 	maxSprites = 64                      // sprites cached before the cache starts over (a bound on memory)
 	swingRamp  = actRamp * 3 / 2         // the ramp of a turn to the other side
-	restRamp   = actRamp                 // the ramp back to rest
+	restRamp   = actRamp * 7 / 10        // the ramp back to rest: relaxing is quicker than a move
 	minRamp    = actRamp / 2             // the ramp of a small change of pose
 )
 

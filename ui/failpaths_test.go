@@ -18,6 +18,7 @@ import (
 	"almatel.kz/signkiosk/app/provider/sim"
 	"almatel.kz/signkiosk/app/session"
 	"almatel.kz/signkiosk/app/ticket"
+	"almatel.kz/signkiosk/camera"
 )
 
 // The failure paths, tapped through the UI against the real runner and the
@@ -434,7 +435,7 @@ type goneCamera struct {
 	calls int
 }
 
-func (g *goneCamera) Capture(ctx context.Context, challenge string) ([][]byte, error) {
+func (g *goneCamera) Capture(ctx context.Context, moves []string) ([]camera.Frame, error) {
 	g.mu.Lock()
 	g.calls++
 	first := g.calls == 1
@@ -442,7 +443,7 @@ func (g *goneCamera) Capture(ctx context.Context, challenge string) ([][]byte, e
 	if first {
 		return nil, fmt.Errorf("capture: read frame: %w", goneErr(session.ErrCameraGone))
 	}
-	return g.Capturer.Capture(ctx, challenge)
+	return g.Capturer.Capture(ctx, moves)
 }
 
 // TestFailCameraGone: the camera vanishes during an attempt. The camera

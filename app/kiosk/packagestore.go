@@ -103,7 +103,10 @@ type evBiometric struct {
 	Decision   string  `json:"decision"`
 	Liveness   float64 `json:"liveness"`
 	Match      float64 `json:"match"`
-	Challenge  string  `json:"challenge"`
+	Reason     string  `json:"reason,omitempty"`
+	// The provider's challenge: its id and the moves it asked for.
+	ChallengeID string   `json:"challenge_id"`
+	Moves       []string `json:"moves"`
 }
 
 // Store implements Store.
@@ -135,7 +138,7 @@ func (f PackageStore) Store(ctx context.Context, s session.State) (session.Recei
 		ev.Consents = append(ev.Consents, evConsent(c))
 	}
 	for _, b := range s.Biometrics {
-		ev.Biometrics = append(ev.Biometrics, evBiometric{b.DecisionID, b.Decision, b.Liveness, b.Match, b.Challenge})
+		ev.Biometrics = append(ev.Biometrics, evBiometric{b.DecisionID, b.Decision, b.Liveness, b.Match, b.Reason, b.ChallengeID, b.Moves})
 	}
 	evJSON, err := json.MarshalIndent(ev, "", "  ")
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"almatel.kz/signkiosk/app/provider"
 	"almatel.kz/signkiosk/app/session"
 	"almatel.kz/signkiosk/app/ticket"
+	"almatel.kz/signkiosk/camera"
 )
 
 // Provider is the biometric and EDS service (provider.Client satisfies it).
@@ -18,6 +19,7 @@ type Provider interface {
 	SubmitCode(ctx context.Context, sessionID, code string) (provider.IDDocument, error)
 	ResendCode(ctx context.Context, sessionID string) error
 	Consent(ctx context.Context, sessionID string, req provider.ConsentRequest) error
+	BiometricChallenge(ctx context.Context, sessionID string) (provider.BiometricChallenge, error)
 	Biometrics(ctx context.Context, sessionID string, req provider.BiometricsRequest) (provider.BiometricsResponse, error)
 	Certificate(ctx context.Context, sessionID, password string) (provider.CertificateResponse, error)
 	Sign(ctx context.Context, sessionID string, req provider.SignRequest) (provider.SignResponse, error)
@@ -31,9 +33,17 @@ type Sealer interface {
 	Seal(ctx context.Context, cmsDER, document []byte) ([]byte, time.Time, error)
 }
 
-// Capturer takes the frames of one liveness attempt, JPEG-encoded.
+// Capturer takes the frames of one liveness attempt at the provider's
+// moves, JPEG-encoded with their capture times (camera.Capturer).
 type Capturer interface {
-	Capture(ctx context.Context, challenge string) ([][]byte, error)
+	Capture(ctx context.Context, moves []string) ([]camera.Frame, error)
+}
+
+// Attester makes the signed submission of an attempt's frames: the
+// challenge, the frames, the camera's identity and the device signature
+// over them (DeviceAttester).
+type Attester interface {
+	Attest(sessionID string, ch provider.BiometricChallenge, frames []camera.Frame) (provider.BiometricsRequest, error)
 }
 
 // CaptureCoder is implemented by capture errors that name what went wrong

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -16,29 +15,31 @@ import (
 
 	"almatel.kz/signkiosk/app/provider"
 	"almatel.kz/signkiosk/app/session"
+	"almatel.kz/signkiosk/camera"
 )
 
-// Challenges are the active liveness challenges an attempt may ask for.
-var Challenges = []string{"turn_left", "turn_right", "come_closer"}
-
-// Config wires a runner. Every part is required except Rand, Tick, Storage
-// and StorageEvery.
+// Config wires a runner. Every part is required except Tick, Storage and
+// StorageEvery.
 type Config struct {
 	Machine  session.Machine
 	Now      func() time.Time
 	Log      zerolog.Logger
+	KioskID  string // named to the provider, whose challenge answers this kiosk's device signs
 	Provider Provider
 	Camera   Capturer
+	Attester Attester
 	Tickets  TicketGate
 	Store    Store
 	Docs     Documents
 	Sealer   Sealer
-	Rand     func(n int) int // picks a challenge; math/rand when nil
-	Tick     time.Duration   // how often the clocks run; 1 s when zero
+	Tick     time.Duration // how often the clocks run; 1 s when zero
 	// Storage is looked at every StorageEvery (30 s when zero, on the
 	// Now clock) and after each store; nil: never.
 	Storage      StorageProbe
 	StorageEvery time.Duration
+	// Failed keeps the PII-free record of each session that ends before
+	// signing, for head office (failedsession.go); nil: none.
+	Failed FailedSessions
 }
 
 // Runner owns the current session. Events go in through Dispatch (from any
@@ -68,9 +69,6 @@ type Runner struct {
 
 // New makes a runner in the idle state.
 func New(cfg Config) *Runner {
-	if cfg.Rand == nil {
-		cfg.Rand = rand.IntN
-	}
 	if cfg.Tick <= 0 {
 		cfg.Tick = time.Second
 	}
@@ -100,10 +98,6 @@ func (r *Runner) State() session.State {
 // Dispatch queues an event. It never blocks the caller for long: after the
 // runner stopped, events are dropped.
 func (r *Runner) Dispatch(ev session.Event) {
-	if cs, ok := ev.(session.CaptureStart); ok && cs.Challenge == "" {
-		cs.Challenge = Challenges[r.cfg.Rand(len(Challenges))]
-		ev = cs
-	}
 	select {
 	case r.events <- ev:
 	case <-r.done:
@@ -194,7 +188,7 @@ func changed(a, b session.State) bool {
 	return a.Step != b.Step || a.Busy != b.Busy || a.Retry != b.Retry || a.Err != b.Err || a.Storage != b.Storage ||
 		a.IdleAsked != b.IdleAsked || a.Lang != b.Lang || a.Gen != b.Gen ||
 		a.CodeAttemptsLeft != b.CodeAttemptsLeft || a.ResendsLeft != b.ResendsLeft ||
-		a.BioAttemptsLeft != b.BioAttemptsLeft || a.Challenge != b.Challenge || !a.ResendAt.Equal(b.ResendAt)
+		a.BioAttemptsLeft != b.BioAttemptsLeft || !a.ResendAt.Equal(b.ResendAt)
 }
 
 // run starts one effect. Provider calls run on their own goroutine with the
@@ -227,7 +221,9 @@ func (r *Runner) execute(ctx context.Context, e session.Effect) session.Event {
 	p := r.cfg.Provider
 	switch e := e.(type) {
 	case session.DoCreate:
-		resp, err := p.CreateSession(ctx, e.Req)
+		req := e.Req
+		req.KioskID = r.cfg.KioskID
+		resp, err := p.CreateSession(ctx, req)
 		if err != nil {
 			return r.failed(e.Gen, session.OpCreate, err)
 		}
@@ -285,21 +281,39 @@ func (r *Runner) execute(ctx context.Context, e session.Effect) session.Event {
 	return nil
 }
 
+// biometrics runs one attempt: the provider's challenge, its moves acted
+// out in front of the camera, the frames signed with the device key and
+// submitted for the provider's judgement.
 func (r *Runner) biometrics(ctx context.Context, e session.DoBiometrics) session.Event {
-	frames, err := r.cfg.Camera.Capture(ctx, e.Challenge)
+	ch, err := r.cfg.Provider.BiometricChallenge(ctx, e.SessionID)
+	if err != nil {
+		return r.failed(e.Gen, session.OpBiometrics, err)
+	}
+	frames, err := r.cfg.Camera.Capture(ctx, ch.Moves)
+	if errors.Is(err, camera.ErrBadChallenge) {
+		r.cfg.Log.Error().Err(err).Str("event", "bad_challenge").Msg("the provider's challenge cannot be performed")
+		return session.Failed{Gen: e.Gen, Op: session.OpBiometrics, Code: provider.CodeInternal}
+	}
 	if err != nil || len(frames) == 0 {
 		code := captureCode(err)
 		r.cfg.Log.Warn().Err(err).Str("event", "capture_failed").Str("code", code).Msg("no frames captured")
 		return session.Failed{Gen: e.Gen, Op: session.OpBiometrics, Code: code}
 	}
-	resp, err := r.cfg.Provider.Biometrics(ctx, e.SessionID, provider.BiometricsRequest{Challenge: e.Challenge, Frames: frames})
+	req, err := r.cfg.Attester.Attest(e.SessionID, ch, frames)
+	if err != nil {
+		clear(frames)
+		r.cfg.Log.Error().Err(err).Str("event", "attest_failed").Msg("frames not signed")
+		return session.Failed{Gen: e.Gen, Op: session.OpBiometrics, Code: provider.CodeInternal}
+	}
+	resp, err := r.cfg.Provider.Biometrics(ctx, e.SessionID, req)
 	clear(frames) // frames live only as long as the call
+	clear(req.Frames)
 	if err != nil {
 		return r.failed(e.Gen, session.OpBiometrics, err)
 	}
-	r.cfg.Log.Info().Str("event", "biometric_decision").Str("decision", resp.Decision).
+	r.cfg.Log.Info().Str("event", "biometric_decision").Str("decision", resp.Decision).Str("reason", resp.Reason).
 		Str("decision_id", resp.DecisionID).Int("attempts_left", resp.AttemptsLeft).Msg("provider judged attempt")
-	return session.BiometricJudged{Gen: e.Gen, Challenge: e.Challenge, Resp: resp}
+	return session.BiometricJudged{Gen: e.Gen, Moves: ch.Moves, Resp: resp}
 }
 
 func (r *Runner) sign(ctx context.Context, e session.DoSign) session.Event {
@@ -363,6 +377,7 @@ func (r *Runner) audit(s session.State) {
 		Str("staff", s.Ticket.Staff).Str("order", s.Ticket.Order.ID).Str("reason", string(s.Reason)).
 		Str("last_step", last.String()).Str("err", s.Err).Int("biometric_attempts", len(s.Biometrics)).
 		Dur("took", s.EndedAt.Sub(s.Started)).Msg("session ended before signing")
+	r.recordFailed(s)
 }
 
 // String for debugging; never includes personal data.

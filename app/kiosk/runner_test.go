@@ -24,6 +24,7 @@ import (
 	"almatel.kz/signkiosk/app/session"
 	"almatel.kz/signkiosk/app/ticket"
 	"almatel.kz/signkiosk/assets"
+	"almatel.kz/signkiosk/camera"
 )
 
 type rig struct {
@@ -386,7 +387,7 @@ type failingCamera struct {
 	errs []error
 }
 
-func (f *failingCamera) Capture(ctx context.Context, challenge string) ([][]byte, error) {
+func (f *failingCamera) Capture(ctx context.Context, moves []string) ([]camera.Frame, error) {
 	f.mu.Lock()
 	if len(f.errs) > 0 {
 		err := f.errs[0]
@@ -395,7 +396,7 @@ func (f *failingCamera) Capture(ctx context.Context, challenge string) ([][]byte
 		return nil, err
 	}
 	f.mu.Unlock()
-	return f.Capturer.Capture(ctx, challenge)
+	return f.Capturer.Capture(ctx, moves)
 }
 
 // A camera that vanishes mid-capture, a capture without a face and an error

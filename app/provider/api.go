@@ -76,6 +76,9 @@ type CreateSessionRequest struct {
 	IIN     string `json:"iin"`
 	Phone   string `json:"phone"`
 	Lang    string `json:"lang"`
+	// KioskID names the kiosk opening the session; its biometric
+	// submissions must be signed by that kiosk's device certificate.
+	KioskID string `json:"kiosk_id,omitempty"`
 	// Names from the order, optional. The real provider takes them from eGov;
 	// the simulator uses them to make up the ID document (else it invents them).
 	Surname    string `json:"surname,omitempty"`
@@ -120,12 +123,6 @@ type ConsentRequest struct {
 	AcceptedAt time.Time `json:"accepted_at"`
 }
 
-// BiometricsRequest is POST /v1/sessions/{id}/biometrics.
-type BiometricsRequest struct {
-	Challenge string   `json:"challenge"`
-	Frames    [][]byte `json:"frames"` // JPEG, base64 in JSON
-}
-
 // Biometric decisions.
 const (
 	DecisionPass  = "pass"
@@ -141,6 +138,8 @@ type BiometricsResponse struct {
 	Match        float64 `json:"match"`
 	AttemptsLeft int     `json:"attempts_left"`
 	Reason       string  `json:"reason,omitempty"`
+	// ChallengeID is the challenge the attempt answered.
+	ChallengeID string `json:"challenge_id"`
 }
 
 // The provider's password rule for the EDS key (certificate call).

@@ -72,6 +72,14 @@ func (c *Client) Consent(ctx context.Context, sessionID string, req ConsentReque
 	return c.call(ctx, "consent", sessionPath(sessionID, "consents"), req, nil)
 }
 
+// BiometricChallenge has the provider issue the liveness challenge of the
+// next attempt.
+func (c *Client) BiometricChallenge(ctx context.Context, sessionID string) (BiometricChallenge, error) {
+	var out BiometricChallenge
+	err := c.call(ctx, "biometric challenge", sessionPath(sessionID, "biometrics/challenge"), nil, &out)
+	return out, err
+}
+
 // Biometrics submits one liveness/match attempt.
 func (c *Client) Biometrics(ctx context.Context, sessionID string, req BiometricsRequest) (BiometricsResponse, error) {
 	var out BiometricsResponse

@@ -3,6 +3,7 @@ package provider_test
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/x509"
@@ -23,6 +24,8 @@ import (
 	"almatel.kz/signkiosk/app/pack/packtest"
 	"almatel.kz/signkiosk/app/provider"
 	"almatel.kz/signkiosk/app/provider/sim"
+	"almatel.kz/signkiosk/app/provider/sim/simtest"
+	"almatel.kz/signkiosk/sync/pki"
 )
 
 const testKey = "test-kiosk-key"
@@ -30,7 +33,17 @@ const testKey = "test-kiosk-key"
 func TestHappyPath(t *testing.T) {
 	var logs logtest.Buffer
 	now := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
-	s, err := sim.New(sim.Config{APIKey: testKey, Log: zerolog.New(&logs), Now: func() time.Time { return now }})
+	clock := func() time.Time { return now }
+	// The kiosk is enrolled with a kiosk CA the provider trusts.
+	kioskCA, err := pki.LoadOrCreate(t.TempDir(), clock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, key, _ := ed25519.GenerateKey(nil)
+	dev := simtest.Device{Key: key, Cert: packtest.IssueDevice(t, kioskCA, "K1", key.Public().(ed25519.PublicKey))}
+	kioskRoots := x509.NewCertPool()
+	kioskRoots.AddCert(kioskCA.CA)
+	s, err := sim.New(sim.Config{APIKey: testKey, Log: zerolog.New(&logs), Now: clock, KioskRoots: kioskRoots})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +58,7 @@ func TestHappyPath(t *testing.T) {
 		password = "Secret#2026"
 	)
 	sess, err := c.CreateSession(ctx, provider.CreateSessionRequest{
-		OrderID: "ORD-2026-000123", IIN: iin, Phone: phone, Lang: "kk",
+		OrderID: "ORD-2026-000123", IIN: iin, Phone: phone, Lang: "kk", KioskID: "K1",
 		Surname: "Сәрсенбаев", Given: "Нұрлан", Patronymic: "Қайратұлы",
 	})
 	if err != nil {
@@ -71,8 +84,12 @@ func TestHappyPath(t *testing.T) {
 			t.Fatalf("Consent %s: %v", kind, err)
 		}
 	}
-	bio, err := c.Biometrics(ctx, sess.SessionID, provider.BiometricsRequest{Challenge: "turn_left", Frames: packtest.FaceJPEGs(t, 2)})
-	if err != nil || bio.Decision != provider.DecisionPass || bio.DecisionID == "" {
+	ch, err := c.BiometricChallenge(ctx, sess.SessionID)
+	if err != nil || len(ch.Moves) == 0 || len(ch.Nonce) != 32 {
+		t.Fatalf("BiometricChallenge: %+v %v", ch, err)
+	}
+	bio, err := c.Biometrics(ctx, sess.SessionID, dev.Submission(sess.SessionID, ch, simtest.FramesAt(t, clock, ch.Moves...)))
+	if err != nil || bio.Decision != provider.DecisionPass || bio.DecisionID == "" || bio.ChallengeID != ch.ChallengeID {
 		t.Fatalf("Biometrics: %+v %v", bio, err)
 	}
 	if err := c.Consent(ctx, sess.SessionID, provider.ConsentRequest{Kind: provider.ConsentEDSRules, TextSHA256: hex.EncodeToString(textSum[:]), Lang: "kk", AcceptedAt: now}); err != nil {

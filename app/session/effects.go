@@ -29,11 +29,11 @@ type (
 		SessionID string
 		Req       provider.ConsentRequest
 	}
-	// DoBiometrics captures frames for Challenge and submits them.
+	// DoBiometrics asks the provider for a liveness challenge, captures
+	// its moves, and submits the signed frames.
 	DoBiometrics struct {
 		Gen       uint64
 		SessionID string
-		Challenge string
 	}
 	// DoCertificate has the certificate issued under the password.
 	DoCertificate struct {

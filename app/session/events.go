@@ -32,7 +32,7 @@ type (
 		TextSHA256 string
 	}
 	// CaptureStart: the subscriber is ready in front of the camera.
-	CaptureStart struct{ Challenge string }
+	CaptureStart struct{}
 	// PasswordEntered: the EDS password, twice.
 	PasswordEntered struct{ Password, Confirm string }
 	// Retry repeats the call that failed for transport reasons.
@@ -72,9 +72,9 @@ type (
 	}
 	// BiometricJudged: the provider's decision on one attempt.
 	BiometricJudged struct {
-		Gen       uint64
-		Challenge string
-		Resp      provider.BiometricsResponse
+		Gen   uint64
+		Moves []string // the challenge's, as the provider issued them
+		Resp  provider.BiometricsResponse
 	}
 	// CertificateIssued: the subscriber's certificate.
 	CertificateIssued struct {

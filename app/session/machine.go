@@ -155,8 +155,7 @@ func (m Machine) input(s State, ev Event, now time.Time) (State, []Effect) {
 		if s.Step != StepBiometrics || s.BioAttemptsLeft <= 0 {
 			break
 		}
-		s.Challenge = e.Challenge
-		return s.call(OpBiometrics), []Effect{DoBiometrics{Gen: s.Gen, SessionID: s.ProviderSession, Challenge: e.Challenge}}
+		return s.call(OpBiometrics), []Effect{DoBiometrics{Gen: s.Gen, SessionID: s.ProviderSession}}
 	case PasswordEntered:
 		if s.Step != StepPassword {
 			break
@@ -210,7 +209,8 @@ func (m Machine) result(s State, ev Event, now time.Time) (State, []Effect) {
 	case BiometricJudged:
 		s.Biometrics = append(s.Biometrics, Biometric{
 			DecisionID: e.Resp.DecisionID, Decision: e.Resp.Decision,
-			Liveness: e.Resp.Liveness, Match: e.Resp.Match, Challenge: e.Challenge, At: now,
+			Liveness: e.Resp.Liveness, Match: e.Resp.Match, Reason: e.Resp.Reason,
+			ChallengeID: e.Resp.ChallengeID, Moves: e.Moves, At: now,
 		})
 		s.BioAttemptsLeft = min(s.BioAttemptsLeft-1, e.Resp.AttemptsLeft)
 		switch {
@@ -324,6 +324,10 @@ func (m Machine) failed(s State, f Failed, now time.Time) (State, []Effect) {
 		s.Err = ErrNoFrames // nothing usable captured: try again
 		return s, nil
 	}
+	if f.Op == OpBiometrics && slices.Contains(ChallengeRefusals(), f.Code) {
+		s.Err = f.Code // the provider refused that submission, not the face: a new challenge, no attempt spent
+		return s, nil
+	}
 	if f.Op == OpBiometrics && slices.Contains(CaptureCodes(), f.Code) {
 		s.Err = f.Code // a local capture failure: no attempt spent, try again
 		return s, nil
@@ -346,7 +350,7 @@ func (m Machine) retry(s State, now time.Time) (State, []Effect) {
 		c := s.Consents[len(s.Consents)-1]
 		return s.call(op), []Effect{consentEffect(s, c)}
 	case OpBiometrics:
-		return s.call(op), []Effect{DoBiometrics{Gen: s.Gen, SessionID: s.ProviderSession, Challenge: s.Challenge}}
+		return s.call(op), []Effect{DoBiometrics{Gen: s.Gen, SessionID: s.ProviderSession}}
 	case OpCertificate:
 		return s.call(op), []Effect{DoCertificate{Gen: s.Gen, SessionID: s.ProviderSession, Password: string(s.password)}}
 	case OpSign:

@@ -83,9 +83,9 @@ func (r *run) toBiometrics() *run {
 	return r.do(ConsentRecorded{Gen: r.gen(), Kind: provider.ConsentPrivacy}).want(StepBiometrics)
 }
 func (r *run) toEDSRules() *run {
-	r.toBiometrics().do(CaptureStart{Challenge: "turn_left"})
+	r.toBiometrics().do(CaptureStart{})
 	r.wantEffect(DoBiometrics{})
-	return r.do(BiometricJudged{Gen: r.gen(), Challenge: "turn_left", Resp: provider.BiometricsResponse{Decision: provider.DecisionPass, AttemptsLeft: 4}}).want(StepEDSRules)
+	return r.do(BiometricJudged{Gen: r.gen(), Moves: []string{"turn_left"}, Resp: provider.BiometricsResponse{Decision: provider.DecisionPass, AttemptsLeft: 4}}).want(StepEDSRules)
 }
 func (r *run) toPassword() *run {
 	r.toEDSRules().do(ConsentAccepted{Kind: provider.ConsentEDSRules, TextSHA256: sha})
@@ -280,14 +280,14 @@ func TestCodeFormatAndAttempts(t *testing.T) {
 func TestBiometricAttempts(t *testing.T) {
 	r := newRun(t).toBiometrics()
 	for i := 4; i >= 1; i-- {
-		r.do(CaptureStart{Challenge: "come_closer"})
+		r.do(CaptureStart{})
 		r.wantEffect(DoBiometrics{})
 		r.do(BiometricJudged{Gen: r.gen(), Resp: provider.BiometricsResponse{Decision: provider.DecisionRetry, AttemptsLeft: i, Reason: "no_match"}}).want(StepBiometrics)
 		if r.s.BioAttemptsLeft != i || r.s.Err != "no_match" {
 			t.Fatalf("left %d err %q", r.s.BioAttemptsLeft, r.s.Err)
 		}
 	}
-	r.do(CaptureStart{Challenge: "turn_right"})
+	r.do(CaptureStart{})
 	r.do(BiometricJudged{Gen: r.gen(), Resp: provider.BiometricsResponse{Decision: provider.DecisionRetry, AttemptsLeft: 0}}).want(StepEnded)
 	if r.s.Reason != ReasonBiometricFailed {
 		t.Fatalf("reason %q", r.s.Reason)
@@ -301,14 +301,54 @@ func TestCaptureFailureSpendsNoAttempt(t *testing.T) {
 	for _, code := range CaptureCodes() {
 		r := newRun(t).toBiometrics()
 		left := r.s.BioAttemptsLeft
-		r.do(CaptureStart{Challenge: "turn_left"})
+		r.do(CaptureStart{})
 		r.wantEffect(DoBiometrics{})
 		r.do(Failed{Gen: r.gen(), Op: OpBiometrics, Code: code}).want(StepBiometrics)
 		if r.s.Err != code || r.s.BioAttemptsLeft != left || r.s.Busy != OpNone {
 			t.Fatalf("%s: err %q left %d (was %d) busy %v", code, r.s.Err, r.s.BioAttemptsLeft, left, r.s.Busy)
 		}
-		r.do(CaptureStart{Challenge: "come_closer"})
+		r.do(CaptureStart{})
 		r.wantEffect(DoBiometrics{})
+	}
+}
+
+// A refused submission (a used or expired challenge, frames seen before,
+// …) is not a judgement of the face: the subscriber sees why, no attempt is
+// spent, and the next CaptureStart asks for a new challenge. A bad device
+// signature or certificate needs staff: the session ends.
+func TestChallengeRefusalSpendsNoAttempt(t *testing.T) {
+	for _, code := range ChallengeRefusals() {
+		r := newRun(t).toBiometrics()
+		left := r.s.BioAttemptsLeft
+		r.do(CaptureStart{})
+		r.wantEffect(DoBiometrics{})
+		r.do(Failed{Gen: r.gen(), Op: OpBiometrics, Code: code}).want(StepBiometrics)
+		if r.s.Err != code || r.s.BioAttemptsLeft != left || r.s.Busy != OpNone {
+			t.Fatalf("%s: err %q left %d (was %d) busy %v", code, r.s.Err, r.s.BioAttemptsLeft, left, r.s.Busy)
+		}
+		r.do(CaptureStart{})
+		r.wantEffect(DoBiometrics{})
+	}
+	for _, code := range []string{provider.CodeSignatureInvalid, provider.CodeDeviceNotEnrolled} {
+		r := newRun(t).toBiometrics()
+		r.do(CaptureStart{})
+		r.do(Failed{Gen: r.gen(), Op: OpBiometrics, Code: code}).want(StepEnded)
+		if r.s.Reason != ReasonProviderRefused {
+			t.Fatalf("%s: reason %q", code, r.s.Reason)
+		}
+	}
+}
+
+// The evidence keeps which challenge each decision answered.
+func TestBiometricRecordsChallenge(t *testing.T) {
+	r := newRun(t).toBiometrics()
+	r.do(CaptureStart{})
+	r.do(BiometricJudged{Gen: r.gen(), Moves: []string{"come_closer", "turn_left"}, Resp: provider.BiometricsResponse{
+		DecisionID: "d-1", Decision: provider.DecisionRetry, Reason: provider.ReasonWrongOrder, AttemptsLeft: 4, ChallengeID: "c-1"}})
+	b := r.s.Biometrics[0]
+	if b.ChallengeID != "c-1" || !reflect.DeepEqual(b.Moves, []string{"come_closer", "turn_left"}) || b.Reason != provider.ReasonWrongOrder ||
+		r.s.Err != provider.ReasonWrongOrder {
+		t.Fatalf("recorded %+v, err %q", b, r.s.Err)
 	}
 }
 
@@ -346,7 +386,7 @@ func TestProviderErrorAtEveryCall(t *testing.T) {
 		{OpPrivacy, func(r *run) *run {
 			return r.toPrivacy().do(ConsentAccepted{Kind: provider.ConsentPrivacy, TextSHA256: sha})
 		}, DoConsent{}},
-		{OpBiometrics, func(r *run) *run { return r.toBiometrics().do(CaptureStart{Challenge: "turn_left"}) }, DoBiometrics{}},
+		{OpBiometrics, func(r *run) *run { return r.toBiometrics().do(CaptureStart{}) }, DoBiometrics{}},
 		{OpEDSRules, func(r *run) *run {
 			return r.toEDSRules().do(ConsentAccepted{Kind: provider.ConsentEDSRules, TextSHA256: sha})
 		}, DoConsent{}},
@@ -483,7 +523,7 @@ func TestNextDoesNotMutateInput(t *testing.T) {
 	r := newRun(t).toBiometrics()
 	before := r.s.clone()
 	m := r.m
-	_, _ = m.Next(r.s, CaptureStart{Challenge: "turn_left"}, r.now)
+	_, _ = m.Next(r.s, CaptureStart{}, r.now)
 	if !reflect.DeepEqual(before, r.s) {
 		t.Fatal("input state mutated")
 	}

@@ -109,8 +109,11 @@ type Biometric struct {
 	Decision   string
 	Liveness   float64
 	Match      float64
-	Challenge  string
-	At         time.Time
+	Reason     string // the provider's reason code for retry or fail
+	// ChallengeID and Moves are the provider's challenge the attempt answered.
+	ChallengeID string
+	Moves       []string
+	At          time.Time
 }
 
 // Signature is what signing produced.
@@ -155,7 +158,6 @@ type State struct {
 	ResendAt         time.Time // the resend button enables then
 
 	BioAttemptsLeft int
-	Challenge       string // current liveness challenge
 	Biometrics      []Biometric
 
 	Consents []Consent
@@ -251,6 +253,15 @@ func SealCodes() []string {
 func CaptureCodes() []string {
 	return []string{ErrNoFrames, ErrNoFace, ErrManyFaces, ErrChallengeFailed, ErrNoCamera, ErrCameraGone, ErrCameraBusy, ErrCameraFormat,
 		ErrCameraVirtual, ErrCameraUnlisted}
+}
+
+// ChallengeRefusals are the provider's refusals of a biometric submission
+// after which the subscriber simply tries again with a new challenge (a new
+// slice each call). A bad device certificate or signature is not among
+// them: that kiosk needs staff, and the session ends.
+func ChallengeRefusals() []string {
+	return []string{provider.CodeChallengeUnknown, provider.CodeChallengeUsed, provider.CodeChallengeExpired,
+		provider.CodeNonceMismatch, provider.CodeFramesReused, provider.CodeFrameTimes}
 }
 
 // HasPassword reports whether a password is held (for tests and the runner).

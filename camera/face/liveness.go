@@ -74,11 +74,8 @@ type Check struct {
 
 	base       [baselineFrames]Analysis
 	nBase      int
-	based      bool    // the baseline is set
-	baseX      float64 // baseline pupil midpoint (or box centre) x
-	baseEyes   bool
-	baseW      float64
-	baseSpan   float64  // baseline pupil distance, when baseEyes
+	based      bool     // the baseline is set
+	rest       Rest     // the baseline
 	last       Analysis // last frame with one face
 	lastSeen   time.Time
 	many, hold int
@@ -125,7 +122,7 @@ func (c *Check) Rest(frames ...Analysis) {
 	n := 0
 	for i := len(frames) - 1; i >= 0 && n < baselineFrames; i-- {
 		an := frames[i]
-		if an.Faces != 1 || (n > 0 && !still(frames[len(frames)-1], an)) {
+		if an.Faces != 1 || (n > 0 && !Still(frames[len(frames)-1], an)) {
 			break
 		}
 		n++
@@ -138,9 +135,9 @@ func (c *Check) Rest(frames ...Analysis) {
 	c.setBaseline()
 }
 
-// still reports whether b shows the pose of a: the face grown or moved by
+// Still reports whether b shows the pose of a: the face grown or moved by
 // less than half of what passes a challenge.
-func still(a, b Analysis) bool {
+func Still(a, b Analysis) bool {
 	eyes := a.Eyes && b.Eyes
 	wa, wb := float64(a.Box.Dx()), float64(b.Box.Dx())
 	if wa <= 0 || wb <= 0 {
@@ -151,6 +148,17 @@ func still(a, b Analysis) bool {
 		grow = span(b) / span(a)
 	}
 	return math.Abs(grow-1) < closerBy/2 && math.Abs(pointX(b, eyes)-pointX(a, eyes))/wa < turnBy/2
+}
+
+// Follow gives the check the last frame of the face seen before this
+// check began (a previous move's), the frame the track continues from,
+// while Rest stays the baseline moves are measured from: after coming
+// closer the next move starts from the grown face, not the one at rest.
+// Call it after Rest and before the first Update.
+func (c *Check) Follow(last Analysis) {
+	if c.status == Pending && c.nBase > 0 && last.Faces == 1 {
+		c.last = last
+	}
 }
 
 // Challenge returns the challenge checked.
@@ -208,57 +216,19 @@ func (c *Check) Update(an Analysis, now time.Time) (Status, float64, error) {
 }
 
 func (c *Check) setBaseline() {
-	base := c.base[:c.nBase]
-	c.based, c.baseEyes = true, true
-	for _, b := range base {
-		c.baseEyes = c.baseEyes && b.Eyes
-	}
-	n := float64(len(base))
-	for _, b := range base {
-		c.baseX += pointX(b, c.baseEyes) / n
-		c.baseW += float64(b.Box.Dx()) / n
-		c.baseSpan += span(b) / n
-	}
+	c.based = true
+	c.rest, _ = NewRest(c.base[:c.nBase]...) // every baseline frame has one face
 }
 
 // measure returns how far the face has gone toward passing (1 = there) and
 // records it as progress.
 func (c *Check) measure(an Analysis) float64 {
-	var v float64
-	switch c.challenge {
-	case ChallengeComeCloser:
-		// the pupils' distance when both frames have them: pigo's box
-		// width moves in its 1.2× scale steps, the pupils do not
-		grow := float64(an.Box.Dx()) / c.baseW
-		if c.baseEyes && an.Eyes {
-			grow = span(an) / c.baseSpan
-		}
-		v = (grow - 1) / closerBy
-	default:
-		d := (pointX(an, c.baseEyes && an.Eyes) - c.baseXFor(an)) / c.baseW
-		if c.challenge == ChallengeTurnRight {
-			d = -d
-		}
-		v = d / turnBy
-	}
+	v := c.rest.Toward(an, c.challenge)
 	c.progress = math.Min(math.Max(v, 0), 1)
 	if v >= 1 {
 		c.progress = 0.99 // 1 only once held
 	}
 	return v
-}
-
-// baseXFor is the baseline x comparable with an: the pupils' when both have
-// pupils, else the box centre's.
-func (c *Check) baseXFor(an Analysis) float64 {
-	if c.baseEyes && an.Eyes {
-		return c.baseX
-	}
-	var x float64
-	for _, b := range c.base[:c.nBase] {
-		x += pointX(b, false) / float64(c.nBase)
-	}
-	return x
 }
 
 func span(an Analysis) float64 { return float64(an.Pupils[1].X - an.Pupils[0].X) }

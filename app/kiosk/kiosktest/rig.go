@@ -11,6 +11,7 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"database/sql"
+	"encoding/pem"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -65,6 +66,8 @@ type Options struct {
 	WrapCamera   func(kiosk.Capturer) kiosk.Capturer
 	WrapTickets  func(kiosk.TicketGate) kiosk.TicketGate
 	WrapSealer   func(kiosk.Sealer) kiosk.Sealer
+	// WrapFailed wraps the failed-session store (with Outbox only).
+	WrapFailed func(kiosk.FailedSessions) kiosk.FailedSessions
 
 	// Source is the camera the capture reads (and whose identity the
 	// evidence records); a synthetic subscriber when nil.
@@ -84,7 +87,10 @@ type Rig struct {
 	DB        *sql.DB
 	DBPath    string
 	Outbox    *outbox.Outbox // with Options.Outbox
-	now       func() time.Time
+	// DeviceCert is the kiosk's device.pem (KioskCA issued it): what head
+	// office's register must hold to take the kiosk's packages and records.
+	DeviceCert []byte
+	now        func() time.Time
 }
 
 // New starts a rig; everything stops when the test ends.
@@ -116,8 +122,14 @@ func New(t testing.TB, o Options) *Rig {
 	if o.MinFree == 0 {
 		o.MinFree = 1 // the test machine's free space is not the test's business
 	}
+	capNow := time.Now
 	if o.Source == nil {
-		o.Source = camera.NewSynthetic(160, 120, 60)
+		// The drawn subscriber acts at a person's pace on a clock that
+		// sleeps by moving forward: a whole sequence takes milliseconds.
+		clk := &camera.FastClock{}
+		syn := camera.NewSynthetic(240, 180, 8)
+		syn.Clock = clk
+		o.Source, capNow = syn, clk.Now
 	}
 	dbPath := filepath.Join(t.TempDir(), "kiosk.db")
 	db, err := store.Open(context.Background(), dbPath)
@@ -150,6 +162,9 @@ func New(t testing.TB, o Options) *Rig {
 		t.Fatal(err)
 	}
 	deviceCert := packtest.IssueDevice(t, kioskCA, KioskID, deviceKey.Public().(ed25519.PublicKey))
+	if err := s.TrustKiosks(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: kioskCA.CA.Raw})); err != nil {
+		t.Fatal(err)
+	}
 	var prov kiosk.Provider = provider.NewClient(srv.URL, "test-key", nil, o.Timeout)
 	var docs kiosk.Documents = kiosk.PDFDocuments{}
 	var sink kiosk.Sink = kiosk.FileSink{Dir: signed}
@@ -161,6 +176,16 @@ func New(t testing.TB, o Options) *Rig {
 			t.Fatal(err)
 		}
 		sink = outboxSink{ob}
+	}
+	// Sessions that end before signing leave their record in the outbox,
+	// as on the kiosk.
+	var failed kiosk.FailedSessions
+	if ob != nil {
+		failed = kiosk.FailedSessionStore{KioskID: KioskID, DeviceKey: deviceKey, DeviceCert: deviceCert, Queue: ob,
+			Camera: func() kiosk.CameraIdentity { return kiosk.CameraIdentity(camera.IdentityOf(o.Source)) }}
+		if o.WrapFailed != nil {
+			failed = o.WrapFailed(failed)
+		}
 	}
 	var st kiosk.Store = kiosk.PackageStore{KioskID: KioskID, DeviceKey: deviceKey, DeviceCert: deviceCert, Sink: sink,
 		Link:   func(id string) string { return "https://example.test/p/" + id },
@@ -174,7 +199,7 @@ func New(t testing.TB, o Options) *Rig {
 	if o.WrapStore != nil {
 		st = o.WrapStore(st)
 	}
-	var cam kiosk.Capturer = camera.Capturer{Source: o.Source, Frames: 2}
+	var cam kiosk.Capturer = camera.Capturer{Source: o.Source, PerMove: 1, Now: capNow}
 	if o.WrapCamera != nil {
 		cam = o.WrapCamera(cam)
 	}
@@ -190,21 +215,25 @@ func New(t testing.TB, o Options) *Rig {
 		Machine:  session.Machine{Limits: o.Limits},
 		Now:      o.Now,
 		Log:      log,
+		KioskID:  KioskID,
 		Provider: prov,
 		Camera:   cam,
-		Tickets:  gate,
-		Store:    st,
-		Docs:     docs,
-		Sealer:   sealer,
-		Tick:     o.Tick,
-		Storage:  probe,
+		Attester: kiosk.DeviceAttester{Key: deviceKey, Cert: deviceCert,
+			Camera: func() kiosk.CameraIdentity { return kiosk.CameraIdentity(camera.IdentityOf(o.Source)) }},
+		Tickets: gate,
+		Store:   st,
+		Docs:    docs,
+		Sealer:  sealer,
+		Tick:    o.Tick,
+		Storage: probe,
+		Failed:  failed,
 	})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { r.Run(ctx); close(done) }()
 	t.Cleanup(func() { cancel(); <-done })
 	return &Rig{Sim: s, NCA: srv, KioskCA: kioskCA, Runner: r, TicketKey: priv, Log: logBuf, Logger: log, SignedDir: signed,
-		DB: db, DBPath: dbPath, Outbox: ob, now: o.Now}
+		DB: db, DBPath: dbPath, Outbox: ob, DeviceCert: deviceCert, now: o.Now}
 }
 
 // Roots trust what the rig's packages chain to: the simulated national

@@ -92,6 +92,10 @@ func NewEnv(t testing.TB) *Env {
 	}
 	e := &Env{Client: provider.NewClient(srv.URL+"/", apiKey, nil, 30*time.Second), Sim: srv.Sim, PKI: srv.PKI,
 		Sealer: srv.Sealer(Now), KioskCA: ca, NCAURL: srv.NCAURL}
+	// The provider takes biometric frames signed by this CA's kiosks only.
+	if err := srv.Sim.TrustKiosks(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ca.CA.Raw})); err != nil {
+		t.Fatal(err)
+	}
 	e.Kiosk = e.NewKiosk(t, KioskID)
 	e.Key = e.Kiosk.Key
 	return e
@@ -228,7 +232,7 @@ func (e *Env) SignBES(t testing.TB, iin string, pdf []byte) Signed {
 		return provider.ConsentRequest{Kind: kind, TextSHA256: hex.EncodeToString(textSum[:]), Lang: "kk", AcceptedAt: Now()}
 	}
 	must(e.Client.Consent(ctx, sess.SessionID, consent(provider.ConsentPrivacy)))
-	_, err = e.Client.Biometrics(ctx, sess.SessionID, provider.BiometricsRequest{Challenge: "turn_left", Frames: FaceJPEGs(t, 2)})
+	_, err = simtest.Device{Key: e.Kiosk.Key, Cert: e.Kiosk.CertPEM}.AttemptAt(t, Now, e.Client, sess.SessionID)
 	must(err)
 	must(e.Client.Consent(ctx, sess.SessionID, consent(provider.ConsentEDSRules)))
 	certs, err := e.Client.Certificate(ctx, sess.SessionID, password)
@@ -270,7 +274,8 @@ func Evidence(t testing.TB, s Signed, edit func(map[string]any)) []byte {
 	ev := map[string]any{
 		"ticket_id": "T-1", "office": "ALM-001", "staff": "S-0042", "kiosk": KioskID,
 		"order_id": s.OrderID, "lang": "kk", "provider_session_id": "p-1",
-		"biometrics":      []map[string]any{{"decision_id": "d-1", "decision": "pass", "liveness": 0.97, "match": 0.93, "challenge": "turn_left"}},
+		"biometrics": []map[string]any{{"decision_id": "d-1", "decision": "pass", "liveness": 0.97, "match": 0.93,
+			"challenge_id": "c-1", "moves": []string{"turn_left"}}},
 		"document_sha256": hex.EncodeToString(d[:]), "subject_iin": s.IIN,
 		"signed_at": Now(), "time_stamped_at": s.GenTime, "app_version": "test",
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"almatel.kz/signkiosk/app/pack"
 	"almatel.kz/signkiosk/app/provider"
 )
 
@@ -50,6 +51,9 @@ func (s *Simulator) handleCreate(w http.ResponseWriter, r *http.Request) {
 	case !validLang(req.Lang):
 		writeError(w, http.StatusBadRequest, provider.CodeBadRequest, "lang must be kk, ru or en", nil)
 		return
+	case req.KioskID != "" && !pack.ValidKioskID(req.KioskID):
+		writeError(w, http.StatusBadRequest, provider.CodeBadRequest, "kiosk_id is not a kiosk id", nil)
+		return
 	}
 	now := s.cfg.Now()
 	ss := &session{
@@ -58,6 +62,7 @@ func (s *Simulator) handleCreate(w http.ResponseWriter, r *http.Request) {
 		surname:    req.Surname,
 		given:      req.Given,
 		patronymic: req.Patronymic,
+		kioskID:    req.KioskID,
 		expiresAt:  now.Add(s.cfg.SessionTTL),
 	}
 	if err := s.sendCode(ss, now); err != nil {

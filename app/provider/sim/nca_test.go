@@ -40,7 +40,8 @@ func newNCAEnv(t *testing.T) *ncaEnv {
 	url := "http://" + srv.Listener.Addr().String()
 	pki, err := ncasim.New(ncasim.Config{BaseURL: url + "/nca", Now: clk.Now, Log: zerolog.Nop()})
 	must(t, err)
-	s, err := sim.New(sim.Config{APIKey: testKey, Log: zerolog.Nop(), Now: clk.Now, PKI: pki})
+	dev, ca, roots := enrol(t, clk.Now)
+	s, err := sim.New(sim.Config{APIKey: testKey, Log: zerolog.Nop(), Now: clk.Now, PKI: pki, KioskRoots: roots})
 	must(t, err)
 	if s.PKI() != pki {
 		t.Fatal("the simulator made its own PKI although one was given")
@@ -49,7 +50,7 @@ func newNCAEnv(t *testing.T) *ncaEnv {
 	srv.Start()
 	t.Cleanup(srv.Close)
 	return &ncaEnv{
-		env:  &env{sim: s, client: provider.NewClient(url, testKey, srv.Client(), 5*time.Second), clock: clk, url: url},
+		env:  &env{sim: s, client: provider.NewClient(url, testKey, srv.Client(), 5*time.Second), clock: clk, url: url, dev: dev, ca: ca},
 		pki:  pki,
 		http: srv.Client(),
 	}

@@ -8,6 +8,7 @@ package sim
 import (
 	"context"
 	"crypto/subtle"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net/http"
@@ -40,6 +41,18 @@ type Config struct {
 	// one on Now with PKIBaseURL (empty: certificates point nowhere usable).
 	PKI        *ncasim.PKI
 	PKIBaseURL string
+	// KioskRoots are the kiosk CAs whose device certificates may sign
+	// biometric submissions (head office's kiosk CA); TrustKiosks adds
+	// more later. None: every submission is refused device_not_enrolled.
+	KioskRoots *x509.CertPool
+	// ChallengeTTL is a liveness challenge's life; 1m.
+	ChallengeTTL time.Duration
+	// ClockSkew is how far a frame's capture time may lie outside its
+	// challenge's life, for the kiosk's clock; 1m.
+	ClockSkew time.Duration
+	// Moves chooses a challenge's moves; random (1–3 distinct) when nil.
+	// Tests fix the sequence with it.
+	Moves func() []string
 }
 
 func (c *Config) setDefaults() error {
@@ -66,7 +79,8 @@ func (c *Config) setDefaults() error {
 	for _, d := range []struct {
 		v   *time.Duration
 		def time.Duration
-	}{{&c.SessionTTL, 30 * time.Minute}, {&c.CodeTTL, 5 * time.Minute}, {&c.ResendCooldown, time.Minute}, {&c.SlowDelay, 25 * time.Second}} {
+	}{{&c.SessionTTL, 30 * time.Minute}, {&c.CodeTTL, 5 * time.Minute}, {&c.ResendCooldown, time.Minute}, {&c.SlowDelay, 25 * time.Second},
+		{&c.ChallengeTTL, time.Minute}, {&c.ClockSkew, time.Minute}} {
 		if *d.v < 0 {
 			return fmt.Errorf("sim: negative duration %v", *d.v)
 		}
@@ -87,8 +101,10 @@ type Simulator struct {
 	photo []byte // the made-up document photo, JPEG
 	faces *face.Analyzer
 
-	mu       sync.Mutex
-	sessions map[string]*session
+	mu         sync.Mutex
+	sessions   map[string]*session
+	kioskRoots *x509.CertPool
+	seen       frameRegistry // every frame judged, across sessions
 }
 
 // New makes a simulator, and a fresh national CA unless cfg.PKI is given.
@@ -122,11 +138,16 @@ func New(cfg Config) (*Simulator, error) {
 		faces:    faces,
 		sessions: make(map[string]*session),
 	}
+	s.kioskRoots = x509.NewCertPool()
+	if cfg.KioskRoots != nil {
+		s.kioskRoots = cfg.KioskRoots.Clone()
+	}
 	s.mux = http.NewServeMux()
 	s.mux.HandleFunc("POST /v1/sessions", s.handleCreate)
 	s.mux.HandleFunc("POST /v1/sessions/{id}/egov-code", s.handleCode)
 	s.mux.HandleFunc("POST /v1/sessions/{id}/egov-code/resend", s.handleResend)
 	s.mux.HandleFunc("POST /v1/sessions/{id}/consents", s.handleConsent)
+	s.mux.HandleFunc("POST /v1/sessions/{id}/biometrics/challenge", s.handleChallenge)
 	s.mux.HandleFunc("POST /v1/sessions/{id}/biometrics", s.handleBiometrics)
 	s.mux.HandleFunc("POST /v1/sessions/{id}/certificate", s.handleCertificate)
 	s.mux.HandleFunc("POST /v1/sessions/{id}/sign", s.handleSign)

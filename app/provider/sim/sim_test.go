@@ -3,6 +3,8 @@ package sim_test
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
+	"crypto/x509"
 	"errors"
 	"image"
 	"image/jpeg"
@@ -21,6 +23,8 @@ import (
 	"almatel.kz/signkiosk/app/pack/packtest"
 	"almatel.kz/signkiosk/app/provider"
 	"almatel.kz/signkiosk/app/provider/sim"
+	"almatel.kz/signkiosk/app/provider/sim/simtest"
+	"almatel.kz/signkiosk/sync/pki"
 )
 
 const (
@@ -52,14 +56,20 @@ type env struct {
 	client *provider.Client
 	clock  *clock
 	url    string
+	dev    simtest.Device // kiosk testKiosk, enrolled with the simulator's kiosk CA
+	ca     *pki.PKI       // the kiosk CA
 }
+
+// testKiosk opens the tests' sessions.
+const testKiosk = "K1"
 
 // newEnv runs a simulator over real HTTP and a client for it; tweak may
 // change the config first.
 func newEnv(t *testing.T, tweak func(*sim.Config)) *env {
 	t.Helper()
 	clk := &clock{t: time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)}
-	cfg := sim.Config{APIKey: testKey, Log: zerolog.Nop(), Now: clk.Now, SlowDelay: 50 * time.Millisecond}
+	dev, ca, roots := enrol(t, clk.Now)
+	cfg := sim.Config{APIKey: testKey, Log: zerolog.Nop(), Now: clk.Now, SlowDelay: 50 * time.Millisecond, KioskRoots: roots}
 	if tweak != nil {
 		tweak(&cfg)
 	}
@@ -69,13 +79,31 @@ func newEnv(t *testing.T, tweak func(*sim.Config)) *env {
 	}
 	srv := httptest.NewServer(s)
 	t.Cleanup(srv.Close)
-	return &env{sim: s, client: provider.NewClient(srv.URL, testKey, srv.Client(), 5*time.Second), clock: clk, url: srv.URL}
+	return &env{sim: s, client: provider.NewClient(srv.URL, testKey, srv.Client(), 5*time.Second), clock: clk, url: srv.URL,
+		dev: dev, ca: ca}
+}
+
+// enrol makes a kiosk CA on now and kiosk testKiosk's device under it;
+// roots trust the CA.
+func enrol(t *testing.T, now func() time.Time) (simtest.Device, *pki.PKI, *x509.CertPool) {
+	t.Helper()
+	ca, err := pki.LoadOrCreate(t.TempDir(), now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, key, err := ed25519.GenerateKey(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	roots := x509.NewCertPool()
+	roots.AddCert(ca.CA)
+	return simtest.Device{Key: key, Cert: packtest.IssueDevice(t, ca, testKiosk, key.Public().(ed25519.PublicKey))}, ca, roots
 }
 
 func (e *env) create(t *testing.T, iin string) string {
 	t.Helper()
 	resp, err := e.client.CreateSession(context.Background(), provider.CreateSessionRequest{
-		OrderID: "ORD-2026-000123", IIN: iin, Phone: "+77011234567", Lang: "kk",
+		OrderID: "ORD-2026-000123", IIN: iin, Phone: "+77011234567", Lang: "kk", KioskID: testKiosk,
 	})
 	if err != nil {
 		t.Fatalf("CreateSession: %v", err)
@@ -106,10 +134,25 @@ func consent(kind string) provider.ConsentRequest {
 		AcceptedAt: time.Date(2026, 3, 1, 10, 1, 0, 0, time.UTC)}
 }
 
-// frames are the demo camera's face: what a kiosk in demo mode sends.
-func frames(t *testing.T) provider.BiometricsRequest {
+// attempt is one honest kiosk attempt: the challenge, acted out by the
+// demo camera's face, signed by the env's kiosk.
+func (e *env) attempt(t *testing.T, id string) (provider.BiometricsResponse, error) {
 	t.Helper()
-	return provider.BiometricsRequest{Challenge: "turn_left", Frames: packtest.FaceJPEGs(t, 2)}
+	return e.dev.AttemptAt(t, e.clock.Now, e.client, id)
+}
+
+// challenge asks for a challenge and fails the test without one.
+func (e *env) challenge(t *testing.T, id string) provider.BiometricChallenge {
+	t.Helper()
+	ch, err := e.client.BiometricChallenge(context.Background(), id)
+	must(t, err)
+	return ch
+}
+
+// submission answers ch honestly: its moves acted out, signed by the env's kiosk.
+func (e *env) submission(t *testing.T, id string, ch provider.BiometricChallenge) provider.BiometricsRequest {
+	t.Helper()
+	return e.dev.Submission(id, ch, simtest.FramesAt(t, e.clock.Now, ch.Moves...))
 }
 
 // toCertificate walks a session up to (not including) the certificate call.
@@ -119,7 +162,7 @@ func (e *env) toCertificate(t *testing.T, iin string) string {
 	id := e.create(t, iin)
 	e.openDoc(t, id)
 	must(t, e.client.Consent(ctx, id, consent(provider.ConsentPrivacy)))
-	bio, err := e.client.Biometrics(ctx, id, frames(t))
+	bio, err := e.attempt(t, id)
 	must(t, err)
 	if bio.Decision != provider.DecisionPass {
 		t.Fatalf("biometrics: %+v", bio)
@@ -301,13 +344,13 @@ func TestOutOfOrder(t *testing.T) {
 	conflict("resend after code", e.client.ResendCode(ctx, id))
 	_, err := e.client.SubmitCode(ctx, id, sim.TriggerWrongCode)
 	conflict("another code after code", err)
-	_, err = e.client.Biometrics(ctx, id, frames(t))
-	conflict("biometrics before privacy", err)
+	_, err = e.client.BiometricChallenge(ctx, id)
+	conflict("biometric challenge before privacy", err)
 	conflict("eds_rules before biometrics", e.client.Consent(ctx, id, consent(provider.ConsentEDSRules)))
 	must(t, e.client.Consent(ctx, id, consent(provider.ConsentPrivacy)))
 	_, err = e.client.Certificate(ctx, id, testPassword)
 	conflict("certificate before eds_rules", err)
-	_, err = e.client.Biometrics(ctx, id, frames(t))
+	_, err = e.attempt(t, id)
 	must(t, err)
 	must(t, e.client.Consent(ctx, id, consent(provider.ConsentEDSRules)))
 	_, err = e.client.Sign(ctx, id, provider.SignRequest{DocumentSHA256: strings.Repeat("0", 64), Password: testPassword})
@@ -325,13 +368,17 @@ func TestRepeatsAreSafe(t *testing.T) {
 	}
 	must(t, e.client.Consent(ctx, id, consent(provider.ConsentPrivacy)))
 	must(t, e.client.Consent(ctx, id, consent(provider.ConsentPrivacy)))
-	b1, err := e.client.Biometrics(ctx, id, frames(t))
+	// A submission repeated (a client that lost the answer) is refused
+	// as a replay; the pass stands.
+	ch := e.challenge(t, id)
+	req := e.submission(t, id, ch)
+	b1, err := e.client.Biometrics(ctx, id, req)
 	must(t, err)
-	b2, err := e.client.Biometrics(ctx, id, frames(t))
-	must(t, err)
-	if b1.DecisionID != b2.DecisionID {
-		t.Fatal("repeated biometrics after a pass gave a new decision")
+	if b1.Decision != provider.DecisionPass {
+		t.Fatalf("biometrics: %+v", b1)
 	}
+	_, err = e.client.Biometrics(ctx, id, req)
+	wantErr(t, err, http.StatusConflict, provider.CodeChallengeUsed)
 	must(t, e.client.Consent(ctx, id, consent(provider.ConsentEDSRules)))
 	c1, err := e.client.Certificate(ctx, id, testPassword)
 	must(t, err)
@@ -368,15 +415,20 @@ func TestBiometricsValidatesFrames(t *testing.T) {
 	e.openDoc(t, id)
 	must(t, e.client.Consent(ctx, id, consent(provider.ConsentPrivacy)))
 
-	_, err := e.client.Biometrics(ctx, id, provider.BiometricsRequest{Challenge: "turn_left"})
+	ch := e.challenge(t, id)
+	_, err := e.client.Biometrics(ctx, id, provider.BiometricsRequest{ChallengeID: ch.ChallengeID, Nonce: ch.Nonce})
 	wantErr(t, err, http.StatusBadRequest, provider.CodeBadRequest)
-	_, err = e.client.Biometrics(ctx, id, provider.BiometricsRequest{Frames: [][]byte{[]byte("not a jpeg")}})
-	wantErr(t, err, http.StatusBadRequest, provider.CodeBadRequest)
-	huge := provider.BiometricsRequest{Frames: [][]byte{make([]byte, 5<<20), make([]byte, 5<<20)}}
+	huge := provider.BiometricsRequest{ChallengeID: ch.ChallengeID, Nonce: ch.Nonce,
+		Frames: []provider.Frame{{JPEG: make([]byte, 5<<20)}, {JPEG: make([]byte, 5<<20)}}}
 	_, err = e.client.Biometrics(ctx, id, huge)
 	wantErr(t, err, http.StatusRequestEntityTooLarge, provider.CodeBadRequest)
+	// A signed submission of something that is no picture.
+	ch = e.challenge(t, id)
+	bad := e.dev.Submission(id, ch, []provider.Frame{{JPEG: []byte("not a jpeg"), CapturedAt: e.clock.Now()}})
+	_, err = e.client.Biometrics(ctx, id, bad)
+	wantErr(t, err, http.StatusBadRequest, provider.CodeBadRequest)
 	// None of these counted as an attempt.
-	bio, err := e.client.Biometrics(ctx, id, frames(t))
+	bio, err := e.attempt(t, id)
 	must(t, err)
 	if bio.Decision != provider.DecisionPass || bio.AttemptsLeft != 4 || bio.Liveness < 0.9 || bio.Match < 0.9 {
 		t.Fatalf("biometrics: %+v", bio)
@@ -421,7 +473,7 @@ func TestTriggerNoMatch(t *testing.T) {
 	e.openDoc(t, id)
 	must(t, e.client.Consent(ctx, id, consent(provider.ConsentPrivacy)))
 	for left := 4; left >= 0; left-- {
-		bio, err := e.client.Biometrics(ctx, id, frames(t))
+		bio, err := e.attempt(t, id)
 		must(t, err)
 		want := provider.DecisionRetry
 		if left == 0 {
@@ -431,7 +483,7 @@ func TestTriggerNoMatch(t *testing.T) {
 			t.Fatalf("attempt with %d left: %+v", left, bio)
 		}
 	}
-	_, err := e.client.Biometrics(ctx, id, frames(t))
+	_, err := e.client.BiometricChallenge(ctx, id)
 	pe := wantErr(t, err, http.StatusTooManyRequests, provider.CodeBiometricFailed)
 	if provider.Retryable(pe) {
 		t.Fatal("biometric_failed is retryable")
@@ -550,23 +602,33 @@ func TestBiometricsJudgesFaces(t *testing.T) {
 	e.openDoc(t, id)
 	must(t, e.client.Consent(ctx, id, consent(provider.ConsentPrivacy)))
 
-	var blank bytes.Buffer
-	if err := jpeg.Encode(&blank, image.NewGray(image.Rect(0, 0, 160, 120)), nil); err != nil {
-		t.Fatal(err)
+	blank := func(shade uint8) provider.Frame {
+		img := image.NewGray(image.Rect(0, 0, 160, 120))
+		for i := range img.Pix {
+			img.Pix[i] = shade
+		}
+		var b bytes.Buffer
+		if err := jpeg.Encode(&b, img, nil); err != nil {
+			t.Fatal(err)
+		}
+		e.clock.Advance(100 * time.Millisecond)
+		return provider.Frame{JPEG: b.Bytes(), CapturedAt: e.clock.Now()}
 	}
-	bio, err := e.client.Biometrics(ctx, id, provider.BiometricsRequest{Challenge: "turn_left", Frames: [][]byte{blank.Bytes(), blank.Bytes()}})
+	ch := e.challenge(t, id)
+	bio, err := e.client.Biometrics(ctx, id, e.dev.Submission(id, ch, []provider.Frame{blank(10), blank(20)}))
 	must(t, err)
 	if bio.Decision != provider.DecisionRetry || bio.Reason != sim.ReasonNoFace || bio.AttemptsLeft != 4 || bio.Liveness > 0.5 {
 		t.Fatalf("blank frames: %+v", bio)
 	}
-	one := frames(t)
-	one.Frames = one.Frames[:1]
+	ch = e.challenge(t, id)
+	one := e.submission(t, id, ch)
+	one = e.dev.Submission(id, ch, one.Frames[:1])
 	bio, err = e.client.Biometrics(ctx, id, one)
 	must(t, err)
 	if bio.Decision != provider.DecisionRetry || bio.Reason != sim.ReasonNotLive || bio.AttemptsLeft != 3 {
 		t.Fatalf("one frame: %+v", bio)
 	}
-	bio, err = e.client.Biometrics(ctx, id, frames(t))
+	bio, err = e.attempt(t, id)
 	must(t, err)
 	if bio.Decision != provider.DecisionPass || bio.AttemptsLeft != 2 {
 		t.Fatalf("demo face: %+v", bio)

@@ -17,6 +17,7 @@ type session struct {
 	id                         string
 	iin                        string
 	surname, given, patronymic string // from the create call, may be empty
+	kioskID                    string // the kiosk that opened it; its device certificate signs the frames
 	expiresAt                  time.Time
 
 	mu          sync.Mutex
@@ -27,6 +28,8 @@ type session struct {
 	doc         *provider.IDDocument // set once the code is accepted
 	privacy     bool
 	bioAttempts int
+	challenges  map[string]*challenge        // issued liveness challenges, by id
+	issued      int                          // challenges issued
 	bioPass     *provider.BiometricsResponse // the passing decision
 	bioFailed   bool
 	edsRules    bool
