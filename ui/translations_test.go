@@ -31,11 +31,15 @@ func stateErrCodes() []string {
 		session.ErrNoFace, session.ErrManyFaces, session.ErrChallengeFailed, session.ErrNoCamera,
 		session.ErrCameraGone, session.ErrCameraBusy, session.ErrCameraFormat,
 		session.ErrCameraVirtual, session.ErrCameraUnlisted,
-		// biometric retry reasons
-		sim.ReasonNoMatch, provider.DecisionRetry,
+		// biometric retry reasons: the provider's judgement of the frames and the moves
+		sim.ReasonNoMatch, provider.DecisionRetry, sim.ReasonNoFace, sim.ReasonManyFaces, sim.ReasonPoorQuality,
+		sim.ReasonNotLive, provider.ReasonWrongOrder, provider.ReasonMovesNotSeen,
+		// the provider's refusals of a submission that end the session (staff see the line first)
+		provider.CodeSignatureInvalid, provider.CodeDeviceNotEnrolled,
 		// the UI's own
 		"no_qr", "unknown",
 	}
+	codes = append(codes, session.ChallengeRefusals()...)
 	codes = append(codes, session.StoreCodes()...)
 	codes = append(codes, session.StorageCodes()...)
 	return append(codes, kiosk.TicketCodes()...)

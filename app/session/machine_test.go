@@ -295,10 +295,12 @@ func TestBiometricAttempts(t *testing.T) {
 }
 
 // A capture that fails on the kiosk (no face, camera gone, …) never reached
-// the provider: it shows its own message, spends no attempt, and the next
-// CaptureStart tries again.
+// the provider, and a submission the provider refused (a used or expired
+// challenge, frames seen before, …) was no judgement of the face: either
+// shows its own message, spends no attempt, and the next CaptureStart tries
+// again (with a new challenge).
 func TestCaptureFailureSpendsNoAttempt(t *testing.T) {
-	for _, code := range CaptureCodes() {
+	for _, code := range append(CaptureCodes(), ChallengeRefusals()...) {
 		r := newRun(t).toBiometrics()
 		left := r.s.BioAttemptsLeft
 		r.do(CaptureStart{})
@@ -312,23 +314,10 @@ func TestCaptureFailureSpendsNoAttempt(t *testing.T) {
 	}
 }
 
-// A refused submission (a used or expired challenge, frames seen before,
-// …) is not a judgement of the face: the subscriber sees why, no attempt is
-// spent, and the next CaptureStart asks for a new challenge. A bad device
-// signature or certificate needs staff: the session ends.
-func TestChallengeRefusalSpendsNoAttempt(t *testing.T) {
-	for _, code := range ChallengeRefusals() {
-		r := newRun(t).toBiometrics()
-		left := r.s.BioAttemptsLeft
-		r.do(CaptureStart{})
-		r.wantEffect(DoBiometrics{})
-		r.do(Failed{Gen: r.gen(), Op: OpBiometrics, Code: code}).want(StepBiometrics)
-		if r.s.Err != code || r.s.BioAttemptsLeft != left || r.s.Busy != OpNone {
-			t.Fatalf("%s: err %q left %d (was %d) busy %v", code, r.s.Err, r.s.BioAttemptsLeft, left, r.s.Busy)
-		}
-		r.do(CaptureStart{})
-		r.wantEffect(DoBiometrics{})
-	}
+// A bad device signature or certificate needs staff, not another try: the
+// session ends (the provider's other refusals of a submission are tried
+// again, TestCaptureFailureSpendsNoAttempt).
+func TestDeviceRefusalEndsSession(t *testing.T) {
 	for _, code := range []string{provider.CodeSignatureInvalid, provider.CodeDeviceNotEnrolled} {
 		r := newRun(t).toBiometrics()
 		r.do(CaptureStart{})
