@@ -27,7 +27,7 @@ func (e *env) toBiometrics(t *testing.T, iin string) string {
 // The provider chooses: 1–3 distinct moves of its set, a 32-byte nonce,
 // an id and an expiry about a minute on; every challenge differs.
 func TestChallengeIsTheProvidersChoice(t *testing.T) {
-	e := newEnv(t, nil)
+	e := newEnv(t, func(c *sim.Config) { c.Moves = nil })
 	id := e.toBiometrics(t, testIIN)
 	lengths := map[int]bool{}
 	nonces, ids := map[string]bool{}, map[string]bool{}
@@ -93,7 +93,9 @@ func TestWrongOrderIsJudgedFromTheFrames(t *testing.T) {
 // Every way of answering other than once, fresh, signed and in time is
 // refused with its own code; none spends an attempt.
 func TestSubmissionRefusals(t *testing.T) {
-	e := newEnv(t, nil)
+	// One move a challenge: every refusal needs fresh frames, and what is
+	// refused here is not the moves (TestWrongOrderIsJudgedFromTheFrames).
+	e := newEnv(t, func(c *sim.Config) { c.Moves = func() []string { return []string{provider.MoveTurnLeft} } })
 	ctx := context.Background()
 	id := e.toBiometrics(t, testIIN)
 	refused := func(name string, req provider.BiometricsRequest, status int, code string) {

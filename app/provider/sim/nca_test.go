@@ -41,7 +41,8 @@ func newNCAEnv(t *testing.T) *ncaEnv {
 	pki, err := ncasim.New(ncasim.Config{BaseURL: url + "/nca", Now: clk.Now, Log: zerolog.Nop()})
 	must(t, err)
 	dev, ca, roots := enrol(t, clk.Now)
-	s, err := sim.New(sim.Config{APIKey: testKey, Log: zerolog.Nop(), Now: clk.Now, PKI: pki, KioskRoots: roots})
+	s, err := sim.New(sim.Config{APIKey: testKey, Log: zerolog.Nop(), Now: clk.Now, PKI: pki, KioskRoots: roots,
+		Moves: func() []string { return []string{provider.MoveTurnRight} }}) // one move: these tests are about the CA
 	must(t, err)
 	if s.PKI() != pki {
 		t.Fatal("the simulator made its own PKI although one was given")

@@ -69,7 +69,10 @@ func newEnv(t *testing.T, tweak func(*sim.Config)) *env {
 	t.Helper()
 	clk := &clock{t: time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)}
 	dev, ca, roots := enrol(t, clk.Now)
-	cfg := sim.Config{APIKey: testKey, Log: zerolog.Nop(), Now: clk.Now, SlowDelay: 50 * time.Millisecond, KioskRoots: roots}
+	// One move a challenge unless a test wants the provider's own choice
+	// (c.Moves = nil): acting the moves out is most of a test's time.
+	cfg := sim.Config{APIKey: testKey, Log: zerolog.Nop(), Now: clk.Now, SlowDelay: 50 * time.Millisecond, KioskRoots: roots,
+		Moves: func() []string { return []string{provider.MoveComeCloser} }}
 	if tweak != nil {
 		tweak(&cfg)
 	}
