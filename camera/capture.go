@@ -47,6 +47,7 @@ type Actor interface{ Act(move string) }
 type Frame struct {
 	JPEG       []byte
 	CapturedAt time.Time
+	Rest       bool // one of the leading frames at rest, the baseline every move was measured from
 }
 
 // MaxMoves is the most moves one attempt asks for.
@@ -129,16 +130,18 @@ func ErrorCode(err error) string {
 
 // shot is an analysed frame kept as a candidate.
 type shot struct {
-	seq int
-	img image.Image
-	an  face.Analysis
-	q   float64
-	at  time.Time
+	seq  int
+	img  image.Image
+	an   face.Analysis
+	q    float64
+	at   time.Time
+	rest bool
 }
 
 // Capture implements the kiosk's Capturer: the frames of one attempt at
-// moves, in capture order: the best frame at rest, then per move the best
-// frames during it and the one that passed it.
+// moves, in capture order: the frames at rest the moves were measured
+// from (Rest set), then per move the best frames during it and the one
+// that passed it.
 func (c Capturer) Capture(ctx context.Context, moves []string) ([]Frame, error) {
 	if len(moves) == 0 || len(moves) > MaxMoves {
 		return nil, fmt.Errorf("capture: %d moves: %w", len(moves), ErrBadChallenge)
@@ -165,15 +168,18 @@ func (c Capturer) Capture(ctx context.Context, moves []string) ([]Frame, error) 
 			c.OnLive(l)
 		}
 	}
-	before, rest, err := c.waitForFace(ctx, a, now, live)
+	shots, err := c.waitForFace(ctx, a, now, live)
 	if err != nil {
 		return nil, err
+	}
+	rest := make([]face.Analysis, len(shots))
+	for i, s := range shots {
+		rest[i] = s.an
 	}
 	act, _ := c.Source.(Actor)
 	if act != nil {
 		defer act.Act("") // the stand-in subscriber returns to rest
 	}
-	shots := []shot{before}
 	track := rest[len(rest)-1] // the face's last frame, where each move's track continues from
 	for i, m := range moves {
 		if act != nil {
@@ -199,7 +205,7 @@ func (c Capturer) Capture(ctx context.Context, moves []string) ([]Frame, error) 
 		if err := jpeg.Encode(&b, s.img, &jpeg.Options{Quality: 85}); err != nil {
 			return nil, fmt.Errorf("capture: encode: %w", err)
 		}
-		out = append(out, Frame{JPEG: b.Bytes(), CapturedAt: s.at})
+		out = append(out, Frame{JPEG: b.Bytes(), CapturedAt: s.at, Rest: s.rest})
 	}
 	return out, nil
 }
@@ -239,7 +245,7 @@ func (c Capturer) perform(ctx context.Context, a *face.Analyzer, now func() time
 			continue
 		}
 		*track = an
-		s := shot{seq, img, an, quality(an, cfg), t}
+		s := shot{seq, img, an, quality(an, cfg), t, false}
 		if st == face.Passed {
 			live(Live{Frame: img, Face: an.Box, Guidance: an.Guidance, Challenge: move, Move: i, Phase: PhaseMoveDone, Progress: 1})
 			slices.SortFunc(during, func(x, y shot) int { return x.seq - y.seq })
@@ -270,10 +276,11 @@ func (c Capturer) beat(ctx context.Context, a *face.Analyzer, now func() time.Ti
 }
 
 // waitForFace reads until GoodFor consecutive frames are "ok" and show one
-// pose held for Settle, and returns the best of them and the analyses of
-// those frames, oldest first (the subscriber's pose at rest, every move's
-// baseline); after FaceWait it gives up with the likeliest reason.
-func (c Capturer) waitForFace(ctx context.Context, a *face.Analyzer, now func() time.Time, live func(Live)) (shot, []face.Analysis, error) {
+// pose held for Settle, and returns the newest of them that the moves'
+// checks take as their baseline (face.RestFrames), oldest first: the
+// subscriber's pose at rest. After FaceWait it gives up with the likeliest
+// reason.
+func (c Capturer) waitForFace(ctx context.Context, a *face.Analyzer, now func() time.Time, live func(Live)) ([]shot, error) {
 	wait := orDefault(c.FaceWait, 10*time.Second)
 	settle := orDefault(c.Settle, 400*time.Millisecond)
 	need := c.GoodFor
@@ -287,7 +294,7 @@ func (c Capturer) waitForFace(ctx context.Context, a *face.Analyzer, now func() 
 	for {
 		img, an, err := c.next(ctx, a)
 		if err != nil {
-			return shot{}, nil, err
+			return nil, err
 		}
 		t := now()
 		frames++
@@ -297,7 +304,7 @@ func (c Capturer) waitForFace(ctx context.Context, a *face.Analyzer, now func() 
 			many++
 		}
 		if an.Guidance == face.OK {
-			s := shot{-1, img, an, quality(an, cfg), t}
+			s := shot{-1, img, an, quality(an, cfg), t, true}
 			// A face still easing back from a move is not at rest yet:
 			// keep only the frames that show the newest one's pose.
 			for len(run) > 0 && !face.Still(run[0].an, an) {
@@ -305,24 +312,20 @@ func (c Capturer) waitForFace(ctx context.Context, a *face.Analyzer, now func() 
 			}
 			run = append(run, s)
 			if len(run) >= need && t.Sub(run[0].at) >= settle {
-				best := run[0]
-				rest := make([]face.Analysis, len(run))
+				ans := make([]face.Analysis, len(run))
 				for i, r := range run {
-					if r.q > best.q {
-						best = r
-					}
-					rest[i] = r.an
+					ans[i] = r.an
 				}
-				return best, rest, nil
+				return run[len(run)-face.RestFrames(ans):], nil
 			}
 		} else {
 			run = run[:0]
 		}
 		if t.Sub(start) >= wait {
 			if many*2 > frames {
-				return shot{}, nil, fmt.Errorf("capture: %w", ErrManyFaces)
+				return nil, fmt.Errorf("capture: %w", ErrManyFaces)
 			}
-			return shot{}, nil, fmt.Errorf("capture: %w (last guidance %s)", ErrNoFace, an.Guidance)
+			return nil, fmt.Errorf("capture: %w (last guidance %s)", ErrNoFace, an.Guidance)
 		}
 	}
 }

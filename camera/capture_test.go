@@ -104,8 +104,11 @@ func TestCaptureTurn(t *testing.T) {
 	src := newScript(seq...)
 	c, lives := capturer(t, src)
 	frames, err := c.Capture(context.Background(), []string{"turn_left"})
-	if err != nil || len(frames) != 3 {
-		t.Fatalf("%d frames, %v", len(frames), err)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, moved := splitRest(t, frames); len(moved) != 2 {
+		t.Fatalf("%d frames of the move, want 2", len(moved))
 	}
 	for i, f := range frames {
 		if i > 0 && !f.CapturedAt.After(frames[i-1].CapturedAt) {
@@ -135,7 +138,7 @@ func TestCaptureTurn(t *testing.T) {
 // A sequence of moves, one at a time, each measured from the pose at rest:
 // the subscriber turns to their left, swings to their right through the
 // middle, then comes closer. The live feed says which move runs, marks each
-// done, and the frames are the rest frame and two per move, in order.
+// done, and the frames are the rest frames and two per move, in order.
 func TestCaptureSequence(t *testing.T) {
 	s := facetest.Sample(t)
 	rest := moves(t, s, 320, 320, 260, 5)
@@ -150,8 +153,11 @@ func TestCaptureSequence(t *testing.T) {
 	c.Beat = -1 // the script's frames are the moves; a beat would spend some
 	seq := []string{"turn_left", "turn_right", "come_closer"}
 	frames, err := c.Capture(context.Background(), seq)
-	if err != nil || len(frames) != 1+2*len(seq) {
-		t.Fatalf("%d frames, %v", len(frames), err)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, moved := splitRest(t, frames); len(moved) != 2*len(seq) {
+		t.Fatalf("%d frames of the moves, want %d", len(moved), 2*len(seq))
 	}
 	var done []int
 	for _, l := range *lives {
@@ -271,8 +277,11 @@ func TestCaptureDemoSubscriber(t *testing.T) {
 		src.Clock = clk
 		start := clk.Now()
 		frames, err := Capturer{Source: src, Now: clk.Now}.Capture(context.Background(), seq)
-		if err != nil || len(frames) != 1+2*len(seq) {
-			t.Fatalf("%v: %d frames, %v", seq, len(frames), err)
+		if err != nil {
+			t.Fatalf("%v: %v", seq, err)
+		}
+		if _, moved := splitRest(t, frames); len(moved) != 2*len(seq) {
+			t.Fatalf("%v: %d frames of the moves", seq, len(moved))
 		}
 		// the face wait, and per move at most half its 6 s limit and the beat
 		if el, most := clk.Now().Sub(start), time.Second+time.Duration(len(seq))*3800*time.Millisecond; el > most {
@@ -324,11 +333,33 @@ func TestCaptureDemoSubscriberSlowAnalysis(t *testing.T) {
 					}
 				}}
 			frames, err := c.Capture(ctx, []string{ch})
-			if err != nil || len(frames) != 2 {
-				t.Fatalf("%d frames, %v (%d challenge frames)", len(frames), err, challenge)
+			if err != nil {
+				t.Fatalf("%v (%d challenge frames)", err, challenge)
+			}
+			if _, moved := splitRest(t, frames); len(moved) != 1 {
+				t.Fatalf("%d frames of the move, want 1", len(moved))
 			}
 		})
 	}
+}
+
+// splitRest splits an attempt's frames into the leading ones at rest, one
+// to three (the moves' baseline), and the moves' frames, none at rest.
+func splitRest(t *testing.T, frames []Frame) (rest, moved []Frame) {
+	t.Helper()
+	n := 0
+	for n < len(frames) && frames[n].Rest {
+		n++
+	}
+	if n < 1 || n > 3 {
+		t.Fatalf("%d leading frames at rest, want 1 to 3", n)
+	}
+	for i, f := range frames[n:] {
+		if f.Rest {
+			t.Fatalf("frame %d of the moves marked at rest", i)
+		}
+	}
+	return frames[:n], frames[n:]
 }
 
 func TestGuide(t *testing.T) {

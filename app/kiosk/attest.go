@@ -26,7 +26,7 @@ func (d DeviceAttester) Attest(sessionID string, ch provider.BiometricChallenge,
 	req := provider.BiometricsRequest{ChallengeID: ch.ChallengeID, Nonce: ch.Nonce, DeviceCert: d.Cert,
 		Frames: make([]provider.Frame, len(frames))}
 	for i, f := range frames {
-		req.Frames[i] = provider.Frame{JPEG: f.JPEG, CapturedAt: f.CapturedAt}
+		req.Frames[i] = provider.Frame{JPEG: f.JPEG, CapturedAt: f.CapturedAt, Rest: f.Rest}
 	}
 	if d.Camera != nil {
 		req.Camera = provider.Camera(d.Camera())

@@ -49,10 +49,13 @@ type BiometricChallenge struct {
 	ExpiresAt   time.Time `json:"expires_at"`
 }
 
-// Frame is one captured frame of an attempt.
+// Frame is one captured frame of an attempt. An attempt's frames start
+// with one to three at rest (Rest set): the pose the kiosk measured every
+// move from, so the provider measures from the same one.
 type Frame struct {
 	JPEG       []byte    `json:"jpeg"` // base64 in JSON
 	CapturedAt time.Time `json:"captured_at"`
+	Rest       bool      `json:"rest,omitempty"`
 }
 
 // Camera is the camera the frames came from (the fields of camera.Identity).
@@ -78,12 +81,12 @@ type BiometricsRequest struct {
 
 // signedDataHeader versions the signed text, so a signature over another
 // format can never be taken for this one.
-const signedDataHeader = "signkiosk biometric submission v1\n"
+const signedDataHeader = "signkiosk biometric submission v2\n"
 
 // SignedData is what the device key signs of a submission in session
 // sessionID: the session, the challenge and its nonce, the camera, and the
-// SHA-256 and capture time of every frame, in order; one line each, so it
-// is unambiguous and readable when debugging.
+// SHA-256, capture time and role (rest or move) of every frame, in order;
+// one line each, so it is unambiguous and readable when debugging.
 func (r BiometricsRequest) SignedData(sessionID string) []byte {
 	var b strings.Builder
 	b.WriteString(signedDataHeader)
@@ -102,7 +105,11 @@ func (r BiometricsRequest) SignedData(sessionID string) []byte {
 	line("camera", c.VendorID, c.ProductID, c.Driver, c.Card, c.BusInfo)
 	for i, f := range r.Frames {
 		sum := sha256.Sum256(f.JPEG)
-		line(fmt.Sprintf("frame %d", i), hex.EncodeToString(sum[:]), f.CapturedAt.UTC().Format(time.RFC3339Nano))
+		role := "move"
+		if f.Rest {
+			role = "rest"
+		}
+		line(fmt.Sprintf("frame %d", i), hex.EncodeToString(sum[:]), f.CapturedAt.UTC().Format(time.RFC3339Nano), role)
 	}
 	return []byte(b.String())
 }

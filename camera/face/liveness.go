@@ -119,6 +119,20 @@ func (c *Check) Rest(frames ...Analysis) {
 	if c.status != Pending || c.based || c.nBase > 0 {
 		return
 	}
+	n := RestFrames(frames)
+	if n == 0 {
+		return
+	}
+	c.nBase = copy(c.base[:], frames[len(frames)-n:])
+	c.last = frames[len(frames)-1]
+	c.setBaseline()
+}
+
+// RestFrames returns how many of the newest frames (oldest first) Rest
+// takes as the baseline: up to three in a row with one face, each still
+// against the newest. The capture sends the provider exactly these, so it
+// measures moves from the baseline the kiosk measured them from.
+func RestFrames(frames []Analysis) int {
 	n := 0
 	for i := len(frames) - 1; i >= 0 && n < baselineFrames; i-- {
 		an := frames[i]
@@ -127,12 +141,7 @@ func (c *Check) Rest(frames ...Analysis) {
 		}
 		n++
 	}
-	if n == 0 {
-		return
-	}
-	c.nBase = copy(c.base[:], frames[len(frames)-n:])
-	c.last = frames[len(frames)-1]
-	c.setBaseline()
+	return n
 }
 
 // Still reports whether b shows the pose of a: the face grown or moved by

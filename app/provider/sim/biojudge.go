@@ -3,6 +3,7 @@ package sim
 import (
 	"image"
 	"math"
+	"slices"
 
 	"almatel.kz/signkiosk/app/provider"
 	"almatel.kz/signkiosk/camera"
@@ -18,8 +19,8 @@ const (
 	ReasonNotLive     = "not_live"     // one frame only, or faces that are not one continuous subject
 )
 
-// Consistency of the frames of one attempt: the kiosk sends a frame at rest
-// and, per move, the best during it and the passing one, so the face moves
+// Consistency of the frames of one attempt: the kiosk sends its frames at
+// rest and, per move, the best during it and the passing one, so the face moves
 // (a turn shifts it ~0.3 face widths, coming closer grows it ~30 %) but
 // stays one subject.
 const (
@@ -29,20 +30,40 @@ const (
 
 // seenAt is the fraction of the kiosk's mark (face.Rest.Toward = 1) at
 // which the simulator counts a move as made. The kiosk passes a move at its
-// mark, held, against the average of its rest frames; the simulator has one
-// rest frame, seen again through JPEG, whose pupils' distance alone wanders
-// by ±6 % (a third of the closer mark) between frames of a still face.
+// mark, held, against the average of its rest frames; the simulator
+// averages the same frames, but sees every frame again through JPEG, which
+// moves a pupil by a pixel or two.
 const seenAt = 0.6
 
+// maxRest is the most frames at rest a submission starts with: the kiosk's
+// baseline (face.RestFrames) is up to three.
+const maxRest = 3
+
+// restFrames returns how many frames at rest the submission starts with;
+// ok is false unless it is 1 to maxRest, with none later. (Frames at rest
+// alone are well formed: they are judged, and show no move.)
+func restFrames(frames []provider.Frame) (n int, ok bool) {
+	for n < len(frames) && frames[n].Rest {
+		n++
+	}
+	for _, f := range frames[n:] {
+		if f.Rest {
+			return 0, false
+		}
+	}
+	return n, n >= 1 && n <= maxRest
+}
+
 // judgeAttempt returns "" when the frames show one live, usable face
-// performing moves in order, else the reason to retry. The first frame is
-// the pose at rest; every move is measured from it, as the kiosk measures.
-func judgeAttempt(a *face.Analyzer, frames []image.Image, moves []string) string {
+// performing moves in order, else the reason to retry. The first nRest
+// frames are the pose at rest; every move is measured from their average,
+// as the kiosk measures.
+func judgeAttempt(a *face.Analyzer, frames []image.Image, nRest int, moves []string) string {
 	ans, reason := judgeFrames(a, frames)
 	if reason != "" {
 		return reason
 	}
-	return judgeMoves(ans, moves)
+	return judgeMoves(ans, nRest, moves)
 }
 
 // judgeFrames analyses the frames and returns their analyses, or the
@@ -79,32 +100,26 @@ func judgeFrames(a *face.Analyzer, frames []image.Image) ([]face.Analysis, strin
 	return ans, ""
 }
 
-// judgeMoves finds, for each move asked, the first frame that shows it
-// (measured from the rest pose, the first frame) and wants them in the
-// order asked, each in a later frame than the one before. Moves not asked
-// are not judged: a subscriber leaning in while turning is still turning.
-func judgeMoves(ans []face.Analysis, moves []string) string {
-	rest, ok := face.NewRest(ans[0])
+// judgeMoves wants the moves asked performed in order: each seen (measured
+// from the average of the first nRest frames, the pose at rest) in a frame
+// after the one that showed the move before it. A move seen only earlier
+// is in the wrong order; one never seen was not made. Moves not asked are
+// not judged: a subscriber leaning in while turning is still turning.
+func judgeMoves(ans []face.Analysis, nRest int, moves []string) string {
+	rest, ok := face.NewRest(ans[:nRest]...)
 	if !ok {
 		return ReasonNoFace
 	}
-	first := make(map[string]int, len(moves))
-	for i, an := range ans[1:] {
-		for _, m := range moves {
-			if _, done := first[m]; !done && rest.Toward(an, m) >= seenAt {
-				first[m] = i
-			}
-		}
-	}
+	after := nRest // the first frame the next move may be seen in
 	for _, m := range moves {
-		if _, ok := first[m]; !ok {
+		at := slices.IndexFunc(ans[after:], func(an face.Analysis) bool { return rest.Toward(an, m) >= seenAt })
+		if at < 0 {
+			if slices.ContainsFunc(ans[nRest:after], func(an face.Analysis) bool { return rest.Toward(an, m) >= seenAt }) {
+				return provider.ReasonWrongOrder
+			}
 			return provider.ReasonMovesNotSeen
 		}
-	}
-	for i := 1; i < len(moves); i++ {
-		if first[moves[i]] <= first[moves[i-1]] {
-			return provider.ReasonWrongOrder
-		}
+		after += at + 1
 	}
 	return ""
 }

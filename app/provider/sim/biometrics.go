@@ -36,6 +36,12 @@ func (s *Simulator) handleBiometrics(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, provider.CodeBadRequest, "send 1 to 32 frames", nil)
 		return
 	}
+	nRest, ok := restFrames(req.Frames)
+	if !ok {
+		writeError(w, http.StatusBadRequest, provider.CodeBadRequest,
+			"frames start with 1 to 3 at rest (rest: true), then the moves' frames", nil)
+		return
+	}
 	total := 0
 	for _, f := range req.Frames {
 		total += len(f.JPEG)
@@ -93,7 +99,7 @@ func (s *Simulator) handleBiometrics(w http.ResponseWriter, r *http.Request) {
 	// usable face, one continuous subject, performing the challenge's
 	// moves in order. The match is simulated: every live face matches
 	// except for the no-match trigger IIN.
-	reason := judgeAttempt(s.faces, imgs, ch.Moves)
+	reason := judgeAttempt(s.faces, imgs, nRest, ch.Moves)
 	clear(imgs) // frames live only as long as the judgement
 	if reason == "" && ss.iin == TriggerIINNoMatch {
 		reason = ReasonNoMatch

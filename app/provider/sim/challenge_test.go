@@ -62,22 +62,24 @@ func TestChallengeIsTheProvidersChoice(t *testing.T) {
 
 // The sequence asked for is judged from the frames: acting out the moves in
 // another order, even signed by an enrolled kiosk, is a retry with
-// wrong_order, and counts as an attempt.
+// wrong_order, and counts as an attempt. (Turns, not coming closer: the
+// drawn face still half turned while it comes closer is, as the kiosk
+// would see it too, a turn after coming closer.)
 func TestWrongOrderIsJudgedFromTheFrames(t *testing.T) {
 	e := newEnv(t, func(c *sim.Config) {
-		c.Moves = func() []string { return []string{provider.MoveComeCloser, provider.MoveTurnLeft} }
+		c.Moves = func() []string { return []string{provider.MoveTurnLeft, provider.MoveTurnRight} }
 	})
 	ctx := context.Background()
 	id := e.toBiometrics(t, testIIN)
 	ch := e.challenge(t, id)
-	wrong := e.dev.Submission(id, ch, simtest.FramesAt(t, e.clock.Now, provider.MoveTurnLeft, provider.MoveComeCloser))
+	wrong := e.dev.Submission(id, ch, simtest.FramesAt(t, e.clock.Now, provider.MoveTurnRight, provider.MoveTurnLeft))
 	bio, err := e.client.Biometrics(ctx, id, wrong)
 	must(t, err)
 	if bio.Decision != provider.DecisionRetry || bio.Reason != provider.ReasonWrongOrder || bio.AttemptsLeft != 4 {
 		t.Fatalf("wrong order: %+v", bio)
 	}
 	ch = e.challenge(t, id)
-	half := e.dev.Submission(id, ch, simtest.FramesAt(t, e.clock.Now, provider.MoveComeCloser))
+	half := e.dev.Submission(id, ch, simtest.FramesAt(t, e.clock.Now, provider.MoveTurnLeft))
 	bio, err = e.client.Biometrics(ctx, id, half)
 	must(t, err)
 	if bio.Decision != provider.DecisionRetry || bio.Reason != provider.ReasonMovesNotSeen || bio.AttemptsLeft != 3 {
@@ -162,7 +164,14 @@ func TestSubmissionRefusals(t *testing.T) {
 	// Frame times out of order, or from before the challenge.
 	ch8 := e.challenge(t, id)
 	f := e.submission(t, id, ch8).Frames
-	slices.Reverse(f)
+	times := make([]time.Time, len(f))
+	for i := range f {
+		times[i] = f[i].CapturedAt
+	}
+	slices.Reverse(times)
+	for i := range f {
+		f[i].CapturedAt = times[i]
+	}
 	refused("frames out of order", e.dev.Submission(id, ch8, f), http.StatusUnprocessableEntity, provider.CodeFrameTimes)
 	ch9 := e.challenge(t, id)
 	early := simtest.FramesAt(t, func() time.Time { return e.clock.Now().Add(-time.Hour) }, ch9.Moves...)

@@ -427,8 +427,16 @@ func TestBiometricsValidatesFrames(t *testing.T) {
 	wantErr(t, err, http.StatusRequestEntityTooLarge, provider.CodeBadRequest)
 	// A signed submission of something that is no picture.
 	ch = e.challenge(t, id)
-	bad := e.dev.Submission(id, ch, []provider.Frame{{JPEG: []byte("not a jpeg"), CapturedAt: e.clock.Now()}})
+	bad := e.dev.Submission(id, ch, []provider.Frame{{JPEG: []byte("not a jpeg"), CapturedAt: e.clock.Now(), Rest: true}})
 	_, err = e.client.Biometrics(ctx, id, bad)
+	wantErr(t, err, http.StatusBadRequest, provider.CodeBadRequest)
+	// Real frames that do not say which are at rest.
+	ch = e.challenge(t, id)
+	unmarked := e.submission(t, id, ch)
+	for i := range unmarked.Frames {
+		unmarked.Frames[i].Rest = false
+	}
+	_, err = e.client.Biometrics(ctx, id, e.dev.Submission(id, ch, unmarked.Frames))
 	wantErr(t, err, http.StatusBadRequest, provider.CodeBadRequest)
 	// None of these counted as an attempt.
 	bio, err := e.attempt(t, id)
@@ -617,8 +625,9 @@ func TestBiometricsJudgesFaces(t *testing.T) {
 		e.clock.Advance(100 * time.Millisecond)
 		return provider.Frame{JPEG: b.Bytes(), CapturedAt: e.clock.Now()}
 	}
+	rest := func(f provider.Frame) provider.Frame { f.Rest = true; return f }
 	ch := e.challenge(t, id)
-	bio, err := e.client.Biometrics(ctx, id, e.dev.Submission(id, ch, []provider.Frame{blank(10), blank(20)}))
+	bio, err := e.client.Biometrics(ctx, id, e.dev.Submission(id, ch, []provider.Frame{rest(blank(10)), blank(20)}))
 	must(t, err)
 	if bio.Decision != provider.DecisionRetry || bio.Reason != sim.ReasonNoFace || bio.AttemptsLeft != 4 || bio.Liveness > 0.5 {
 		t.Fatalf("blank frames: %+v", bio)

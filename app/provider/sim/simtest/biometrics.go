@@ -39,7 +39,7 @@ func FramesAt(t testing.TB, now func() time.Time, moves ...string) []provider.Fr
 	}
 	out := make([]provider.Frame, len(shots))
 	for i, s := range shots {
-		out[i] = provider.Frame{JPEG: s.JPEG, CapturedAt: s.CapturedAt}
+		out[i] = provider.Frame{JPEG: s.JPEG, CapturedAt: s.CapturedAt, Rest: s.Rest}
 	}
 	return out
 }
