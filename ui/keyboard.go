@@ -23,14 +23,16 @@ type keyboard struct {
 	touch   func()
 }
 
-// passwordExtras are allowed besides the rule's specials (they do not count
-// as the required special character).
+// passwordExtras are more special characters than the rule's examples
+// (provider.IsSpecial counts every one).
 const passwordExtras = "-_.+="
 
 // Key size: 72×64 px, above the 48 px touch minimum; the controls row holds
 // the screen's primary action (Create), which needs 64 px (and every button
-// is that tall anyway: see the theme's inline icon size).
-const keyW, keyH = 72, 64
+// is that tall anyway: see the theme's inline icon size). The thirteen
+// special characters share one row at 52 px a key, as wide as the digits'
+// row: one row less keeps the screen within 768 px.
+const keyW, keyH, specialW = 72, 64, 52
 
 // newKeyboard calls typeRune for each key; touch runs on the case toggle,
 // which types nothing but is still someone at the kiosk. enter (the
@@ -38,6 +40,10 @@ const keyW, keyH = 72, 64
 func newKeyboard(l loc, typeRune func(rune), back, clearAll, touch func(), enter *widget.Button) *keyboard {
 	kb := &keyboard{touch: touch}
 	row := func(keys string, letter bool) fyne.CanvasObject {
+		w := float32(keyW)
+		if !letter && strings.ContainsAny(keys, passwordExtras) {
+			w = specialW
+		}
 		objs := make([]fyne.CanvasObject, 0, len(keys))
 		for _, r := range keys {
 			b := widget.NewButton(string(r), nil)
@@ -45,7 +51,7 @@ func newKeyboard(l loc, typeRune func(rune), back, clearAll, touch func(), enter
 			if letter {
 				kb.letters = append(kb.letters, b)
 			}
-			objs = append(objs, sized(b, keyW, keyH))
+			objs = append(objs, sized(b, w, keyH))
 		}
 		return container.NewCenter(container.NewHBox(objs...))
 	}
@@ -61,8 +67,7 @@ func newKeyboard(l loc, typeRune func(rune), back, clearAll, touch func(), enter
 		row("qwertyuiop", true),
 		row("asdfghjkl", true),
 		row("zxcvbnm", true),
-		row(provider.PasswordSpecials, false),
-		row(passwordExtras, false),
+		row(provider.PasswordSpecials+passwordExtras, false),
 		controls,
 	)
 	return kb

@@ -6,7 +6,6 @@ package provider
 import (
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -143,6 +142,9 @@ type BiometricsResponse struct {
 }
 
 // The provider's password rule for the EDS key (certificate call).
+// PasswordSpecials are the procedure's examples of a special character,
+// shown to the subscriber; every printable ASCII character that is not a
+// letter or digit counts ("- _ . + =" too), as the procedure means.
 const (
 	PasswordMinLen   = 8
 	PasswordSpecials = "@$!%*#?&"
@@ -154,7 +156,7 @@ type PasswordCheck struct {
 	Length  bool // at least PasswordMinLen characters
 	Letter  bool // a Latin letter a–z or A–Z
 	Digit   bool // a digit 0–9
-	Special bool // one of PasswordSpecials
+	Special bool // a printable ASCII character not a letter or digit (IsSpecial)
 }
 
 // OK reports whether every item of the rule holds.
@@ -170,11 +172,17 @@ func CheckPassword(pw string) PasswordCheck {
 			c.Letter = true
 		case r >= '0' && r <= '9':
 			c.Digit = true
-		case strings.ContainsRune(PasswordSpecials, r):
+		case IsSpecial(r):
 			c.Special = true
 		}
 	}
 	return c
+}
+
+// IsSpecial reports whether r counts as the rule's special character: any
+// printable ASCII character but a letter, a digit or the space.
+func IsSpecial(r rune) bool {
+	return r > ' ' && r <= '~' && !(r >= 'a' && r <= 'z') && !(r >= 'A' && r <= 'Z') && !(r >= '0' && r <= '9')
 }
 
 // CertificateRequest is POST /v1/sessions/{id}/certificate.
