@@ -39,15 +39,8 @@ import (
 // provider simulator in-process and a demo ticket printed at start.
 func runKiosk(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	start := time.Now()
-	fs := flag.NewFlagSet("signkiosk", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	cfgPath := fs.String("config", os.Getenv(config.EnvConfig), "config file (TOML); none means demo mode")
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	cfg, err := config.Load(*cfgPath)
-	if err != nil {
-		fmt.Fprintf(stderr, "signkiosk: %v\n", err)
+	cfg, ok := loadKioskConfig(args, stderr)
+	if !ok {
 		return 2
 	}
 	k, err := assemble(cfg, stdout, stderr, portWraps{})
@@ -77,7 +70,9 @@ func runKiosk(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	k.live.attach(u)
 	if cfg.UI.Fullscreen {
 		w.SetFullScreen(true)
-		w.SetCloseIntercept(func() {}) // the subscriber cannot close the kiosk
+		if !cfg.Demo {
+			w.SetCloseIntercept(func() {}) // the subscriber cannot close the kiosk
+		}
 	} else {
 		w.Resize(fyne.NewSize(1280, 800))
 	}
@@ -88,12 +83,33 @@ func runKiosk(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	a.Lifecycle().SetOnStarted(func() {
 		// Measured by docs/BENCHMARKS.md's cold start: the window is up
 		// with the idle screen in it.
-		k.log.Info().Str("event", "kiosk_shown").Dur("since_start", time.Since(start)).Msg("idle screen shown")
+		k.log.Info().Str("event", "kiosk_shown").Dur("since_start_ms", time.Since(start)).Msg("idle screen shown")
 	})
 	k.log.Info().Str("event", "kiosk_start").Str("kiosk", cfg.KioskID).Bool("demo", cfg.Demo).Str("version", version).
-		Dur("since_start", time.Since(start)).Msg("kiosk ready")
+		Dur("since_start_ms", time.Since(start)).Msg("kiosk ready")
 	w.ShowAndRun()
 	return 0
+}
+
+// loadKioskConfig reads the kiosk's flags and its config (demo mode without
+// one); false after it has said on stderr what is wrong.
+func loadKioskConfig(args []string, stderr io.Writer) (config.Config, bool) {
+	fs := flag.NewFlagSet("signkiosk", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfgPath := fs.String("config", os.Getenv(config.EnvConfig), "config file (TOML); none means demo mode")
+	windowed := fs.Bool("windowed", false, "a 1280×800 window instead of the full screen (development)")
+	if err := fs.Parse(args); err != nil {
+		return config.Config{}, false
+	}
+	cfg, err := config.Load(*cfgPath)
+	if err != nil {
+		fmt.Fprintf(stderr, "signkiosk: %v\n", err)
+		return config.Config{}, false
+	}
+	if *windowed {
+		cfg.UI.Fullscreen = false
+	}
+	return cfg, true
 }
 
 // kioskParts is everything a running kiosk holds, for orderly shutdown.
@@ -318,10 +334,10 @@ func assemble(cfg config.Config, stdout, stderr io.Writer, wrap portWraps) (*kio
 		Failed: kiosk.FailedSessionStore{KioskID: cfg.KioskID, Version: version, DeviceKey: deviceKey, DeviceCert: deviceCert,
 			Queue: ob, Camera: func() kiosk.CameraIdentity { return kiosk.CameraIdentity(hub.Identity()) }},
 	})
-	k.runner.SetLang(cfg.UI.DefaultLang)
+	k.runner.SetDefaultLang(cfg.UI.DefaultLang)
 	purgeTickets(ledger, log)
 	k.staff, err = newStaffOps(cfg, stdout, staffParts{
-		outbox: ob, upload: k.upload, camera: hub.Reader, setLang: k.runner.SetLang,
+		outbox: ob, upload: k.upload, camera: hub.Reader, setLang: k.runner.SetDefaultLang,
 		providerURL: providerURL, providerKey: apiKey, headOfficeURL: headURL, syncTLS: syncTLS,
 	})
 	if err != nil {

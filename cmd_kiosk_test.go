@@ -7,12 +7,14 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"almatel.kz/signkiosk/app/config"
 	"almatel.kz/signkiosk/app/kiosk"
+	"almatel.kz/signkiosk/app/logging/logtest"
 	"almatel.kz/signkiosk/app/pack"
 	"almatel.kz/signkiosk/app/session"
 	"almatel.kz/signkiosk/camera"
@@ -114,6 +116,33 @@ func TestDemoSignDeliverDownload(t *testing.T) {
 	if resp.StatusCode == http.StatusOK {
 		t.Fatal("a tampered link downloaded the package")
 	}
+	checkLogFields(t, filepath.Join(cfg.DataDir, "logs", "signkiosk.log"))
+}
+
+// checkLogFields reads a kiosk's log file: every line a JSON object with
+// each key once, and durations named with their unit.
+func checkLogFields(t *testing.T, path string) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := bytes.Split(bytes.TrimSpace(b), []byte("\n"))
+	for _, line := range lines {
+		twice, err := logtest.RepeatedKeys(line)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(twice) > 0 {
+			t.Errorf("log line carries %v twice: %s", twice, line)
+		}
+		if bytes.Contains(line, []byte(`"since_start":`)) {
+			t.Errorf("a duration without its unit: %s", line)
+		}
+	}
+	if len(lines) < 10 {
+		t.Fatalf("only %d log lines from a whole session", len(lines))
+	}
 }
 
 // A kiosk configured for a webcam that is not there starts anyway: the
@@ -143,5 +172,24 @@ func TestKioskStartsWithoutWebcam(t *testing.T) {
 	var coded kiosk.CaptureCoder
 	if !errors.As(err, &coded) || coded.CaptureCode() != session.ErrNoCamera {
 		t.Fatalf("capture: %v, want code %s", err, session.ErrNoCamera)
+	}
+}
+
+// The demo opens full screen like a kiosk; --windowed gives a window for
+// development.
+func TestKioskWindowFlag(t *testing.T) {
+	t.Setenv(config.EnvDataDir, t.TempDir())
+	t.Setenv(config.EnvConfig, "")
+	var stderr bytes.Buffer
+	cfg, ok := loadKioskConfig(nil, &stderr)
+	if !ok || !cfg.Demo || !cfg.UI.Fullscreen {
+		t.Fatalf("demo: ok=%v demo=%v fullscreen=%v %s", ok, cfg.Demo, cfg.UI.Fullscreen, stderr.String())
+	}
+	cfg, ok = loadKioskConfig([]string{"--windowed"}, &stderr)
+	if !ok || cfg.UI.Fullscreen {
+		t.Fatalf("--windowed: ok=%v fullscreen=%v %s", ok, cfg.UI.Fullscreen, stderr.String())
+	}
+	if _, ok := loadKioskConfig([]string{"--fullscreen-please"}, &stderr); ok {
+		t.Fatal("an unknown flag was taken")
 	}
 }

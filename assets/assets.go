@@ -51,6 +51,13 @@ func Languages() []string { return []string{Kazakh, Russian, English} }
 // TextNames returns the names of the legal texts.
 func TextNames() []string { return []string{Privacy, EDSRules, Application} }
 
+// TextsAreDrafts says the legal texts are still templates awaiting the
+// legal department's approved wording (README.md). The UI then says so
+// beside each text, never inside it: the bytes a subscriber consents to
+// (and whose hash the evidence keeps) are the text alone. Set it to false
+// when the approved texts land.
+const TextsAreDrafts = true
+
 // FontRegular returns Noto Sans Regular (TrueType), a fresh copy on each call.
 func FontRegular() []byte { return mustRead("fonts/NotoSans-Regular.ttf") }
 

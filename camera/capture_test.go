@@ -420,3 +420,34 @@ func BenchmarkAnalyze(b *testing.B) {
 		})
 	}
 }
+
+// A frame goes at the usual JPEG quality when the provider will still find
+// its face there, and at the higher one when compression would lose it
+// (here: a frame with no face at all, which no quality saves; the capture
+// never picks those, but it shows the fallback taken).
+func TestEncodeFaceQuality(t *testing.T) {
+	a, err := face.NewAnalyzer(face.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := func(img image.Image, q int) int {
+		var b bytes.Buffer
+		if err := jpeg.Encode(&b, img, &jpeg.Options{Quality: q}); err != nil {
+			t.Fatal(err)
+		}
+		return b.Len()
+	}
+	withFace := facetest.Sample(t)
+	got, err := encodeFace(a, withFace)
+	if err != nil || len(got) != at(withFace, 85) {
+		t.Fatalf("a clear face: %d bytes (%v), want the quality-85 %d", len(got), err, at(withFace, 85))
+	}
+	blank := image.NewGray(image.Rect(0, 0, 320, 240))
+	for i := range blank.Pix {
+		blank.Pix[i] = uint8(i * 7)
+	}
+	got, err = encodeFace(a, blank)
+	if err != nil || len(got) != at(blank, 95) {
+		t.Fatalf("no face: %d bytes (%v), want the quality-95 %d", len(got), err, at(blank, 95))
+	}
+}

@@ -180,8 +180,7 @@ func Load(path string) (Config, error) {
 func load(path string) (Config, error) {
 	c := Default()
 	if path == "" {
-		c.Demo = true
-		c.UI.Fullscreen = false
+		c.Demo = true                 // full screen like a kiosk; --windowed for development
 		c.Camera.Source = "synthetic" // the demo's stand-in subscriber; a config file picks a real camera
 	} else {
 		b, err := os.ReadFile(path)

@@ -61,7 +61,7 @@ func TestLoadGood(t *testing.T) {
 func TestLoadDemo(t *testing.T) {
 	t.Setenv(EnvDataDir, t.TempDir())
 	c, err := Load("")
-	if err != nil || !c.Demo || c.UI.Fullscreen {
+	if err != nil || !c.Demo || !c.UI.Fullscreen { // demo mode is full screen like a kiosk (--windowed)
 		t.Fatalf("%+v %v", c, err)
 	}
 }

@@ -64,7 +64,7 @@ func Start(dataDir, office string, now func() time.Time, log zerolog.Logger) (*E
 		ln.Close()
 		return nil, fmt.Errorf("demo: %w", err)
 	}
-	s, err := sim.New(sim.Config{APIKey: APIKey, Log: log.With().Str("component", "provider-sim").Logger(), Now: now, PKI: pki})
+	s, err := sim.New(sim.Config{APIKey: APIKey, Log: log, Now: now, PKI: pki}) // sim.New names its component
 	if err != nil {
 		ln.Close()
 		return nil, fmt.Errorf("demo: %w", err)

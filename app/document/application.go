@@ -105,6 +105,16 @@ func (a Application) Text() []byte {
 		}
 		b.WriteString("\n")
 	}
-	fmt.Fprintf(&b, "%s\n%s\n", Label(a.Lang, "accession"), a.Clause)
+	if !a.ClauseHasHeading() {
+		fmt.Fprintf(&b, "%s\n", Label(a.Lang, "accession"))
+	}
+	fmt.Fprintf(&b, "%s\n", a.Clause)
 	return []byte(b.String())
+}
+
+// ClauseHasHeading reports whether the accession clause carries its
+// heading itself: the PDF, Text and the review screen add it only when
+// not, so it is never shown twice in a row.
+func (a Application) ClauseHasHeading() bool {
+	return hasHeading(parseClause(a.Clause), Label(a.Lang, "accession"))
 }

@@ -267,18 +267,23 @@ func parseClause(text string) []clauseBlock {
 	return blocks
 }
 
+// hasHeading reports whether blocks carry heading as a heading of their own.
+func hasHeading(blocks []clauseBlock, heading string) bool {
+	for _, b := range blocks {
+		if (b.kind == "h1" || b.kind == "h2") && b.text == heading {
+			return true
+		}
+	}
+	return false
+}
+
 func (r *Renderer) clause(lang, text string) {
 	f := r.f
 	blocks := parseClause(text)
 	// The clause normally carries its own heading; add the label only
 	// when it does not, so the heading is never printed twice.
-	heading := Label(lang, "accession")
-	has := false
-	for _, b := range blocks {
-		has = has || ((b.kind == "h1" || b.kind == "h2") && b.text == heading)
-	}
-	if !has {
-		blocks = append([]clauseBlock{{"h2", heading}}, blocks...)
+	if !hasHeading(blocks, Label(lang, "accession")) {
+		blocks = append([]clauseBlock{{"h2", Label(lang, "accession")}}, blocks...)
 	}
 	const bullet = 5.0 // indent of list item text
 	prev := ""

@@ -75,11 +75,16 @@ func New(cfg Config) *Runner {
 	if cfg.StorageEvery <= 0 {
 		cfg.StorageEvery = 30 * time.Second
 	}
-	return &Runner{cfg: cfg, events: make(chan session.Event, 64), done: make(chan struct{}), state: session.State{Lang: "kk"}}
+	return &Runner{cfg: cfg, events: make(chan session.Event, 64), done: make(chan struct{}),
+		state: session.State{Lang: "kk", DefaultLang: "kk"}}
 }
 
-// SetLang sets the idle screen's language (the staff menu's default).
+// SetLang switches the language on the screen now (demo drivers, tests).
 func (r *Runner) SetLang(lang string) { r.Dispatch(session.SetLang{Lang: lang}) }
+
+// SetDefaultLang sets the kiosk's own language (config, the staff menu):
+// the idle screen's, which it returns to after every session.
+func (r *Runner) SetDefaultLang(lang string) { r.Dispatch(session.SetDefaultLang{Lang: lang}) }
 
 // Subscribe adds a listener for state changes.
 func (r *Runner) Subscribe(fn func(session.State)) {
@@ -275,7 +280,7 @@ func (r *Runner) execute(ctx context.Context, e session.Effect) session.Event {
 			return session.Failed{Gen: e.Gen, Op: session.OpStore, Code: code}
 		}
 		r.cfg.Log.Info().Str("event", "session_signed").Str("tid", e.Snapshot.Ticket.TID).
-			Str("package", rc.PackageID).Dur("took", r.cfg.Now().Sub(e.Snapshot.Started)).Msg("signed and stored")
+			Str("package", rc.PackageID).Dur("took_ms", r.cfg.Now().Sub(e.Snapshot.Started)).Msg("signed and stored")
 		return session.Stored{Gen: e.Gen, Receipt: rc}
 	}
 	return nil
@@ -376,7 +381,7 @@ func (r *Runner) audit(s session.State) {
 	r.cfg.Log.Info().Str("event", "session_ended").Str("tid", s.Ticket.TID).Str("office", s.Ticket.Office).
 		Str("staff", s.Ticket.Staff).Str("order", s.Ticket.Order.ID).Str("reason", string(s.Reason)).
 		Str("last_step", last.String()).Str("err", s.Err).Int("biometric_attempts", len(s.Biometrics)).
-		Dur("took", s.EndedAt.Sub(s.Started)).Msg("session ended before signing")
+		Dur("took_ms", s.EndedAt.Sub(s.Started)).Msg("session ended before signing")
 	r.recordFailed(s)
 }
 

@@ -18,6 +18,10 @@ type (
 	TicketRejected struct{ Code string }
 	// SetLang switches the language on any screen.
 	SetLang struct{ Lang string }
+	// SetDefaultLang sets the kiosk's own language (config, staff menu):
+	// the idle screen's, and new sessions' unless their order names one.
+	// The idle screen returns to it after every session.
+	SetDefaultLang struct{ Lang string }
 	// Begin on the welcome screen.
 	Begin struct{}
 	// CodeEntered: the six digits from 1414.
@@ -111,6 +115,7 @@ type (
 func (TicketAccepted) event()    {}
 func (TicketRejected) event()    {}
 func (SetLang) event()           {}
+func (SetDefaultLang) event()    {}
 func (Begin) event()             {}
 func (CodeEntered) event()       {}
 func (ResendCode) event()        {}

@@ -31,6 +31,14 @@ func (m Machine) Next(s State, ev Event, now time.Time) (State, []Effect) {
 			s.touch(now)
 		}
 		return s, nil
+	case SetDefaultLang:
+		if validLang(e.Lang) {
+			s.DefaultLang = e.Lang
+			if s.Step == StepIdle {
+				s.Lang = e.Lang
+			}
+		}
+		return s, nil
 	case Activity:
 		if s.active() {
 			s.touch(now)
@@ -90,6 +98,7 @@ func (m Machine) start(s State, e TicketAccepted, now time.Time) (State, []Effec
 		Gen:              s.Gen + 1,
 		Step:             StepWelcome,
 		Lang:             lang,
+		DefaultLang:      s.DefaultLang,
 		Storage:          s.Storage,
 		Ticket:           e.Ticket,
 		CodeAttemptsLeft: m.Limits.CodeAttempts,
@@ -191,6 +200,7 @@ func (m Machine) result(s State, ev Event, now time.Time) (State, []Effect) {
 		s.ProviderSession = e.Resp.SessionID
 		s.ProviderExpires = e.Resp.ExpiresAt
 		s.ResendAt = now.Add(m.Limits.ResendCooldown)
+		s.CodeSent = 1
 		s.goTo(StepCode, now)
 	case CodeAccepted:
 		doc := e.Doc
@@ -198,6 +208,7 @@ func (m Machine) result(s State, ev Event, now time.Time) (State, []Effect) {
 		s.goTo(StepReview, now)
 	case Resent:
 		s.ResendsLeft--
+		s.CodeSent++
 		s.CodeAttemptsLeft = m.Limits.CodeAttempts
 		s.ResendAt = now.Add(m.Limits.ResendCooldown)
 	case ConsentRecorded:
@@ -446,17 +457,23 @@ func (m Machine) end(s State, why Reason, now time.Time) (State, []Effect) {
 	audit := s.clone()
 	audit.Reason = why
 	audit.EndedAt = now
-	n := State{Gen: s.Gen, Step: StepEnded, Lang: s.Lang, Storage: s.Storage, Reason: why, EndedAt: now, Err: s.Err}
+	n := State{Gen: s.Gen, Step: StepEnded, Lang: s.Lang, DefaultLang: s.DefaultLang, Storage: s.Storage, Reason: why, EndedAt: now, Err: s.Err}
 	wipeBytes(s.password)
 	return n, []Effect{DoAudit{Snapshot: audit}, DoWipe{Gen: s.Gen}}
 }
 
-// idle returns to the idle screen with nothing of the session left.
+// idle returns to the idle screen with nothing of the session left, in
+// the kiosk's own language: the next subscriber is not greeted in the last
+// one's.
 func (m Machine) idle(s State) (State, []Effect) {
 	wipeBytes(s.password)
 	var eff []Effect
 	if s.Step != StepEnded {
 		eff = []Effect{DoWipe{Gen: s.Gen}}
 	}
-	return State{Gen: s.Gen, Step: StepIdle, Lang: s.Lang, Storage: s.Storage}, eff
+	lang := s.Lang
+	if validLang(s.DefaultLang) {
+		lang = s.DefaultLang
+	}
+	return State{Gen: s.Gen, Step: StepIdle, Lang: lang, DefaultLang: s.DefaultLang, Storage: s.Storage}, eff
 }

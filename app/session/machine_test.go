@@ -527,4 +527,61 @@ func TestStepNames(t *testing.T) {
 	if StepCode.Number() != 1 || StepDone.Number() != StepsTotal || StepEnded.Number() != 0 {
 		t.Fatal("step numbers")
 	}
+	// Every step shown counts up by one or stays: no number is skipped.
+	last := 0
+	for s := StepCode; s <= StepDone; s++ {
+		n := s.Number()
+		if n != last && n != last+1 {
+			t.Fatalf("step %v is %d of %d after %d", s, n, StepsTotal, last)
+		}
+		last = n
+	}
+}
+
+// The idle screen returns to the kiosk's own language after a session in
+// another one; the staff's choice of default takes effect on the idle
+// screen at once, and in a running session only once it is over.
+func TestIdleReturnsToDefaultLang(t *testing.T) {
+	r := newRun(t)
+	r.do(SetDefaultLang{Lang: "kk"})
+	r.toReview().do(SetLang{Lang: "ru"})
+	r.do(Cancel{}).want(StepEnded)
+	if r.s.Lang != "ru" {
+		t.Fatalf("the ended screen is in %q, want the session's ru", r.s.Lang)
+	}
+	r.do(Finish{}).want(StepIdle)
+	if r.s.Lang != "kk" {
+		t.Fatalf("idle after a Russian session is in %q, want the default kk", r.s.Lang)
+	}
+	r.do(SetDefaultLang{Lang: "ru"})
+	if r.s.Lang != "ru" || r.s.DefaultLang != "ru" {
+		t.Fatalf("idle default set to ru: lang %q default %q", r.s.Lang, r.s.DefaultLang)
+	}
+	r.toWelcome()
+	r.do(SetDefaultLang{Lang: "en"})
+	if r.s.DefaultLang != "en" || r.s.Lang == "en" {
+		t.Fatalf("default set mid-session: lang %q default %q", r.s.Lang, r.s.DefaultLang)
+	}
+	r.do(SetDefaultLang{Lang: "de"})
+	if r.s.DefaultLang != "en" {
+		t.Fatal("unknown default language accepted")
+	}
+	r.do(Cancel{}).do(Finish{}).want(StepIdle)
+	if r.s.Lang != "en" {
+		t.Fatalf("idle in %q, want en", r.s.Lang)
+	}
+}
+
+// Each code sent counts: the UI knows a new one is on its way.
+func TestCodeSentCounts(t *testing.T) {
+	r := newRun(t).toCode()
+	if r.s.CodeSent != 1 {
+		t.Fatalf("after create: %d codes sent", r.s.CodeSent)
+	}
+	r.after(DefaultLimits().ResendCooldown).do(ResendCode{})
+	r.wantEffect(DoResend{})
+	r.do(Resent{Gen: r.gen()})
+	if r.s.CodeSent != 2 {
+		t.Fatalf("after a resend: %d codes sent", r.s.CodeSent)
+	}
 }

@@ -38,17 +38,25 @@ func (s Step) String() string {
 	return stepNames[s]
 }
 
-// Number is the "step N of 8" shown to the subscriber: code … done are the
-// eight screens of the procedure (0 outside them).
+// Number is the "step N of 7" shown to the subscriber: code … password
+// and done are the seven screens of the procedure (0 outside them). The
+// signing wait continues the password step (it follows "Create" and is
+// often over before anyone reads it), so it keeps the password's number
+// and the count never jumps.
 func (s Step) Number() int {
-	if s >= StepCode && s <= StepDone {
+	switch {
+	case s >= StepCode && s <= StepPassword:
 		return int(s - StepCode + 1)
+	case s == StepSigning:
+		return StepPassword.Number()
+	case s == StepDone:
+		return StepsTotal
 	}
 	return 0
 }
 
 // StepsTotal is how many numbered steps the subscriber goes through.
-const StepsTotal = 8
+const StepsTotal = 7
 
 // Reason is why a session ended early. Stable codes: the UI translates them
 // and the audit line records them.
@@ -136,6 +144,9 @@ type State struct {
 	Gen  uint64 // session serial: results of an older session are ignored
 	Step Step
 	Lang string
+	// DefaultLang is the kiosk's own language (SetDefaultLang), which the
+	// idle screen returns to; like Storage it outlives sessions.
+	DefaultLang string
 	// Storage is a fault of the kiosk's database (one of StorageCodes)
 	// that keeps new sessions out; empty while it can take one. It is the
 	// kiosk's, not the session's: it outlives sessions.
@@ -155,7 +166,11 @@ type State struct {
 
 	CodeAttemptsLeft int
 	ResendsLeft      int
-	ResendAt         time.Time // the resend button enables then
+	// CodeSent counts the SMS codes sent in this session (1 once the
+	// session is created): when it grows, the UI clears the boxes and
+	// confirms the new code is on its way.
+	CodeSent int
+	ResendAt time.Time // the resend button enables then
 
 	BioAttemptsLeft int
 	Biometrics      []Biometric

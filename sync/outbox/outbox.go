@@ -341,8 +341,11 @@ func (o *Outbox) MarkDelivered(ctx context.Context, ids ...string) error {
 	err := o.immediate(ctx, func(c *sql.Conn) error {
 		now := o.now().UnixNano()
 		for _, id := range ids {
-			res, err := c.ExecContext(ctx, `UPDATE outbox SET state = 'delivered', last_error = '',
-				delivered_at = coalesce(delivered_at, ?) WHERE id = ?`, now, id)
+			// The delivering attempt counts (once: marking a delivered
+			// item again changes nothing), so a package delivered at the
+			// first try lists 1 attempt, not 0.
+			res, err := c.ExecContext(ctx, `UPDATE outbox SET attempts = attempts + (state != 'delivered'),
+				state = 'delivered', last_error = '', delivered_at = coalesce(delivered_at, ?) WHERE id = ?`, now, id)
 			if err := affected(res, err, id); errors.Is(err, ErrNotFound) {
 				missing = append(missing, id)
 			} else if err != nil {

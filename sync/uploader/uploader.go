@@ -258,7 +258,7 @@ func (u *Uploader) RunOnce(ctx context.Context) (Report, error) {
 		ev = u.cfg.Log.Warn()
 	}
 	ev.Int("delivered", rep.Delivered).Int("failed", rep.Failed).Int("dead", rep.Dead).
-		Int64("bytes", rep.Bytes).Dur("took", rep.Took).Bool("cancelled", ctx.Err() != nil).Msg("sync run")
+		Int64("bytes", rep.Bytes).Dur("took_ms", rep.Took).Bool("cancelled", ctx.Err() != nil).Msg("sync run")
 	if runErr == nil && ctx.Err() != nil {
 		runErr = fmt.Errorf("sync: stopped early: %w", context.Cause(ctx))
 	}

@@ -220,10 +220,10 @@ func TestServerErrorThenDelivered(t *testing.T) {
 	if rep.Delivered != 3 {
 		t.Fatalf("run 2: %+v", rep)
 	}
-	if it := e.q.get(ids[0]); it.Attempts != 1 || it.state != stateDelivered {
+	if it := e.q.get(ids[0]); it.Attempts != 2 || it.state != stateDelivered { // the 500 and the delivery
 		t.Fatalf("after delivery: %+v", it.Item)
 	}
-	t.Logf("500 then 201: delivered %d packages on the second run, attempts=1", rep.Delivered)
+	t.Logf("500 then 201: delivered %d packages on the second run, attempts=2", rep.Delivered)
 }
 
 func TestHeadOfficeDown(t *testing.T) {
