@@ -179,6 +179,13 @@ func (d *screenDriver) walk(ctx context.Context, langs []string) error {
 			if st.want == session.StepBiometrics && d.probe > 0 {
 				d.measure(lang)
 			}
+			// The largest text size, as a subscriber who needs it sees
+			// the code and the privacy screens.
+			if st.want == session.StepCode || st.want == session.StepPrivacy {
+				if err := d.largeTextShot(lang + "-" + st.name + "-large" + d.suffix); err != nil {
+					return fmt.Errorf("%s/%s large: %w", lang, st.name, err)
+				}
+			}
 		}
 		r.Dispatch(session.Finish{})
 		if err := drv.waitStep(ctx, session.StepIdle, false); err != nil {
@@ -195,6 +202,15 @@ func (d *screenDriver) walk(ctx context.Context, langs []string) error {
 			len(c), c[len(c)/2].Round(time.Microsecond), c[len(c)-1].Round(time.Microsecond), d.slowest)
 	}
 	return nil
+}
+
+// largeTextShot shoots the screen at the largest text size, then returns
+// it to normal.
+func (d *screenDriver) largeTextShot(name string) error {
+	fyne.DoAndWait(func() { d.ui.BiggerTextForScreens(2) })
+	err := d.shot(name)
+	fyne.DoAndWait(func() { d.ui.BiggerTextForScreens(0) })
+	return err
 }
 
 // shot saves the screen: the X root window when possible, else the canvas.

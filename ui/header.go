@@ -9,7 +9,7 @@ import (
 )
 
 // header is the strip above every screen but idle: where the subscriber is
-// ("step 3 of 8"), the language buttons, and Cancel.
+// ("step 3 of 7"), the text size, the language buttons, and Cancel.
 type header struct {
 	obj    fyne.CanvasObject
 	cancel *widget.Button
@@ -22,15 +22,24 @@ func newHeader(u *UI, s session.State, l loc) *header {
 	if n := s.Step.Number(); n > 0 {
 		step.SetText(l.T("header.step", "N", n, "Total", session.StepsTotal))
 	}
-	right := container.NewHBox(langButtons(u, s.Lang, l)...)
+	size := button(textSizeLabel[u.textStep], u.textStep > 0, u.biggerText)
+	right := container.NewHBox(sized(size, textSizeW, 0), widget.NewSeparator())
+	right.Objects = append(right.Objects, langButtons(u, s.Lang, l)...)
 	h.cancel = button(l.T("cancel.button"), false, u.askCancel)
 	h.sep = widget.NewSeparator()
 	right.Add(h.sep)
 	right.Add(h.cancel)
-	// The staff gesture's corner lies over the step label, unseen.
-	h.obj = container.NewVBox(container.NewBorder(nil, nil, container.NewStack(step, newStaffCorner(u)), right), widget.NewSeparator())
+	// The staff gesture's corner lies over the step label, unseen
+	// (cornerLayer, over the whole window's top-left).
+	h.obj = container.NewVBox(container.NewBorder(nil, nil, step, right), widget.NewSeparator())
 	return h
 }
+
+// The text-size button: "Aa" with a plus per step taken, one width for
+// all so the header never shifts.
+var textSizeLabel = [len(textScales)]string{"Aa", "Aa+", "Aa++"}
+
+const textSizeW = 120
 
 func (h *header) update(s session.State) {
 	if cancellable(s) {

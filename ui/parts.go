@@ -78,6 +78,16 @@ func errorLabel() *widget.Label {
 	return l
 }
 
+// noticeLabel shows good news (a code sent) in the success colour; empty
+// hides it.
+func noticeLabel() *widget.Label {
+	l := widget.NewLabel("")
+	l.Importance = widget.SuccessImportance
+	l.Wrapping = fyne.TextWrapWord
+	l.Hide()
+	return l
+}
+
 // setText updates a label and shows it only when there is something to say.
 func setText(l *widget.Label, text string) {
 	l.SetText(text)

@@ -27,7 +27,7 @@ func newReadGate(content fyne.CanvasObject, touched, onEnd func()) (*readGate, f
 	}
 	// The layout runs at every resize: a text shorter than the window
 	// counts as read without any scrolling.
-	return g, container.New(gateLayout{g}, g.scroll)
+	return g, scrolledDocument(g.scroll, g.check)
 }
 
 func (g *readGate) check() {
@@ -44,16 +44,31 @@ func (g *readGate) check() {
 	}
 }
 
-type gateLayout struct{ g *readGate }
+// documentLayout holds the scroll of a legal text or of the application:
+// the only thing on a subscriber's screen that may be longer than the
+// screen (the fit tests check that everything else shows without
+// scrolling). after, when set, runs after every layout.
+type documentLayout struct{ after func() }
 
-func (l gateLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+// scrolledDocument wraps a scrolled legal text or application.
+func scrolledDocument(scroll *container.Scroll, after func()) *fyne.Container {
+	return container.New(documentLayout{after}, scroll)
+}
+
+func (l documentLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	for _, o := range objs {
 		o.Move(fyne.NewPos(0, 0))
 		o.Resize(size)
 	}
-	l.g.check()
+	if l.after != nil {
+		l.after()
+	}
 }
 
-func (l gateLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
-	return l.g.scroll.MinSize()
+func (l documentLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	var m fyne.Size
+	for _, o := range objs {
+		m = m.Max(o.MinSize())
+	}
+	return m
 }

@@ -7,9 +7,11 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"almatel.kz/signkiosk/app/provider"
 	"almatel.kz/signkiosk/app/session"
 )
 
@@ -29,11 +31,15 @@ type codeScreen struct {
 	resend   *widget.Button
 	resends  *widget.Label
 	errLbl   *widget.Label
+	sentLbl  *widget.Label // "a new code was sent"
+	sent     int           // the state's CodeSent last shown
+	newCode  bool          // a code after the first was sent: say so
 	cancel   context.CancelFunc
 }
 
 func newCodeScreen(u *UI, s session.State, l loc) *codeScreen {
-	cs := &codeScreen{u: u, l: l, attempts: widget.NewLabel(""), resends: widget.NewLabel(""), errLbl: errorLabel()}
+	cs := &codeScreen{u: u, l: l, attempts: widget.NewLabel(""), resends: widget.NewLabel(""), errLbl: errorLabel(),
+		sentLbl: noticeLabel(), sent: s.CodeSent, newCode: s.CodeSent > 1}
 	boxes := make([]fyne.CanvasObject, codeLen)
 	for i := range cs.digits {
 		cs.digits[i] = bigText("", 44)
@@ -54,10 +60,11 @@ func newCodeScreen(u *UI, s session.State, l loc) *codeScreen {
 		h.Importance = widget.WarningImportance
 		left = append(left, h)
 	}
+	cs.resends.Wrapping = fyne.TextWrapWord
 	left = append(left,
 		container.NewCenter(container.NewHBox(boxes...)),
-		cs.attempts, cs.errLbl,
-		container.NewHBox(sized(cs.resend, 0, 68)), cs.resends,
+		cs.attempts, cs.errLbl, cs.sentLbl,
+		container.NewBorder(nil, nil, sized(cs.resend, 0, 68), nil, container.NewVBox(layout.NewSpacer(), cs.resends, layout.NewSpacer())),
 	)
 	// The keypad beside the text on a landscape screen; below it, within a
 	// thumb's reach, on a portrait one (the text then has the full width).
@@ -73,13 +80,38 @@ func newCodeScreen(u *UI, s session.State, l loc) *codeScreen {
 func (cs *codeScreen) object() fyne.CanvasObject { return cs.obj }
 
 func (cs *codeScreen) update(s session.State) {
-	cs.s = s
-	if s.CodeAttemptsLeft > 0 {
-		cs.attempts.SetText(cs.l.T("code.attempts", "N", s.CodeAttemptsLeft))
-	} else {
-		cs.attempts.SetText(cs.l.T("code.need_resend"))
+	if s.CodeSent > cs.sent {
+		// A new code is on its way: the old one's digits go, and the
+		// subscriber is told (it could otherwise be confirmed, and burn
+		// an attempt of the new code).
+		cs.sent, cs.newCode = s.CodeSent, true
+		zero(cs.u.input.code)
+		cs.u.input.code = cs.u.input.code[:0]
 	}
-	setText(cs.errLbl, cs.l.Err(s.Err))
+	cs.s = s
+	out := s.CodeAttemptsLeft <= 0
+	errText := cs.l.Err(s.Err)
+	switch {
+	case !out:
+		cs.attempts.SetText(cs.l.T("code.attempts", "N", s.CodeAttemptsLeft))
+	case s.Err == provider.CodeCodeExpired:
+		// One message: why, and what to do.
+		cs.attempts.SetText(errText)
+		errText = ""
+	default:
+		cs.attempts.SetText(cs.l.T("code.need_resend"))
+		if s.Err == provider.CodeWrongCode || s.Err == provider.CodeTooMany {
+			errText = "" // what "no attempts left" already says
+		}
+	}
+	setText(cs.errLbl, errText)
+	notice := ""
+	if cs.newCode && s.Err == "" && !out {
+		notice = cs.l.T("code.sent")
+	}
+	setText(cs.sentLbl, notice)
+	// Out of attempts nothing typed can be sent: the keys wait for a new code.
+	cs.pad.setKeys(!out)
 	cs.showDigits()
 	cs.tick()
 }

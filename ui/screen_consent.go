@@ -5,6 +5,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"almatel.kz/signkiosk/app/session"
@@ -53,7 +54,7 @@ func newConsentScreen(u *UI, s session.State, l loc, kind string) *consentScreen
 		agree.Enable()
 		readHint.Hide()
 	})
-	top := container.NewVBox(title(heading), para(l.T(kind+".hint")))
+	top := container.NewVBox(withDraftNotice(l, title(heading)), para(l.T(kind+".hint")))
 	bottom := container.NewVBox(cs.errLbl, container.NewBorder(nil, nil, nil, sized(agree, 360, 76), readHint))
 	cs.obj = container.NewBorder(top, bottom, nil, nil, cs.scroll)
 	cs.update(s)
@@ -84,4 +85,18 @@ func splitTitle(md string) (heading, rest string) {
 		start = end + 1
 	}
 	return "", md
+}
+
+// withDraftNotice puts the legal texts' draft notice (assets.TextsAreDrafts)
+// beside a legal screen's title: said where the text is read, never inside
+// the text consented to.
+func withDraftNotice(l loc, heading fyne.CanvasObject) fyne.CanvasObject {
+	if !assets.TextsAreDrafts {
+		return heading
+	}
+	n := widget.NewLabel(l.T("legal.draft"))
+	n.Importance = widget.WarningImportance
+	n.SizeName = theme.SizeNameCaptionText
+	n.Wrapping = fyne.TextWrapWord
+	return container.NewVBox(heading, n)
 }

@@ -59,7 +59,9 @@ func newIdleScreen(u *UI, s session.State, l loc) *idleScreen {
 	// The language buttons sit top right as on every other screen; the
 	// choice stays for the idle screen (a ticket's order language wins for
 	// its session).
-	langs := container.NewVBox(container.NewBorder(nil, nil, newStaffCorner(u), container.NewHBox(langButtons(u, s.Lang, l)...)), widget.NewSeparator())
+	// The staff corner lies over the top-left (cornerLayer): the bar
+	// keeps its height on the left for it.
+	langs := container.NewVBox(container.NewBorder(nil, nil, sized(layout.NewSpacer(), staffCornerW, 0), container.NewHBox(langButtons(u, s.Lang, l)...)), widget.NewSeparator())
 	body := container.NewVBox(append([]fyne.CanvasObject{layout.NewSpacer()}, append(items, layout.NewSpacer())...)...)
 	is.obj = container.NewBorder(langs, nil, nil, nil, body)
 	is.update(s)

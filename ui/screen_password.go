@@ -16,14 +16,15 @@ import (
 // passwordScreen has the subscriber create the EDS password twice on the
 // on-screen keyboard, with the rule as a live checklist.
 type passwordScreen struct {
-	u      *UI
-	l      loc
-	obj    fyne.CanvasObject
-	fields [2]*secretField
-	checks []check
-	reveal *widget.Button
-	create *widget.Button
-	errLbl *widget.Label
+	u       *UI
+	l       loc
+	obj     fyne.CanvasObject
+	fields  [2]*secretField
+	checks  []check
+	reveal  *widget.Button
+	create  *widget.Button
+	errLbl  *widget.Label
+	explain *widget.Label // the advice, in the error's place when none shows
 }
 
 // check is one line of the checklist.
@@ -56,14 +57,19 @@ func newPasswordScreen(u *UI, s session.State, l loc) *passwordScreen {
 	// Fits 1280×800: the two fields side by side on top, the keyboard (with
 	// Create in its last row) on the left, the checklist and the advice
 	// beside it.
-	list := container.NewVBox()
+	// The checklist's lines sit tight (a label has its own padding), and
+	// what went wrong takes the advice's place while it shows: all of it
+	// reads without scrolling down to 1366×768.
+	list := container.New(layout.NewCustomPaddedVBoxLayout(0))
 	for _, c := range ps.checks {
 		list.Add(container.NewBorder(nil, nil, c.icon, nil, c.label))
 	}
 	fields := container.NewBorder(nil, nil, nil, container.NewVBox(layout.NewSpacer(), sized(ps.reveal, 180, 60)),
 		container.NewGridWithColumns(2, ps.fields[0], ps.fields[1]))
 	top := container.NewVBox(subtitle(l.T("password.title")), fields)
-	side := container.NewVScroll(container.NewVBox(list, ps.errLbl, para(l.T("password.explain"))))
+	ps.explain = para(l.T("password.explain"))
+	ps.explain.SizeName = theme.SizeNameCaptionText
+	side := container.NewVScroll(container.NewVBox(list, ps.errLbl, ps.explain))
 	// The keyboard keeps its own width beside the checklist on a landscape
 	// screen; on a portrait one the checklist goes below it, full width.
 	ps.obj = container.NewBorder(top, nil, nil, nil, wideRow([]float32{0.01, 1}, 1, container.NewVBox(kb.obj), side))
@@ -79,6 +85,11 @@ func (ps *passwordScreen) object() fyne.CanvasObject { return ps.obj }
 
 func (ps *passwordScreen) update(s session.State) {
 	setText(ps.errLbl, ps.l.Err(s.Err))
+	if s.Err != "" {
+		ps.explain.Hide()
+	} else {
+		ps.explain.Show()
+	}
 	ps.show()
 }
 

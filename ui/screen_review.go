@@ -36,7 +36,9 @@ func newReviewScreen(u *UI, s session.State, l loc) screen {
 		doc.Add(rows)
 	}
 	doc.Add(widget.NewSeparator())
-	doc.Add(subtitle(document.Label(app.Lang, "accession")))
+	if !app.ClauseHasHeading() {
+		doc.Add(subtitle(document.Label(app.Lang, "accession")))
+	}
 	clause := widget.NewRichTextFromMarkdown(app.Clause)
 	clause.Wrapping = fyne.TextWrapWord
 	doc.Add(clause)
@@ -45,5 +47,5 @@ func newReviewScreen(u *UI, s session.State, l loc) screen {
 	scroll.OnScrolled = func(fyne.Position) { u.touch() } // reading is activity
 	next := button(l.T("review.continue"), true, func() { u.k.Dispatch(session.ReviewAccepted{}) })
 	bottom := container.NewBorder(nil, nil, nil, sized(next, 460, 76), para(l.T("review.hint")))
-	return static{container.NewBorder(title(l.T("review.title")), bottom, nil, nil, scroll)}
+	return static{container.NewBorder(withDraftNotice(l, title(l.T("review.title"))), bottom, nil, nil, scrolledDocument(scroll, nil))}
 }

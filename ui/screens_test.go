@@ -27,7 +27,7 @@ func sampleStates(lang string, now time.Time) map[string]session.State {
 	base := session.State{
 		Gen: 1, Lang: lang, Ticket: p, ProviderSession: "ps-1",
 		Doc:              &provider.IDDocument{IIN: sub.IIN, Surname: sub.Surname, Given: sub.Given, Patronymic: sub.Patronymic, BirthDate: "1990-01-01", DocNumber: "012345678"},
-		CodeAttemptsLeft: 3, ResendsLeft: 2, ResendAt: now.Add(30 * time.Second), BioAttemptsLeft: 5,
+		CodeAttemptsLeft: 3, ResendsLeft: 2, CodeSent: 1, ResendAt: now.Add(30 * time.Second), BioAttemptsLeft: 5,
 		Started: now, LastActivity: now,
 	}
 	with := func(step session.Step, f func(*session.State)) session.State {
@@ -43,6 +43,7 @@ func sampleStates(lang string, now time.Time) map[string]session.State {
 		"welcome":       with(session.StepWelcome, nil),
 		"code":          with(session.StepCode, func(s *session.State) { s.Err = provider.CodeWrongCode; s.CodeAttemptsLeft = 2 }),
 		"code busy":     with(session.StepCode, func(s *session.State) { s.Busy = session.OpCode }),
+		"code sent":     with(session.StepCode, func(s *session.State) { s.CodeSent, s.ResendsLeft = 2, 1 }),
 		"review":        with(session.StepReview, nil),
 		"privacy":       with(session.StepPrivacy, nil),
 		"privacy retry": with(session.StepPrivacy, func(s *session.State) { s.Retry = session.OpPrivacy; s.Err = provider.CodeUnavailable }),

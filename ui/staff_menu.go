@@ -39,9 +39,15 @@ type staffMenu struct {
 	confirm     string // "requeue" | "exit" while asking
 	busy        string // the action running
 	status      *OutboxStatus
-	result      string         // the last action's outcome
-	conns       []Connectivity // the last connection check
+	// results holds each action's last outcome (by action name): one
+	// action's rerun replaces its own line, never another's.
+	results map[string]string
+	conns   []Connectivity // the last connection check
+	lang    string         // the default language, as last set here or read
 }
+
+// resultOrder is the order the actions' outcomes are listed in.
+var resultOrder = []string{"status", "sync", "requeue", "camera", "lang"}
 
 // initStaff turns the staff menu on when opts ask for it.
 func (u *UI) initStaff(opts *StaffOptions) {
@@ -75,6 +81,7 @@ func (m *staffMenu) open() {
 	m.gen++
 	m.ctx, m.cancel = context.WithCancel(context.Background())
 	m.lastTouch = m.u.now()
+	m.lang = m.u.k.State().DefaultLang
 	m.root = container.NewStack()
 	c := m.u.win.Canvas()
 	m.pop = widget.NewModalPopUp(m.root, c)
@@ -95,7 +102,7 @@ func (m *staffMenu) close() {
 	m.gen++
 	clear(m.pin)
 	m.pin, m.pinMsg, m.checking, m.unlocked = nil, "", false, false
-	m.confirm, m.busy, m.status, m.result, m.conns = "", "", nil, "", nil
+	m.confirm, m.busy, m.status, m.results, m.conns = "", "", nil, nil, nil
 }
 
 // shown reports whether the PIN pad or the menu is up (for tests).
@@ -127,6 +134,7 @@ func (m *staffMenu) digit(r rune) {
 	m.poke()
 	if len(m.pin) < staffPINMax && !m.checking && !m.locked() {
 		m.pin = append(m.pin, r)
+		m.pinMsg = "" // "wrong PIN" was about the last one
 		m.render()
 	}
 }
@@ -136,6 +144,7 @@ func (m *staffMenu) back() {
 	if n := len(m.pin); n > 0 && !m.checking {
 		m.pin[n-1] = 0
 		m.pin = m.pin[:n-1]
+		m.pinMsg = ""
 		m.render()
 	}
 }
@@ -145,6 +154,7 @@ func (m *staffMenu) clearPIN() {
 	if !m.checking {
 		clear(m.pin)
 		m.pin = m.pin[:0]
+		m.pinMsg = ""
 		m.render()
 	}
 }
@@ -204,7 +214,11 @@ func (m *staffMenu) run(action string, work func(ctx context.Context) func()) {
 	if m.busy != "" {
 		return
 	}
-	m.busy, m.confirm, m.result = action, "", ""
+	m.busy, m.confirm = action, ""
+	delete(m.results, action)
+	if action == "check" {
+		m.conns = nil
+	}
 	m.render()
 	ctx, gen := m.ctx, m.gen
 	go func() {
@@ -233,7 +247,7 @@ func (m *staffMenu) refreshStatus() {
 func (m *staffMenu) setStatus(st OutboxStatus, err error) {
 	if err != nil {
 		m.status = nil
-		m.result = m.u.loc().T("staff.status_error", "Err", err.Error())
+		m.setResult("status", m.u.loc().T("staff.status_error", "Err", err.Error()))
 		return
 	}
 	m.status = &st
@@ -269,9 +283,9 @@ func (m *staffMenu) changeOutbox(action, failedKey string, work func(ctx context
 		return func() {
 			l := m.u.loc()
 			if err != nil {
-				m.result = l.T(failedKey, "Err", err.Error())
+				m.setResult(action, l.T(failedKey, "Err", err.Error()))
 			} else {
-				m.result = done(l)
+				m.setResult(action, done(l))
 			}
 			if stErr == nil {
 				m.status = &st
@@ -286,18 +300,20 @@ func (m *staffMenu) cameraTest() {
 		r := staff.CameraTest(ctx, staffCameraTest)
 		return func() {
 			l := m.u.loc()
+			var res string
 			switch {
 			case refusal(r.Err) != nil:
-				m.result = l.cameraRefused(r.Err)
+				res = l.cameraRefused(r.Err)
 			case r.Code != "":
-				m.result = l.Err(r.Code)
+				res = l.Err(r.Code)
 			case r.Err != nil:
-				m.result = l.T("staff.camera_failed", "Err", r.Err.Error())
+				res = l.T("staff.camera_failed", "Err", r.Err.Error())
 			case r.Frames == 0:
-				m.result = l.T("staff.camera_none")
+				res = l.T("staff.camera_none")
 			default:
-				m.result = l.T("staff.camera_ok", "FPS", formatFPS(r.FPS), "W", r.Width, "H", r.Height, "N", r.Frames)
+				res = l.T("staff.camera_ok", "FPS", formatFPS(r.FPS), "W", r.Width, "H", r.Height, "N", r.Frames)
 			}
+			m.setResult("camera", res)
 		}
 	})
 }
@@ -315,8 +331,17 @@ func (m *staffMenu) setLang(lang string) {
 	m.opts.Staff.SetDefaultLang(lang)
 	m.u.log.Info().Str("lang", lang).Msg("staff: default language")
 	l := m.u.loc()
-	m.result = l.T("staff.lang_set", "Lang", l.T("lang."+lang))
+	m.lang = lang
+	m.setResult("lang", l.T("staff.lang_set", "Lang", l.T("lang."+lang)))
 	m.render()
+}
+
+// setResult records action's outcome.
+func (m *staffMenu) setResult(action, text string) {
+	if m.results == nil {
+		m.results = make(map[string]string)
+	}
+	m.results[action] = text
 }
 
 func (m *staffMenu) ask(what string) {

@@ -65,6 +65,11 @@ func (u *UI) StaffForScreens() StaffShot {
 		return s
 	}
 	s.Shown, s.Unlocked, s.Checking, s.Busy = true, m.unlocked, m.checking, m.busy
-	s.Status, s.Result, s.Conns = m.status != nil, m.result, len(m.conns)
+	s.Status, s.Conns = m.status != nil, len(m.conns)
+	for _, action := range resultOrder {
+		if r := m.results[action]; r != "" {
+			s.Result = r // the last in the list, as the screen shows it
+		}
+	}
 	return s
 }

@@ -8,7 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 	"github.com/rs/zerolog"
 
 	"almatel.kz/signkiosk/app/session"
@@ -103,7 +106,7 @@ type staffRig struct {
 func newStaffRig(t *testing.T, lang string) *staffRig {
 	t.Helper()
 	k := newFakeKiosk()
-	k.s.Lang = lang
+	k.s.Lang, k.s.DefaultLang = lang, "kk"
 	clock := &testClock{t: time.Date(2026, 11, 24, 18, 0, 0, 0, time.UTC)}
 	fs := &fakeStaff{status: OutboxStatus{
 		Pending: 3, Delivered: 17, Dead: 2,
@@ -204,6 +207,113 @@ func TestStaffGesture(t *testing.T) {
 	r.press(staffHold)
 	if !r.u.staff.shown() {
 		t.Fatal("gesture in the header did not open the PIN pad")
+	}
+}
+
+// The gesture's target is the screen's very corner (a finger pressed into
+// it lands at a few pixels), shows the hold filling up, and opens the PIN
+// pad once held long enough, before the finger lifts.
+func TestStaffCornerHold(t *testing.T) {
+	r := newStaffRig(t, "ru")
+	for _, step := range []string{"idle", "session"} {
+		if step == "session" {
+			r.k.startSession()
+			r.q.drain()
+		}
+		c := r.corner()
+		at := fyne.CurrentApp().Driver().AbsolutePositionForObject(c)
+		if at.X > 0 || at.Y > 0 || c.Size().Width < staffCornerW || c.Size().Height < staffCornerH {
+			t.Fatalf("%s: the corner is %v at %v, want the top-left %d×%d from (0,0)", step, c.Size(), at, staffCornerW, staffCornerH)
+		}
+		// Nothing over it: a press at (5,5) reaches the corner.
+		if top := topAt(r.win.Canvas(), fyne.NewPos(5, 5)); top != fyne.CanvasObject(c) {
+			t.Fatalf("%s: at (5,5) the press reaches %T, not the staff corner", step, top)
+		}
+	}
+	c := r.corner()
+	c.MouseDown(&desktop.MouseEvent{})
+	if c.progress() != 0 {
+		t.Fatal("the hold shows before any time passed")
+	}
+	r.clock.advance(staffHold / 2)
+	r.waitMenu(func() bool { return c.progress() > 0.4 })
+	if r.u.staff.shown() {
+		t.Fatal("the PIN pad opened halfway through the hold")
+	}
+	r.clock.advance(staffHold / 2)
+	r.waitMenu(func() bool { return r.u.staff.shown() }) // still held: no MouseUp
+	if c.progress() != 0 {
+		t.Error("the hold's bar stays after the pad opened")
+	}
+	c.MouseUp(&desktop.MouseEvent{})
+	r.q.drain()
+	if !r.u.staff.shown() || !r.shows(r.u.loc().T("staff.pin_prompt")) { // in the session's language
+		t.Fatalf("the PIN pad closed on release: %q", r.texts())
+	}
+}
+
+// topAt is the tappable object a touch at pos reaches: the last one drawn
+// there (overlays, then the content's later children over earlier ones).
+func topAt(c fyne.Canvas, pos fyne.Position) fyne.CanvasObject {
+	var hit fyne.CanvasObject
+	var walk func(o fyne.CanvasObject, origin fyne.Position)
+	walk = func(o fyne.CanvasObject, origin fyne.Position) {
+		if o == nil || !o.Visible() {
+			return
+		}
+		p := origin.Add(o.Position())
+		end := p.Add(o.Size())
+		if pos.X < p.X || pos.Y < p.Y || pos.X >= end.X || pos.Y >= end.Y {
+			return
+		}
+		if _, ok := o.(fyne.Tappable); ok {
+			hit = o
+		}
+		switch x := o.(type) {
+		case *fyne.Container:
+			for _, ch := range x.Objects {
+				walk(ch, p)
+			}
+		case fyne.Widget:
+			for _, ch := range test.WidgetRenderer(x).Objects() {
+				walk(ch, p)
+			}
+		}
+	}
+	walk(c.Content(), fyne.Position{})
+	for _, o := range c.Overlays().List() {
+		walk(o, fyne.Position{})
+	}
+	return hit
+}
+
+// The PIN pad stays where it is while digits are typed, and "wrong PIN"
+// goes with the next key.
+func TestStaffPINPadStill(t *testing.T) {
+	r := newStaffRig(t, "kk")
+	r.win.Resize(fyne.NewSize(1920, 1080))
+	r.press(staffHold)
+	settleLayout(r.win.Canvas())
+	one := func() fyne.Position {
+		return fyne.CurrentApp().Driver().AbsolutePositionForObject(r.button("1"))
+	}
+	before := one()
+	for range staffPINMax {
+		r.tap("1")
+		settleLayout(r.win.Canvas())
+		if at := one(); at != before {
+			t.Fatalf("after %d digits the keypad moved from %v to %v", len(r.u.staff.pin), before, at)
+		}
+	}
+	r.tap(r.l.T("code.ok"))
+	r.waitMenu(func() bool { return !r.u.staff.checking })
+	wrong := r.l.T("staff.pin_wrong", "N", 2)
+	if !r.shows(wrong) {
+		t.Fatalf("no wrong-PIN message: %q", r.texts())
+	}
+	r.tap("2")
+	if r.shows(wrong) {
+		t.Fatal("the wrong-PIN message stays while the next PIN is typed")
 	}
 }
 
@@ -310,10 +420,27 @@ func TestStaffMenuActions(t *testing.T) {
 					t.Errorf("no connectivity line %q: %q", want, r.texts())
 				}
 			}
+			// Each result stays until its own action runs again: the
+			// connection check leaves the camera test's and the sync's.
+			for _, want := range []string{
+				l.T("staff.camera_ok", "FPS", "29.7", "W", 1280, "H", 720, "N", 89),
+				l.T("staff.sync_done", "Delivered", 2, "Failed", 1, "Dead", 0),
+			} {
+				if !r.shows(want) {
+					t.Errorf("the connection check erased %q: %q", want, r.texts())
+				}
+			}
 
+			// The language of new sessions: the current one marked.
+			if b := r.button(l.T("lang.kk")); b.Importance != widget.HighImportance {
+				t.Errorf("the current default language kk is not marked")
+			}
 			r.tap(l.T("lang.ru"))
 			if len(r.staff.langs) != 1 || r.staff.langs[0] != "ru" || !r.shows(l.T("staff.lang_set", "Lang", l.T("lang.ru"))) {
 				t.Errorf("default language: %v, texts %q", r.staff.langs, r.texts())
+			}
+			if r.button(l.T("lang.ru")).Importance != widget.HighImportance || r.button(l.T("lang.kk")).Importance == widget.HighImportance {
+				t.Errorf("after choosing ru, ru is not the one marked")
 			}
 
 			// Exit asks first; "no" keeps the kiosk running.

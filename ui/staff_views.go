@@ -7,6 +7,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 )
 
@@ -51,7 +52,10 @@ func (m *staffMenu) pinView(l loc) fyne.CanvasObject {
 		}
 		dots := bigText(strings.Repeat("●", len(m.pin))+" ", 48)
 		dots.Alignment = fyne.TextAlignLeading // under the prompt, where the eye is
-		left = append(left, container.NewPadded(dots), msg)
+		// As wide as the longest PIN from the start: the pad beside it
+		// must not move while digits are typed.
+		full := fyne.MeasureText(strings.Repeat("●", staffPINMax)+" ", dots.TextSize, dots.TextStyle)
+		left = append(left, sized(container.NewPadded(dots), full.Width+2*theme.Padding(), 0), msg)
 		pad := newKeypad(l, m.digit, m.back, m.clearPIN, m.submit)
 		if m.checking {
 			pad.ok.Disable()
@@ -68,8 +72,11 @@ func (m *staffMenu) menuView(l loc) fyne.CanvasObject {
 	info := m.statusLines(l)
 	if m.busy != "" {
 		info = append(info, subtitle(l.T("staff.working")))
-	} else if m.result != "" {
-		info = append(info, subtitle(m.result))
+	}
+	for _, action := range resultOrder {
+		if r := m.results[action]; r != "" {
+			info = append(info, subtitle(r))
+		}
 	}
 	for _, c := range m.conns {
 		info = append(info, para(connLine(l, c)))
@@ -84,7 +91,8 @@ func (m *staffMenu) menuView(l loc) fyne.CanvasObject {
 	}
 	langs := make([]fyne.CanvasObject, 0, len(languages))
 	for _, code := range languages {
-		langs = append(langs, sized(button(l.T("lang."+code), false, func() { m.setLang(code) }), 0, staffButtonH))
+		// The language new sessions start in is marked.
+		langs = append(langs, sized(button(l.T("lang."+code), code == m.lang, func() { m.setLang(code) }), 0, staffButtonH))
 	}
 	exit := button(l.T("staff.exit"), false, func() { m.ask("exit") })
 	exit.Importance = widget.DangerImportance

@@ -116,3 +116,23 @@ func (t *kioskTheme) Size(n fyne.ThemeSizeName) float32 {
 	}
 	return t.base.Size(n)
 }
+
+// textScales are the text sizes a subscriber can pick (the header's "Aa"):
+// normal, then two steps larger.
+var textScales = [...]float32{1, 1.2, 1.4}
+
+// scaledTheme is a theme with its text sizes scaled by f, for the screen
+// content of a subscriber who asked for larger text.
+type scaledTheme struct {
+	fyne.Theme
+	f float32
+}
+
+func (t scaledTheme) Size(n fyne.ThemeSizeName) float32 {
+	v := t.Theme.Size(n)
+	switch n {
+	case theme.SizeNameText, theme.SizeNameHeadingText, theme.SizeNameSubHeadingText, theme.SizeNameCaptionText:
+		return v * t.f
+	}
+	return v
+}

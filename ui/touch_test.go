@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
@@ -34,8 +35,12 @@ var touchOrientations = []struct {
 }{
 	{"landscape 1920×1080", fyne.NewSize(1920, 1080)},
 	{"portrait 1080×1920", fyne.NewSize(1080, 1920)},
+	{"laptop 1366×768", fyne.NewSize(1366, 768)},
 	{"small 1280×800", fyne.NewSize(1280, 800)},
 }
+
+// largeTextSizes are the displays the largest text step must also fit.
+var largeTextSizes = map[string]bool{"landscape 1920×1080": true, "portrait 1080×1920": true}
 
 // tapTarget is one visible tappable object as laid out on the canvas.
 type tapTarget struct {
@@ -131,6 +136,9 @@ func checkTouch(t *testing.T, where string, c fyne.Canvas, want fyne.Size) {
 		// not fit the display.
 		t.Errorf("%s: screen does not fit: canvas %v, display %v", where, got, want)
 	}
+	for _, what := range needsScrolling(c) {
+		t.Errorf("%s: %s", where, what)
+	}
 	targets := tapTargets(c)
 	if len(targets) == 0 {
 		t.Errorf("%s: no touch targets on screen", where)
@@ -159,6 +167,73 @@ func checkTouch(t *testing.T, where string, c fyne.Canvas, want fyne.Size) {
 	}
 }
 
+// needsScrolling lists the scrolls on c whose content is larger than
+// they are, other than a legal text's or the application's (document):
+// a line a subscriber must read that shows only once scrolled to is one
+// nobody reads. Each entry names the scroll's first text.
+//
+// It also lists every line of text that runs off the screen's right edge
+// (a label pushed out of a row), or off its bottom outside a scroll.
+func needsScrolling(c fyne.Canvas) []string {
+	var out []string
+	screen := c.Size()
+	var walk func(o fyne.CanvasObject, origin fyne.Position, inDoc, scrolled bool)
+	walk = func(o fyne.CanvasObject, origin fyne.Position, inDoc, scrolled bool) {
+		if o == nil || !o.Visible() {
+			return
+		}
+		pos := origin.Add(o.Position())
+		switch x := o.(type) {
+		case *canvas.Text:
+			end := pos.Add(x.Size())
+			if x.Text != "" && (end.X > screen.Width+0.5 || !scrolled && end.Y > screen.Height+0.5) {
+				out = append(out, fmt.Sprintf("text %q runs off the screen: ends at %.0f,%.0f on a %.0f×%.0f display",
+					x.Text, end.X, end.Y, screen.Width, screen.Height))
+			}
+		case *container.Scroll:
+			need, have := x.Content.MinSize(), x.Size()
+			if !inDoc && (need.Height > have.Height+0.5 || need.Width > have.Width+0.5) {
+				out = append(out, fmt.Sprintf("text %q needs scrolling: %.0f×%.0f px in a %.0f×%.0f view",
+					firstText(x.Content), need.Width, need.Height, have.Width, have.Height))
+			}
+			walk(x.Content, pos, false, true)
+		case *fyne.Container:
+			_, doc := x.Layout.(documentLayout)
+			for _, ch := range x.Objects {
+				walk(ch, pos, doc, scrolled)
+			}
+		case fyne.Widget:
+			for _, ch := range test.WidgetRenderer(x).Objects() {
+				walk(ch, pos, inDoc, scrolled)
+			}
+		}
+	}
+	walk(c.Content(), fyne.Position{}, false, false)
+	for _, o := range c.Overlays().List() {
+		walk(o, fyne.Position{}, false, false)
+	}
+	return out
+}
+
+// firstText is the first words under o, to name it in a message.
+func firstText(o fyne.CanvasObject) string {
+	switch x := o.(type) {
+	case *widget.Label:
+		return x.Text
+	case *widget.RichText:
+		return x.String()
+	case *canvas.Text:
+		return x.Text
+	case *fyne.Container:
+		for _, ch := range x.Objects {
+			if s := firstText(ch); s != "" {
+				return s
+			}
+		}
+	}
+	return ""
+}
+
 // touchDump logs every target's size (TOUCH_DUMP=1 go test -v -run Touch),
 // for looking at the layout.
 var touchDump = os.Getenv("TOUCH_DUMP") != ""
@@ -170,6 +245,10 @@ func touchStates(lang string, now time.Time) map[string]session.State {
 	s := states["code"]
 	s.Err, s.CodeAttemptsLeft, s.ResendAt = "", 0, now.Add(-time.Second)
 	states["code no attempts"] = s
+	// The password screen shows its advice only while no error does.
+	p := states["password"]
+	p.Err = ""
+	states["password no error"] = p
 	return states
 }
 
@@ -202,6 +281,22 @@ func TestTouchTargets(t *testing.T) {
 						settleLayout(c)
 						where := fmt.Sprintf("%s screen %q, %s", lang, name, o.name)
 						checkTouch(t, where, c, o.size)
+
+						// The largest text step fits the 1080p displays too.
+						if largeTextSizes[o.name] && s.Step != session.StepIdle {
+							for range len(textScales) - 1 {
+								h.u.biggerText()
+							}
+							h.q.drain()
+							if overridden(h) == nil {
+								t.Fatalf("%s: no larger text after two steps", where)
+							}
+							settleLayout(c)
+							checkTouch(t, where+", largest text", c, o.size)
+							h.u.biggerText() // back to normal
+							h.q.drain()
+							settleLayout(c)
+						}
 
 						// A call that keeps the subscriber waiting long may
 						// change the waiting overlay (offer Cancel).

@@ -98,6 +98,7 @@ type UI struct {
 	confirm   overlay
 	lastTouch time.Time
 	staff     *staffMenu // nil without Options.Staff
+	textStep  int        // index into textScales, for this session
 }
 
 // New builds the UI in win, applies the kiosk theme to the app and follows
@@ -126,6 +127,9 @@ func newUI(win fyne.Window, opts Options, do func(func())) *UI {
 	if _, ours := fyne.CurrentApp().Settings().Theme().(*kioskTheme); !ours {
 		fyne.CurrentApp().Settings().SetTheme(NewTheme())
 	}
+	// The content pads itself (render): unpadded, the window's top-left
+	// pixel is the staff corner's.
+	win.SetPadded(false)
 	u.initStaff(opts.Staff)
 	u.k.Subscribe(func(session.State) {
 		if u.pending.CompareAndSwap(false, true) {
@@ -160,6 +164,9 @@ func (u *UI) apply(s session.State) {
 	prev, first := u.state, !u.started
 	u.state, u.started = s, true
 	newStep := first || s.Step != prev.Step || s.Gen != prev.Gen
+	if first || s.Gen != prev.Gen || s.Step == session.StepIdle {
+		u.textStep = 0 // a larger text is one subscriber's choice
+	}
 	if newStep {
 		u.input.wipe() // typing belongs to one step of one session
 		u.log.Debug().Str("step", s.Step.String()).Uint64("gen", s.Gen).Msg("screen")
@@ -187,7 +194,27 @@ func (u *UI) render(s session.State) {
 		u.head = newHeader(u, s, l)
 		top = u.head.obj
 	}
-	u.win.SetContent(container.NewBorder(top, nil, nil, nil, container.NewPadded(u.screen.object())))
+	var body fyne.CanvasObject = container.NewPadded(u.screen.object())
+	if f := textScales[u.textStep]; f != 1 {
+		// Only the screen's text grows: the header (step, languages,
+		// Cancel) stays where the subscriber found it.
+		body = container.NewThemeOverride(body, scaledTheme{fyne.CurrentApp().Settings().Theme(), f})
+	}
+	// The window is unpadded (newUI) so the staff corner starts at the
+	// screen's very edge; the padding is the content's own.
+	u.win.SetContent(container.NewStack(
+		container.NewPadded(container.NewBorder(top, nil, nil, nil, body)),
+		cornerLayer(newStaffCorner(u))))
+}
+
+// biggerText steps the screen's text size up, back to normal after the
+// largest (the header's "Aa" button). The size holds for the session.
+func (u *UI) biggerText() {
+	u.touch()
+	u.textStep = (u.textStep + 1) % len(textScales)
+	u.log.Debug().Int("text_step", u.textStep).Msg("text size")
+	u.render(u.state)
+	u.apply(u.state)
 }
 
 // touch tells the session someone is there (resets its idle clock). It is
@@ -227,5 +254,14 @@ func (u *UI) everySecond(ctx context.Context, fn func()) {
 		case <-t.C:
 			u.do(fn)
 		}
+	}
+}
+
+// BiggerTextForScreens sets the text size step (0 normal … 2 largest) as
+// the header's "Aa" would. For the screenshot tool only; on the Fyne
+// thread.
+func (u *UI) BiggerTextForScreens(step int) {
+	for u.textStep != step%len(textScales) {
+		u.biggerText()
 	}
 }

@@ -1,0 +1,192 @@
+package ui
+
+import (
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"almatel.kz/signkiosk/app/provider"
+	"almatel.kz/signkiosk/app/session"
+)
+
+// The stumbles a first-time subscriber met (issue 14), each kept fixed.
+
+// Out of attempts the code screen says one thing (ask for a new code),
+// and the keypad takes nothing until a new code is on its way.
+func TestCodeOutOfAttemptsOneMessage(t *testing.T) {
+	for _, lang := range []string{"kk", "ru"} {
+		t.Run(lang, func(t *testing.T) {
+			k := newFakeKiosk()
+			h := newHarness(t, Options{Kiosk: k, Now: k.clock})
+			l := h.u.cat.in(lang)
+			s := sampleStates(lang, k.now)["code"]
+			s.CodeAttemptsLeft, s.Err, s.ResendAt = 0, provider.CodeWrongCode, k.now.Add(-time.Second)
+			k.set(s)
+			h.q.drain()
+			if !h.shows(l.T("code.need_resend")) {
+				t.Fatalf("no %q: %q", l.T("code.need_resend"), h.texts())
+			}
+			if h.shows(l.Err(provider.CodeWrongCode)) {
+				t.Errorf("%q shows beside %q", l.Err(provider.CodeWrongCode), l.T("code.need_resend"))
+			}
+			for _, key := range []string{"1", "0", l.T("keypad.clear")} {
+				if h.hasButton(key) {
+					t.Errorf("key %q takes input with no attempt left", key)
+				}
+			}
+			if !h.hasButton(l.T("code.resend")) {
+				t.Error("no way on: Resend is not enabled")
+			}
+
+			// An expired code: its own reason, once.
+			s.Err = provider.CodeCodeExpired
+			k.set(s)
+			h.q.drain()
+			if got := countText(h, l.Err(provider.CodeCodeExpired)); got != 1 || h.shows(l.T("code.need_resend")) {
+				t.Errorf("expired code: %q %d times, texts %q", l.Err(provider.CodeCodeExpired), got, h.texts())
+			}
+		})
+	}
+}
+
+// countText counts the texts on screen equal to text.
+func countText(h *harness, text string) int {
+	n := 0
+	for _, s := range h.texts() {
+		if flat(s) == flat(text) {
+			n++
+		}
+	}
+	return n
+}
+
+// After "send a new code" the old digits are gone, Confirm waits for the
+// new code, and the screen says it was sent.
+func TestCodeResendClearsAndConfirms(t *testing.T) {
+	for _, lang := range []string{"kk", "ru"} {
+		t.Run(lang, func(t *testing.T) {
+			k := newFakeKiosk()
+			h := newHarness(t, Options{Kiosk: k, Now: k.clock})
+			l := h.u.cat.in(lang)
+			s := sampleStates(lang, k.now)["code"]
+			s.Err, s.CodeSent = "", 1
+			k.set(s)
+			h.q.drain()
+			if h.shows(l.T("code.sent")) {
+				t.Error("the first code is announced as a new one")
+			}
+			for _, d := range "123456" {
+				h.tap(string(d))
+			}
+			if !h.hasButton(l.T("code.ok")) {
+				t.Fatal("six digits typed, Confirm not enabled")
+			}
+			s.CodeSent, s.ResendsLeft, s.CodeAttemptsLeft = 2, s.ResendsLeft-1, 3
+			k.set(s)
+			h.q.drain()
+			if len(h.u.input.code) != 0 || h.u.screen.(*codeScreen).digits[0].Text != "" {
+				t.Errorf("the old code stays in the boxes: %q", string(h.u.input.code))
+			}
+			if h.hasButton(l.T("code.ok")) {
+				t.Error("Confirm enabled with the old code gone: it would burn an attempt")
+			}
+			if !h.shows(l.T("code.sent")) {
+				t.Errorf("no %q: %q", l.T("code.sent"), h.texts())
+			}
+			// Switching the language keeps the news on screen.
+			other := "ru"
+			if lang == "ru" {
+				other = "kk"
+			}
+			s.Lang = other
+			k.set(s)
+			h.q.drain()
+			if !h.shows(h.u.cat.in(other).T("code.sent")) {
+				t.Errorf("the new-code notice went with the language switch: %q", h.texts())
+			}
+		})
+	}
+}
+
+// The header's "Aa" enlarges the screen's text in two steps and back; the
+// size holds through the session's steps and resets for the next one.
+func TestTextSizeToggle(t *testing.T) {
+	k := newFakeKiosk()
+	h := newHarness(t, Options{Kiosk: k, Now: k.clock})
+	states := sampleStates("kk", k.now)
+	k.set(states["welcome"])
+	h.q.drain()
+	if overridden(h) != nil {
+		t.Fatal("the text is enlarged before anyone asked")
+	}
+	h.tap(textSizeLabel[0])
+	o := overridden(h)
+	if o == nil || o.Theme.Size("text") != NewTheme().Size("text")*textScales[1] {
+		t.Fatalf("one tap: %v", o)
+	}
+	h.tap(textSizeLabel[1])
+	if o := overridden(h); o == nil || o.Theme.Size("text") != NewTheme().Size("text")*textScales[2] {
+		t.Fatalf("two taps: %v", o)
+	}
+	// The header does not grow with it.
+	if b := h.button(textSizeLabel[2]); b.Importance != widget.HighImportance {
+		t.Error("the enlarged size is not marked on its button")
+	}
+	k.set(states["code"]) // the next step of the same session
+	h.q.drain()
+	if o := overridden(h); o == nil || o.Theme.Size("text") != NewTheme().Size("text")*textScales[2] {
+		t.Fatal("the text size did not hold into the next step")
+	}
+	h.tap(textSizeLabel[2])
+	if overridden(h) != nil {
+		t.Fatal("a third tap did not return to the normal size")
+	}
+	h.tap(textSizeLabel[0])
+	next := states["welcome"]
+	next.Gen++ // the next subscriber
+	k.set(next)
+	h.q.drain()
+	if overridden(h) != nil || !h.hasButton(textSizeLabel[0]) {
+		t.Fatal("the last subscriber's text size carried into a new session")
+	}
+}
+
+// overridden finds the screen's text-size theme, nil at the normal size.
+func overridden(h *harness) *container.ThemeOverride {
+	for _, o := range h.objects() {
+		if t, ok := o.(*container.ThemeOverride); ok {
+			return t
+		}
+	}
+	return nil
+}
+
+// The kiosk's own password keyboard never offers a character the rule
+// then refuses: "qwerty12-" makes a password.
+func TestPasswordExtrasCount(t *testing.T) {
+	k := newFakeKiosk()
+	h := newHarness(t, Options{Kiosk: k, Now: k.clock})
+	s := sampleStates("ru", k.now)["password"]
+	s.Err = ""
+	k.set(s)
+	h.q.drain()
+	ps := h.u.screen.(*passwordScreen)
+	for field := range 2 {
+		h.u.input.active = field
+		for _, r := range "qwerty12-" {
+			h.tap(string(r))
+		}
+	}
+	ps.show()
+	if !h.hasButton(h.u.cat.in("ru").T("password.create")) {
+		t.Fatalf("qwerty12- (typed twice on the kiosk's keyboard) cannot be saved: %q", h.texts())
+	}
+	test.Tap(h.button(h.u.cat.in("ru").T("password.create")))
+	h.q.drain()
+	if !k.sent(func(e session.Event) bool { _, ok := e.(session.PasswordEntered); return ok }) {
+		t.Fatal("Create sent no password")
+	}
+}
