@@ -46,7 +46,7 @@ func (d sessionDriver) steps(ctx context.Context) []driveStep {
 		}, session.StepReview},
 		{"privacy", func() error { r.Dispatch(session.ReviewAccepted{}); return nil }, session.StepPrivacy},
 		{"biometrics", func() error { return d.consent(provider.ConsentPrivacy, "privacy") }, session.StepBiometrics},
-		{"eds_rules", func() error { r.Dispatch(session.CaptureStart{}); return nil }, session.StepEDSRules},
+		{"eds_rules", func() error { return d.passBiometrics(ctx) }, session.StepEDSRules},
 		{"password", func() error { return d.consent(provider.ConsentEDSRules, "eds_rules") }, session.StepPassword},
 		{"signing", func() error {
 			r.Dispatch(session.PasswordEntered{Password: "Almaty#2026", Confirm: "Almaty#2026"})
@@ -72,6 +72,36 @@ func (d sessionDriver) do(ctx context.Context, st driveStep) error {
 		}
 	}
 	return d.waitStep(ctx, st.want, st.want != session.StepSigning)
+}
+
+// passBiometrics presses Start until the provider passes the attempt, at
+// most three times: an honest attempt is judged a retry now and then (the
+// provider analyses a few JPEG frames where the kiosk followed the live
+// feed; docs/LIVENESS.md), and a subscriber then simply starts again.
+func (d sessionDriver) passBiometrics(ctx context.Context) error {
+	r := d.k.runner
+	for range 3 {
+		before := r.State().BioAttemptsLeft
+		r.Dispatch(session.CaptureStart{})
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			s := r.State()
+			if s.Step != session.StepBiometrics {
+				return nil
+			}
+			if s.Busy == session.OpNone && s.BioAttemptsLeft < before {
+				break // judged a retry: start again
+			}
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			if time.Now().After(deadline) {
+				return fmt.Errorf("no biometric decision (busy %s, err %q)", s.Busy, s.Err)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	return nil // the caller's wait says where the session is
 }
 
 func (d sessionDriver) consent(kind, name string) error {

@@ -201,7 +201,7 @@ func (c Capturer) Capture(ctx context.Context, moves []string) ([]Frame, error) 
 		Move: len(moves) - 1, Phase: PhaseDone, Progress: 1})
 	out := make([]Frame, 0, len(shots))
 	for _, s := range shots {
-		b, err := encodeFace(a, s.img)
+		b, err := encodeFace(a, s.img, s.an)
 		if err != nil {
 			return nil, err
 		}
@@ -212,22 +212,38 @@ func (c Capturer) Capture(ctx context.Context, moves []string) ([]Frame, error) 
 
 // encodeFace is the frame as JPEG, checked the way the provider will see
 // it: compression can move a borderline face below the detector's
-// threshold, and a frame the provider finds no face in costs the
-// subscriber an attempt. Such a frame goes at a higher quality instead
-// (larger, and as close to what the kiosk analysed as JPEG gets).
-func encodeFace(a *face.Analyzer, img image.Image) ([]byte, error) {
+// threshold, or lose a pupil so a turn is measured from the face box, and
+// an attempt the provider judges from other measures than the kiosk's
+// costs the subscriber an attempt. A frame whose JPEG does not measure as
+// the kiosk measured it (an, the analysis of the frame itself) goes at a
+// higher quality instead, larger and closer to what the kiosk analysed.
+func encodeFace(a *face.Analyzer, img image.Image, an face.Analysis) ([]byte, error) {
 	var b bytes.Buffer
-	for _, q := range []int{85, 95} {
+	for _, q := range []int{85, 95, 100} {
 		b.Reset()
 		if err := jpeg.Encode(&b, img, &jpeg.Options{Quality: q}); err != nil {
 			return nil, fmt.Errorf("capture: encode: %w", err)
 		}
 		back, err := jpeg.Decode(bytes.NewReader(b.Bytes()))
-		if err == nil && a.Analyze(Luma(back)).Faces == 1 {
+		if err == nil && sameFace(an, a.Analyze(Luma(back))) {
 			break
 		}
 	}
 	return b.Bytes(), nil
+}
+
+// sameFace reports whether b measures as a does, to a pixel or two: one
+// face, pupils found or not alike, the pupils (or the box) where they were.
+func sameFace(a, b face.Analysis) bool {
+	const px = 2
+	near := func(p, q image.Point) bool { return abs(p.X-q.X) <= px && abs(p.Y-q.Y) <= px }
+	if b.Faces != 1 || a.Eyes != b.Eyes || abs(a.Box.Dx()-b.Box.Dx()) > max(px, a.Box.Dx()/20) {
+		return false
+	}
+	if a.Eyes {
+		return near(a.Pupils[0], b.Pupils[0]) && near(a.Pupils[1], b.Pupils[1])
+	}
+	return near(a.Box.Min, b.Box.Min)
 }
 
 // perform runs move moves[i], measured from the pose at rest, and returns

@@ -421,10 +421,10 @@ func BenchmarkAnalyze(b *testing.B) {
 	}
 }
 
-// A frame goes at the usual JPEG quality when the provider will still find
-// its face there, and at the higher one when compression would lose it
-// (here: a frame with no face at all, which no quality saves; the capture
-// never picks those, but it shows the fallback taken).
+// A frame goes at the usual JPEG quality when the provider will measure
+// its face there as the kiosk did, and at a higher one when compression
+// would change that (here: a frame with no face at all, which no quality
+// saves; the capture never picks those, but it shows the fallback taken).
 func TestEncodeFaceQuality(t *testing.T) {
 	a, err := face.NewAnalyzer(face.Config{})
 	if err != nil {
@@ -438,7 +438,8 @@ func TestEncodeFaceQuality(t *testing.T) {
 		return b.Len()
 	}
 	withFace := facetest.Sample(t)
-	got, err := encodeFace(a, withFace)
+	an := a.Analyze(withFace)
+	got, err := encodeFace(a, withFace, an)
 	if err != nil || len(got) != at(withFace, 85) {
 		t.Fatalf("a clear face: %d bytes (%v), want the quality-85 %d", len(got), err, at(withFace, 85))
 	}
@@ -446,8 +447,16 @@ func TestEncodeFaceQuality(t *testing.T) {
 	for i := range blank.Pix {
 		blank.Pix[i] = uint8(i * 7)
 	}
-	got, err = encodeFace(a, blank)
-	if err != nil || len(got) != at(blank, 95) {
-		t.Fatalf("no face: %d bytes (%v), want the quality-95 %d", len(got), err, at(blank, 95))
+	got, err = encodeFace(a, blank, an)
+	if err != nil || len(got) != at(blank, 100) {
+		t.Fatalf("no face: %d bytes (%v), want the quality-100 %d", len(got), err, at(blank, 100))
+	}
+	moved := an
+	moved.Pupils[0].X += 5
+	if sameFace(an, moved) || !sameFace(an, an) {
+		t.Fatal("sameFace")
+	}
+	if moved.Eyes = !an.Eyes; sameFace(an, moved) {
+		t.Fatal("a pupil lost counts as the same face")
 	}
 }

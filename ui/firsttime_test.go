@@ -1,9 +1,11 @@
 package ui
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
@@ -188,5 +190,51 @@ func TestPasswordExtrasCount(t *testing.T) {
 	h.q.drain()
 	if !k.sent(func(e session.Event) bool { _, ok := e.(session.PasswordEntered); return ok }) {
 		t.Fatal("Create sent no password")
+	}
+}
+
+// The welcome screen's language buttons stay where they are when the
+// language changes, however the texts above Begin wrap.
+func TestWelcomeLanguageButtonsStay(t *testing.T) {
+	for _, size := range []fyne.Size{fyne.NewSize(1280, 800), fyne.NewSize(1080, 1920)} {
+		k := newFakeKiosk()
+		h := newHarness(t, Options{Kiosk: k, Now: k.clock})
+		h.win.Resize(size)
+		where := map[string]fyne.Position{}
+		for _, lang := range []string{"kk", "ru", "en"} {
+			s := sampleStates(lang, k.now)["welcome"]
+			k.set(s)
+			h.q.drain()
+			settleLayout(h.win.Canvas())
+			// Two "Қазақша": the welcome's own, then the header's.
+			var found []*widget.Button
+			for _, o := range h.objects() {
+				if b, ok := o.(*widget.Button); ok && b.Text == h.u.cat.in(lang).T("lang.kk") {
+					found = append(found, b)
+				}
+			}
+			if len(found) != 2 {
+				t.Fatalf("%v %s: %d Қазақша buttons", size, lang, len(found))
+			}
+			for i, b := range found {
+				at := fyne.CurrentApp().Driver().AbsolutePositionForObject(b)
+				key := fmt.Sprint(i)
+				if first, ok := where[key]; ok && first != at {
+					t.Errorf("%v: in %s language button %d moved from %v to %v", size, lang, i, first, at)
+				}
+				where[key] = at
+			}
+		}
+		// Nor when Cancel goes (a done session cannot be cancelled).
+		k.set(sampleStates("en", k.now)["done"])
+		h.q.drain()
+		settleLayout(h.win.Canvas())
+		if h.hasButton(h.u.cat.in("en").T("cancel.button")) {
+			t.Fatal("Cancel offered on the done screen")
+		}
+		at := fyne.CurrentApp().Driver().AbsolutePositionForObject(h.button(h.u.cat.in("en").T("lang.kk")))
+		if at != where["1"] { // the header's (drawn after the screen)
+			t.Errorf("%v: with Cancel gone the header's language button moved from %v to %v", size, where["1"], at)
+		}
 	}
 }

@@ -13,7 +13,6 @@ import (
 type header struct {
 	obj    fyne.CanvasObject
 	cancel *widget.Button
-	sep    *widget.Separator
 }
 
 func newHeader(u *UI, s session.State, l loc) *header {
@@ -26,9 +25,10 @@ func newHeader(u *UI, s session.State, l loc) *header {
 	right := container.NewHBox(sized(size, textSizeW, 0), widget.NewSeparator())
 	right.Objects = append(right.Objects, langButtons(u, s.Lang, l)...)
 	h.cancel = button(l.T("cancel.button"), false, u.askCancel)
-	h.sep = widget.NewSeparator()
-	right.Add(h.sep)
-	right.Add(h.cancel)
+	right.Add(widget.NewSeparator())
+	// Cancel keeps its place at one width in every language, shown or not:
+	// the language buttons beside it never move under a finger.
+	right.Add(sized(h.cancel, cancelW, 0))
 	// The staff gesture's corner lies over the step label, unseen
 	// (cornerLayer, over the whole window's top-left).
 	h.obj = container.NewVBox(container.NewBorder(nil, nil, step, right), widget.NewSeparator())
@@ -41,13 +41,14 @@ var textSizeLabel = [len(textScales)]string{"Aa", "Aa+", "Aa++"}
 
 const textSizeW = 120
 
+// cancelW holds the widest Cancel (kk "Бас тарту", ru "Отменить").
+const cancelW = 170
+
 func (h *header) update(s session.State) {
 	if cancellable(s) {
 		h.cancel.Show()
-		h.sep.Show()
 	} else {
 		h.cancel.Hide()
-		h.sep.Hide()
 	}
 }
 

@@ -47,3 +47,28 @@ func TestBuildWithoutIDDocumentOrEquipment(t *testing.T) {
 		t.Fatal("unknown language does not fall back to English")
 	}
 }
+
+// The accession heading shows once: added when the clause lacks it, not
+// again when the clause carries it (as the embedded texts do).
+func TestAccessionHeadingOnce(t *testing.T) {
+	o := ticket.DemoOrder()
+	date := time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
+	for _, lang := range []string{"kk", "ru", "en"} {
+		heading := Label(lang, "accession")
+		for _, clause := range []string{"clause text", "## " + heading + "\n\nclause text"} {
+			a := Build(lang, o, nil, date, clause)
+			n := 0 // lines that are the heading (the Russian title contains its words)
+			for _, line := range strings.Split(string(a.Text()), "\n") {
+				if strings.TrimSpace(strings.TrimLeft(line, "#")) == heading {
+					n++
+				}
+			}
+			if n != 1 {
+				t.Errorf("%s, clause %q: the heading %q %d times", lang, clause, heading, n)
+			}
+			if a.ClauseHasHeading() != strings.Contains(clause, heading) {
+				t.Errorf("%s, clause %q: ClauseHasHeading %v", lang, clause, a.ClauseHasHeading())
+			}
+		}
+	}
+}
