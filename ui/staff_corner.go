@@ -65,18 +65,7 @@ func (c *staffCorner) MouseDown(*desktop.MouseEvent) {
 	c.down, c.from = true, c.u.now()
 	ctx, cancel := context.WithCancel(context.Background())
 	c.stopH = cancel
-	go func() {
-		t := time.NewTicker(staffHoldTick)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				c.u.do(c.tick)
-			}
-		}
-	}()
+	go c.u.every(ctx, staffHoldTick, c.tick)
 }
 
 func (c *staffCorner) MouseUp(*desktop.MouseEvent) {

@@ -244,8 +244,11 @@ func (u *UI) PreviewFrames() uint64 { return u.previewFrames.Load() }
 
 // everySecond runs fn on the UI thread once a second until ctx ends: the
 // screens' countdowns and the staff menu's lock.
-func (u *UI) everySecond(ctx context.Context, fn func()) {
-	t := time.NewTicker(time.Second)
+func (u *UI) everySecond(ctx context.Context, fn func()) { u.every(ctx, time.Second, fn) }
+
+// every runs fn on the UI thread every d until ctx ends.
+func (u *UI) every(ctx context.Context, d time.Duration, fn func()) {
+	t := time.NewTicker(d)
 	defer t.Stop()
 	for {
 		select {
