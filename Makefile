@@ -11,7 +11,7 @@ APT_PKGS := gcc pkg-config libgl1-mesa-dev xorg-dev libwayland-dev libxkbcommon-
             xvfb xauth imagemagick zbar-tools qrencode openssl poppler-utils qpdf
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: all deps build run test test-long flake lint bench fuzz screenshots clean
+.PHONY: all deps build run test test-long flake lint bench fuzz screenshots probe clean
 
 all: build
 
@@ -75,6 +75,12 @@ fuzz: deps
 # screenshots runs the kiosk under Xvfb and saves every screen (docs/screens).
 screenshots: build
 	PORTRAIT=1 ./scripts/screenshots.sh
+
+# probe measures the kiosk's CPU and memory on its idle and camera screens
+# against a Fyne "hello" window under Xvfb (docs/BENCHMARKS.md).
+probe: build
+	$(GO) build -o bin/hello ./scripts/hello
+	./scripts/probe.sh
 
 clean:
 	rm -rf bin

@@ -417,6 +417,11 @@ func openCamera(cfg config.Config, log zerolog.Logger) (camera.Source, error) {
 			return v, nil
 		}, 2*time.Second), nil
 	}
+	if cfg.Camera.Source == "simulated-v4l2" {
+		c := cfg.Camera
+		return camera.OpenSimulatedV4L2(context.Background(), camera.V4L2Config{MaxWidth: c.MaxWidth, MaxHeight: c.MaxHeight,
+			Log: log.With().Str("component", "camera").Logger()}, c.MaxWidth, c.MaxHeight, c.FPS)
+	}
 	return camera.NewSynthetic(640, 480, cfg.Camera.FPS), nil
 }
 

@@ -168,6 +168,14 @@ func (c Capturer) Capture(ctx context.Context, moves []string) ([]Frame, error) 
 			c.OnLive(l)
 		}
 	}
+	act, _ := c.Source.(Actor)
+	if act != nil {
+		// The stand-in subscriber stands at rest as the attempt starts (a
+		// simulated webcam films each frame live from here) and returns
+		// to rest at its end.
+		act.Act("")
+		defer act.Act("")
+	}
 	shots, err := c.waitForFace(ctx, a, now, live)
 	if err != nil {
 		return nil, err
@@ -175,10 +183,6 @@ func (c Capturer) Capture(ctx context.Context, moves []string) ([]Frame, error) 
 	rest := make([]face.Analysis, len(shots))
 	for i, s := range shots {
 		rest[i] = s.an
-	}
-	act, _ := c.Source.(Actor)
-	if act != nil {
-		defer act.Act("") // the stand-in subscriber returns to rest
 	}
 	track := rest[len(rest)-1] // the face's last frame, where each move's track continues from
 	for i, m := range moves {

@@ -172,3 +172,11 @@ func (r *hubReader) Act(challenge string) {
 		a.Act(challenge)
 	}
 }
+
+// Hold passes a held-up picture to the shared source when it can show one
+// (the demo's and the simulated webcam's; see Holder).
+func (h *Hub) Hold(pic image.Image) {
+	if s, ok := h.src.(Holder); ok {
+		s.Hold(pic)
+	}
+}

@@ -3,6 +3,7 @@ package camera
 import (
 	"context"
 	"errors"
+	"image"
 	"time"
 )
 
@@ -14,16 +15,55 @@ const (
 	scanActiveDuty = 0.6
 )
 
-// ScanLoop reads frames from src and calls found with each QR text it
-// decodes, at most once per `every` while idle (and more often while a
-// frame shows something QR-like), and not the same text twice within
-// `repeat` (a ticket held up for a while). It returns when ctx ends or the
-// source fails.
+// scanRecheck is how long a still picture goes without a decode: a ticket
+// held up perfectly still after its first read was refused, or one that was
+// in view before the screen came, is still read within it.
+const scanRecheck = 2 * time.Second
+
+// Scanner reads QR codes from a camera. Most of the day nothing is in front
+// of an idle kiosk, so it decodes only when the picture has changed since
+// its last decode (a coarse luma grid, lumagrid.go), when the last frame
+// showed something QR-like, or after scanRecheck.
+type Scanner struct {
+	// Every is the least time between two frames looked at while nothing
+	// QR-like is in view; the frames between are not read at all.
+	Every time.Duration
+	// Repeat: the same text is not reported twice within it (a ticket held
+	// up for a while).
+	Repeat time.Duration
+	Clock  Clock // nil: the real clock
+
+	decode  func(image.Image) (text string, seen bool, err error) // decodeQR; tests count calls
+	decoded func()                                                // called at each decode (tests)
+}
+
+// ScanLoop is Scanner{Every: every, Repeat: repeat}.Run.
 func ScanLoop(ctx context.Context, src Source, every, repeat time.Duration, found func(string)) error {
-	var last string
-	var lastAt time.Time
-	next := time.Now()
+	return Scanner{Every: every, Repeat: repeat}.Run(ctx, src, found)
+}
+
+// Run reads frames from src and calls found with each QR text it decodes.
+// It returns when ctx ends (nil) or the source fails.
+func (sc Scanner) Run(ctx context.Context, src Source, found func(string)) error {
+	clk := clockOr(sc.Clock)
+	decode := sc.decode
+	if decode == nil {
+		decode = decodeQR
+	}
+	var (
+		last      string
+		lastAt    time.Time
+		grid      lumaGrid // of the frame last decoded
+		decodedAt time.Time
+		hot       = true // decode the next frame whatever it shows
+	)
+	next := clk.Now()
 	for {
+		if wait := next.Sub(clk.Now()); wait > 0 {
+			if err := clk.Sleep(ctx, wait); err != nil {
+				return nil
+			}
+		}
 		img, err := src.Read(ctx)
 		if err != nil {
 			if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
@@ -31,17 +71,24 @@ func ScanLoop(ctx context.Context, src Source, every, repeat time.Duration, foun
 			}
 			return err
 		}
-		start := time.Now()
-		if start.Before(next) {
+		start := clk.Now()
+		g := gridOf(Luma(img))
+		if !hot && !g.differs(grid) && start.Sub(decodedAt) < scanRecheck {
+			next = start.Add(sc.Every)
 			continue
 		}
-		text, seen, err := decodeQR(img)
-		end := time.Now()
-		next = end.Add(scanWait(end.Sub(start), seen, every))
+		grid, decodedAt = g, start
+		if sc.decoded != nil {
+			sc.decoded()
+		}
+		text, seen, err := decode(img)
+		end := clk.Now()
+		hot = seen
+		next = end.Add(scanWait(end.Sub(start), seen, sc.Every))
 		if err != nil {
 			continue
 		}
-		if text == last && end.Sub(lastAt) < repeat {
+		if text == last && end.Sub(lastAt) < sc.Repeat {
 			continue
 		}
 		last, lastAt = text, end

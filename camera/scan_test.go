@@ -111,3 +111,84 @@ func BenchmarkScanLoopIdleDuty(b *testing.B) {
 	}
 	b.ReportMetric(100*float64(c)/float64(w), "%core")
 }
+
+// stillSource gives one picture, then (after switchAt reads) another,
+// instantly: the scanner's own pacing, on a FastClock, is what is tested.
+type stillSource struct {
+	a, b     image.Image
+	switchAt int
+	n        int
+}
+
+func (s *stillSource) Read(ctx context.Context) (image.Image, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.n++
+	if s.switchAt > 0 && s.n > s.switchAt {
+		return s.b, nil
+	}
+	return s.a, nil
+}
+
+func (s *stillSource) Close() error { return nil }
+
+// An idle kiosk in front of an empty room decodes a still picture once per
+// scanRecheck, not at every look; the frame a ticket comes into view in is
+// decoded at once, and while something QR-like is in view every look is.
+func TestScannerDecodesOnChange(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	room := qrRender(t, rng, nil, qrSetParams(rng, "base"), [9]float64{}, qrBackground(rng))
+	text := testTicket(t)
+	ticket := renderQR(t, testQR(t, text), 1280, 720, 3.5, 4)
+	clk := &FastClock{Base: func() time.Time { return time.Unix(1e9, 0) }}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+
+	// 60 s of a still room at 4 looks a second.
+	src := &stillSource{a: room, b: ticket, switchAt: 240}
+	var atSwitch, foundAt int // decodes of the still room; the look that found the ticket
+	sc := Scanner{Every: 250 * time.Millisecond, Repeat: time.Hour, Clock: clk,
+		decoded: func() {
+			if src.n <= src.switchAt {
+				atSwitch++
+			}
+		}}
+	err := sc.Run(ctx, src, func(s string) {
+		if s != text {
+			t.Errorf("found %q", s)
+		}
+		foundAt = src.n
+		cancel()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 240 looks over 60 s: one decode at the start and one per recheck.
+	if max := 1 + int(60*time.Second/scanRecheck); atSwitch > max || atSwitch < max-2 {
+		t.Errorf("%d decodes of a still room in 60 s, want about %d (one per %v)", atSwitch, max, scanRecheck)
+	}
+	if foundAt != src.switchAt+1 {
+		t.Errorf("ticket in view from look %d read at look %d: the change must be decoded at once", src.switchAt+1, foundAt)
+	}
+}
+
+func TestLumaGrid(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	room := qrToGray(qrRender(t, rng, nil, qrSetParams(rng, "base"), [9]float64{}, qrBackground(rng)))
+	noisy := image.NewGray(room.Rect)
+	copy(noisy.Pix, room.Pix)
+	for i := range noisy.Pix { // sensor noise of ±6 levels everywhere
+		noisy.Pix[i] = uint8(min(max(int(noisy.Pix[i])+rng.IntN(13)-6, 0), 255))
+	}
+	if gridOf(room).differs(gridOf(noisy)) {
+		t.Error("sensor noise counted as a change")
+	}
+	ticket := qrToGray(renderQR(t, testQR(t, testTicket(t)), room.Rect.Dx(), room.Rect.Dy(), 3.5, 4))
+	if !gridOf(room).differs(gridOf(ticket)) {
+		t.Error("a ticket coming into view not counted as a change")
+	}
+	if !gridOf(room).differs(lumaGrid{}) || !gridOf(image.NewGray(image.Rect(0, 0, 4, 4))).differs(gridOf(room)) {
+		t.Error("a grid never taken must differ")
+	}
+}

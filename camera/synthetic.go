@@ -29,6 +29,7 @@ type Synthetic struct {
 	motion  motion  // the move being acted (synthetic_act.go)
 	back    []uint8 // the backdrop's RGBA pixels
 	sprites map[spriteKey]*faceSprite
+	held    *image.RGBA // a picture held up to the camera (synthetic_hold.go)
 }
 
 // NewSynthetic makes a w×h source at fps frames a second.
@@ -76,14 +77,14 @@ func (s *Synthetic) draw(_ int, t time.Time) *image.RGBA {
 	// zeroed first
 	img := &image.RGBA{Pix: slices.Clone(s.backdrop()), Stride: 4 * s.W, Rect: image.Rect(0, 0, s.W, s.H)}
 	dx, k := s.placement(t)
-	if k.side < 8 {
-		return img
+	if k.side >= 8 {
+		sp := s.sprite(k)
+		bx, by := s.bob(t)
+		cx := float64(s.W)/2 + dx*float64(k.side) + bx
+		cy := float64(s.H)/2 + by
+		sp.blit(img, int(math.Round(cx)), int(math.Round(cy)))
 	}
-	sp := s.sprite(k)
-	bx, by := s.bob(t)
-	cx := float64(s.W)/2 + dx*float64(k.side) + bx
-	cy := float64(s.H)/2 + by
-	sp.blit(img, int(math.Round(cx)), int(math.Round(cy)))
+	s.drawHeld(img)
 	return img
 }
 

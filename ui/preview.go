@@ -25,6 +25,14 @@ type preview struct {
 	last    atomic.Int64 // unix ns of the last frame handed over
 	pending atomic.Bool  // a frame is on its way to the UI thread
 	stopped bool         // UI thread only
+	// Two thumbnails, filled in turn on run's goroutine: the one shown
+	// stays untouched while the next is made, and no frame allocates.
+	bufs [2]*image.RGBA
+	flip int
+	// tap, when set, gets every frame the preview reads and every read
+	// error (run's goroutine): the idle screen's scanner looks at the
+	// frames the preview shows, so each camera frame is decoded once.
+	tap func(image.Image, error)
 }
 
 func newPreview(u *UI, w, h float32, fps int) *preview {
@@ -42,11 +50,11 @@ func (p *preview) object(extra ...fyne.CanvasObject) fyne.CanvasObject {
 	return container.NewStack(append([]fyne.CanvasObject{bg, p.img}, extra...)...)
 }
 
-// offer may be called from any goroutine.
-func (p *preview) offer(frame image.Image) {
+// offer may be called from any goroutine; false: frame was dropped.
+func (p *preview) offer(frame image.Image) bool {
 	now := time.Now().UnixNano()
 	if now-p.last.Load() < p.gap() || !p.pending.CompareAndSwap(false, true) {
-		return
+		return false
 	}
 	p.last.Store(now)
 	p.u.do(func() {
@@ -58,6 +66,7 @@ func (p *preview) offer(frame image.Image) {
 		p.img.Refresh()
 		p.u.previewFrames.Add(1)
 	})
+	return true
 }
 
 // Preview thumbnails: big enough for a kiosk screen's preview area, small
@@ -71,7 +80,15 @@ const previewMaxW, previewMaxH = 800, 600
 func (p *preview) run(ctx context.Context, src camera.Source, lost func(error)) {
 	down := false
 	for {
+		// Not read before it would be shown: an unread camera costs
+		// nothing (the hub reads the device only for a waiting reader).
+		if wait := p.untilDue(); wait > 0 && !sleep(ctx, wait) {
+			return
+		}
 		frame, err := src.Read(ctx)
+		if p.tap != nil && ctx.Err() == nil {
+			p.tap(frame, err)
+		}
 		switch {
 		case ctx.Err() != nil, errors.Is(err, camera.ErrClosed):
 			return
@@ -95,7 +112,10 @@ func (p *preview) run(ctx context.Context, src camera.Source, lost func(error)) 
 				}
 			}
 			if p.due() {
-				p.offer(camera.Thumbnail(nil, frame, previewMaxW, previewMaxH, true))
+				p.bufs[p.flip] = camera.Thumbnail(p.bufs[p.flip], frame, previewMaxW, previewMaxH, true)
+				if p.offer(p.bufs[p.flip]) {
+					p.flip ^= 1 // the other one is no longer on screen
+				}
 			}
 		}
 	}
@@ -105,6 +125,11 @@ func (p *preview) run(ctx context.Context, src camera.Source, lost func(error)) 
 // made for frames offer would drop).
 func (p *preview) due() bool {
 	return time.Now().UnixNano()-p.last.Load() >= p.gap() && !p.pending.Load()
+}
+
+// untilDue is how long until a frame would be shown.
+func (p *preview) untilDue() time.Duration {
+	return time.Duration(p.last.Load() + p.gap() - time.Now().UnixNano())
 }
 
 // gap is the least time between two shown frames: three quarters of the

@@ -14,11 +14,16 @@ import (
 	"almatel.kz/signkiosk/camera"
 )
 
-// Idle QR scanning: decode at most 4 frames a second (idle must stay cheap),
-// and ignore the same ticket for 5 s while it is held up.
+// Idle QR scanning: look at most at 4 frames a second (decoding only those
+// where the picture changed; camera.Scanner), and ignore the same ticket for
+// 5 s while it is held up. The preview shows staff where to hold the
+// ticket; at a few frames a second it costs a small part of what each
+// repaint of the whole screen costs at 15 (docs/BENCHMARKS.md, make probe),
+// and a ticket is read within a look or two anyway.
 const (
-	scanEvery  = 250 * time.Millisecond
-	scanRepeat = 5 * time.Second
+	scanEvery      = 250 * time.Millisecond
+	scanRepeat     = 5 * time.Second
+	idlePreviewFPS = 4
 )
 
 // idleScreen waits for staff to show a session ticket. It scans the camera
@@ -38,12 +43,14 @@ func newIdleScreen(u *UI, s session.State, l loc) *idleScreen {
 	is := &idleScreen{u: u, l: l, msg: errorLabel(), cancel: func() {}}
 	items := []fyne.CanvasObject{title(l.T("idle.title")), subtitle(l.T("idle.staff"))}
 	if u.cam != nil {
-		is.prev = newPreview(u, 400, 300, previewFPS)
+		is.prev = newPreview(u, 400, 300, idlePreviewFPS)
 		items = append(items, container.NewCenter(is.prev.object()))
 		ctx, cancel := context.WithCancel(context.Background())
 		is.cancel = cancel
+		shown := newFrameTap()
+		is.prev.tap = shown.put
 		go is.prev.run(ctx, u.cam.Reader(), nil)
-		go is.scan(ctx)
+		go is.scan(ctx, shown)
 	} else {
 		items = append(items, para(l.T("idle.no_camera")))
 	}
@@ -99,10 +106,9 @@ func (is *idleScreen) say(text string) {
 	setText(is.msg, text)
 }
 
-// scan runs the QR scanner on the camera, showing the frames it reads, and
-// restarts it after a camera failure until the screen goes.
-func (is *idleScreen) scan(ctx context.Context) {
-	src := is.u.cam.Reader()
+// scan runs the QR scanner on the frames the preview shows, and restarts
+// it after a camera failure until the screen goes.
+func (is *idleScreen) scan(ctx context.Context, src camera.Source) {
 	for {
 		err := camera.ScanLoop(ctx, src, scanEvery, scanRepeat, is.u.k.Scan)
 		if ctx.Err() != nil || errors.Is(err, camera.ErrClosed) {

@@ -82,7 +82,7 @@ type Session struct {
 
 // Camera picks the frame source.
 type Camera struct {
-	Source    string `toml:"source"`     // v4l2 | synthetic | folder
+	Source    string `toml:"source"`     // v4l2 | synthetic | folder | simulated-v4l2
 	Folder    string `toml:"folder"`     // pictures to loop, for source = "folder"
 	Device    string `toml:"device"`     // v4l2: a /dev/video* path; empty = the first capture device
 	BusInfo   string `toml:"bus_info"`   // v4l2: the USB port the camera is on (`signkiosk camera list`); wins over device
@@ -304,13 +304,13 @@ func (c Config) validate() error {
 		bad("session durations must be positive")
 	}
 	switch c.Camera.Source {
-	case "synthetic", "v4l2":
+	case "synthetic", "v4l2", "simulated-v4l2":
 	case "folder":
 		if c.Camera.Folder == "" {
 			bad(`camera.folder is required when camera.source = "folder"`)
 		}
 	default:
-		bad("camera.source %q is not v4l2, synthetic or folder", c.Camera.Source)
+		bad("camera.source %q is not v4l2, synthetic, folder or simulated-v4l2", c.Camera.Source)
 	}
 	if c.Camera.MaxWidth < 160 || c.Camera.MaxHeight < 120 || c.Camera.MaxWidth > 4096 || c.Camera.MaxHeight > 2160 {
 		bad("camera.max_width × max_height must be between 160×120 and 4096×2160")

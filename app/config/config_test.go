@@ -56,6 +56,11 @@ func TestLoadGood(t *testing.T) {
 	if c.Ticket.PublicKey != "/var/lib/signkiosk/ticket-ed25519.pub" {
 		t.Fatal(c.Ticket.PublicKey)
 	}
+	for _, src := range []string{"v4l2", "synthetic", "simulated-v4l2"} {
+		if c, err := Load(write(t, good+"[camera]\nsource = \""+src+"\"\n")); err != nil || c.Camera.Source != src {
+			t.Errorf("camera.source %q: %v", src, err)
+		}
+	}
 }
 
 func TestLoadDemo(t *testing.T) {

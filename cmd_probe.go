@@ -1,0 +1,195 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"image"
+	_ "image/png" // the demo ticket's QR
+	"io"
+	"os"
+	"runtime/pprof"
+	"slices"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/app"
+
+	"almatel.kz/signkiosk/app/config"
+	"almatel.kz/signkiosk/app/session"
+	"almatel.kz/signkiosk/camera"
+	"almatel.kz/signkiosk/ui"
+)
+
+// runProbe opens the demo kiosk full screen, takes it to one screen and
+// keeps it there, so that scripts/probe.sh can read what the process costs
+// on that screen from /proc (docs/BENCHMARKS.md). With --tickets N it then
+// holds N demo tickets up to the camera, one after another, and says how
+// long each took from being held up to the welcome screen. A developer
+// tool, not for the office.
+func runProbe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("probe", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	screen := fs.String("screen", "idle", "the screen to hold: idle or camera (the biometrics step, before Start)")
+	source := fs.String("camera", "synthetic", "synthetic (the demo's 640×480) or simulated-v4l2 (an MJPEG webcam through the V4L2 path)")
+	fps := fs.Int("fps", 30, "the camera's frame rate")
+	hold := fs.Duration("for", 0, "leave after this long on the screen (0: until interrupted)")
+	tickets := fs.Int("tickets", 0, "idle: hold this many tickets up to the camera and time each read")
+	profile := fs.String("cpuprofile", "", "write a CPU profile of the time on the screen to this file (go tool pprof)")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	switch {
+	case *screen != "idle" && *screen != "camera":
+		fmt.Fprintf(stderr, "probe: --screen %q is not idle or camera\n", *screen)
+		return 2
+	case *source != "synthetic" && *source != "simulated-v4l2":
+		fmt.Fprintf(stderr, "probe: --camera %q is not synthetic or simulated-v4l2\n", *source)
+		return 2
+	case *fps < 1 || *fps > 60:
+		fmt.Fprintf(stderr, "probe: --fps %d is not 1…60\n", *fps)
+		return 2
+	}
+	data, err := os.MkdirTemp("", "signkiosk-probe-")
+	if err != nil {
+		fmt.Fprintf(stderr, "probe: %v\n", err)
+		return 1
+	}
+	defer os.RemoveAll(data)
+	cfg, err := config.LoadDemo(data)
+	if err != nil {
+		fmt.Fprintf(stderr, "probe: %v\n", err)
+		return 2
+	}
+	cfg.Camera.Source, cfg.Camera.FPS = *source, *fps
+	k, err := assemble(cfg, io.Discard, io.Discard, portWraps{})
+	if err != nil {
+		fmt.Fprintf(stderr, "probe: %v\n", err)
+		return 1
+	}
+	defer k.close()
+
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go k.runner.Run(runCtx)
+	a := app.NewWithID("kz.almatel.signkiosk.probe")
+	w := a.NewWindow("AlmaTel signkiosk")
+	u := ui.New(w, ui.Options{Kiosk: k.runner, Camera: k.camera, Guide: k.guide, Demo: k.demoUI, Log: k.log, Staff: k.staff.options(func() { fyne.Do(a.Quit) })})
+	k.live.attach(u)
+	w.SetFullScreen(true)
+	failed := false
+	go func() {
+		defer fyne.Do(a.Quit)
+		if err := probeWalk(runCtx, k, *screen, *tickets, *hold, *profile, stdout); err != nil && runCtx.Err() == nil {
+			fmt.Fprintf(stderr, "probe: %v\n", err)
+			failed = true
+		}
+	}()
+	w.ShowAndRun() // the walk quits it, when done or interrupted
+	if failed {
+		return 1
+	}
+	return 0
+}
+
+// probeWalk takes the kiosk to screen, says so on stdout ("probe: on idle"),
+// times the tickets, then stays until hold has passed or ctx ends.
+func probeWalk(ctx context.Context, k *kioskParts, screen string, tickets int, hold time.Duration, profile string, stdout io.Writer) error {
+	drv := sessionDriver{k: k}
+	if !sleepCtx(ctx, 2*time.Second) { // the window maps and draws
+		return ctx.Err()
+	}
+	if screen == "camera" {
+		for _, st := range drv.steps(ctx)[:5] { // welcome, code, review, privacy, biometrics
+			if err := drv.do(ctx, st); err != nil {
+				return fmt.Errorf("to the camera screen: %s: %w", st.name, err)
+			}
+		}
+	}
+	fmt.Fprintf(stdout, "probe: on %s (pid %d)\n", screen, os.Getpid())
+	if profile != "" {
+		f, err := os.Create(profile)
+		if err != nil {
+			return fmt.Errorf("cpu profile: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("cpu profile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
+	}
+	if tickets > 0 {
+		if err := probeTickets(ctx, k, drv, tickets, stdout); err != nil {
+			return err
+		}
+	}
+	if hold > 0 {
+		sleepCtx(ctx, hold)
+		return nil
+	}
+	<-ctx.Done()
+	return nil
+}
+
+// probeTickets holds n fresh demo tickets up to the camera, each after 3 s
+// on the idle screen (the scanner is then at its idle pace), and prints the
+// time from holding it up to the welcome screen: what staff wait for.
+func probeTickets(ctx context.Context, k *kioskParts, drv sessionDriver, n int, stdout io.Writer) error {
+	var took []time.Duration
+	for i := range n {
+		if !sleepCtx(ctx, 3*time.Second) {
+			return ctx.Err()
+		}
+		_, path, err := k.demo.NewTicket()
+		if err != nil {
+			return err
+		}
+		pic, err := loadPicture(path)
+		if err != nil {
+			return err
+		}
+		start := time.Now()
+		k.camera.Hold(pic)
+		for k.runner.State().Step == session.StepIdle {
+			if time.Since(start) > 20*time.Second {
+				k.camera.Hold(nil)
+				return fmt.Errorf("ticket %d held up for 20 s and not read", i+1)
+			}
+			if !sleepCtx(ctx, 5*time.Millisecond) {
+				return ctx.Err()
+			}
+		}
+		took = append(took, time.Since(start))
+		k.camera.Hold(nil)
+		k.runner.Dispatch(session.Cancel{})
+		if err := drv.waitStep(ctx, session.StepEnded, true); err != nil {
+			return err
+		}
+		k.runner.Dispatch(session.Finish{})
+		if err := drv.waitStep(ctx, session.StepIdle, true); err != nil {
+			return err
+		}
+	}
+	slices.Sort(took)
+	fmt.Fprintf(stdout, "probe: %d tickets held up → welcome screen: median %v, max %v\n",
+		len(took), took[len(took)/2].Round(time.Millisecond), took[len(took)-1].Round(time.Millisecond))
+	return nil
+}
+
+func loadPicture(path string) (image.Image, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("ticket picture: %w", err)
+	}
+	defer f.Close()
+	img, _, err := image.Decode(f)
+	if err != nil {
+		return nil, fmt.Errorf("ticket picture: %w", err)
+	}
+	return img, nil
+}
+
+// sleepCtx waits d or until ctx ends; false means ctx ended.
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	return camera.RealClock{}.Sleep(ctx, d) == nil
+}

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# probe: what the kiosk costs on its idle and camera screens, against a
+# full-screen Fyne "hello" window under the same Xvfb (docs/BENCHMARKS.md).
+# CPU is utime+stime from /proc/PID/stat over SECONDS seconds after a settle;
+# RSS is VmRSS at the end. Usage: scripts/probe.sh (make probe builds first).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=${BIN:-bin/signkiosk}
+HELLO=${HELLO:-bin/hello}
+SECONDS_=${PROBE_SECONDS:-30}
+SETTLE=${PROBE_SETTLE:-5}
+FPS=${PROBE_FPS:-30}
+SIZE=${PROBE_SIZE:-1920x1080}
+TICKETS=${PROBE_TICKETS:-5}
+out=$(mktemp -d); trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$out"' EXIT
+
+if [ -z "${DISPLAY:-}" ]; then
+  disp=:$((90 + RANDOM % 9))
+  Xvfb "$disp" -screen 0 "${SIZE}x24" -nolisten tcp >/dev/null 2>&1 &
+  export DISPLAY=$disp
+  sleep 1
+fi
+hz=$(getconf CLK_TCK)
+
+# measure NAME CMD...: start CMD, wait for its "probe: on" line, settle,
+# then print "NAME cpu% rss_mb".
+measure() {
+  local name=$1; shift
+  "$@" >"$out/$name.log" 2>&1 &
+  local pid=$! i
+  for i in $(seq 1 600); do
+    grep -q '^probe: on' "$out/$name.log" 2>/dev/null && break
+    kill -0 $pid 2>/dev/null || { echo "probe: $name exited early:" >&2; cat "$out/$name.log" >&2; exit 1; }
+    sleep 0.1
+  done
+  sleep "$SETTLE"
+  local t0 t1 w0 w1
+  t0=$(awk '{print $14+$15}' /proc/$pid/stat); w0=$(date +%s.%N)
+  sleep "$SECONDS_"
+  t1=$(awk '{print $14+$15}' /proc/$pid/stat); w1=$(date +%s.%N)
+  local rss; rss=$(awk '/^VmRSS/{print $2}' /proc/$pid/status)
+  kill $pid; wait $pid 2>/dev/null || true
+  awk -v n="$name" -v a="$t0" -v b="$t1" -v w0="$w0" -v w1="$w1" -v hz="$hz" -v r="$rss" \
+    'BEGIN{printf "%-22s cpu %5.1f %%  rss %4.0f MB\n", n, 100*(b-a)/hz/(w1-w0), r/1024}'
+}
+
+echo "probe: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), Xvfb $SIZE, ${SECONDS_} s each"
+{
+  measure hello "$HELLO"
+  measure idle-synthetic "$BIN" probe --screen idle --camera synthetic --fps 15
+  measure idle-mjpeg720p30 "$BIN" probe --screen idle --camera simulated-v4l2 --fps "$FPS"
+  measure camera-synthetic "$BIN" probe --screen camera --camera synthetic --fps 15
+  measure camera-mjpeg720p30 "$BIN" probe --screen camera --camera simulated-v4l2 --fps "$FPS"
+} | tee "$out/table"
+awk 'NR==1{hc=$3; hr=$6} NR>1{printf "%-22s cpu %+5.1f points over hello, rss %+4.0f MB over hello\n", $1, $3-hc, $6-hr}' "$out/table"
+
+# A ticket held up to the camera on the idle screen: how soon the kiosk
+# shows the welcome screen.
+for cam in synthetic simulated-v4l2; do
+  fps=$FPS; [ $cam = synthetic ] && fps=15
+  "$BIN" probe --screen idle --camera $cam --fps $fps --tickets "$TICKETS" --for 1ms 2>&1 | grep '^probe: [0-9]' | sed "s/^probe:/probe: $cam:/"
+done
