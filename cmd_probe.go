@@ -80,7 +80,7 @@ func runProbe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	failed := false
 	go func() {
 		defer fyne.Do(a.Quit)
-		if err := probeWalk(runCtx, k, *screen, *tickets, *hold, *profile, stdout); err != nil && runCtx.Err() == nil {
+		if err := probeWalk(runCtx, k, u, *screen, *tickets, *hold, *profile, stdout); err != nil && runCtx.Err() == nil {
 			fmt.Fprintf(stderr, "probe: %v\n", err)
 			failed = true
 		}
@@ -93,8 +93,9 @@ func runProbe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 }
 
 // probeWalk takes the kiosk to screen, says so on stdout ("probe: on idle"),
-// times the tickets, then stays until hold has passed or ctx ends.
-func probeWalk(ctx context.Context, k *kioskParts, screen string, tickets int, hold time.Duration, profile string, stdout io.Writer) error {
+// times the tickets, then stays until hold has passed or ctx ends, and says
+// how many preview frames a second were shown.
+func probeWalk(ctx context.Context, k *kioskParts, u *ui.UI, screen string, tickets int, hold time.Duration, profile string, stdout io.Writer) error {
 	drv := sessionDriver{k: k}
 	if !sleepCtx(ctx, 2*time.Second) { // the window maps and draws
 		return ctx.Err()
@@ -107,6 +108,12 @@ func probeWalk(ctx context.Context, k *kioskParts, screen string, tickets int, h
 		}
 	}
 	fmt.Fprintf(stdout, "probe: on %s (pid %d)\n", screen, os.Getpid())
+	// At the end: the preview frames that reached the screen a second.
+	start, frames := time.Now(), u.PreviewFrames()
+	defer func() {
+		took := time.Since(start)
+		fmt.Fprintf(stdout, "probe: preview %.1f fps over %v\n", float64(u.PreviewFrames()-frames)/took.Seconds(), took.Round(time.Second))
+	}()
 	if profile != "" {
 		f, err := os.Create(profile)
 		if err != nil {

@@ -40,8 +40,9 @@ measure() {
   t1=$(awk '{print $14+$15}' /proc/$pid/stat); w1=$(date +%s.%N)
   local rss; rss=$(awk '/^VmRSS/{print $2}' /proc/$pid/status)
   kill $pid; wait $pid 2>/dev/null || true
-  awk -v n="$name" -v a="$t0" -v b="$t1" -v w0="$w0" -v w1="$w1" -v hz="$hz" -v r="$rss" \
-    'BEGIN{printf "%-22s cpu %5.1f %%  rss %4.0f MB\n", n, 100*(b-a)/hz/(w1-w0), r/1024}'
+  local fps; fps=$(sed -n 's/^probe: preview \([0-9.]*\) fps.*/\1/p' "$out/$name.log")
+  awk -v n="$name" -v a="$t0" -v b="$t1" -v w0="$w0" -v w1="$w1" -v hz="$hz" -v r="$rss" -v f="${fps:--}" \
+    'BEGIN{printf "%-22s cpu %5.1f %%  rss %4.0f MB  preview %s fps\n", n, 100*(b-a)/hz/(w1-w0), r/1024, f}'
 }
 
 echo "probe: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), Xvfb $SIZE, ${SECONDS_} s each"
