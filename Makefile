@@ -8,10 +8,11 @@ LDFLAGS  := -X main.version=$(VERSION)
 # Build headers for Fyne's GLFW (X11 and Wayland), and the independent
 # checkers and tools the tests and screenshots use.
 APT_PKGS := gcc pkg-config libgl1-mesa-dev xorg-dev libwayland-dev libxkbcommon-dev \
-            xvfb xauth imagemagick zbar-tools qrencode openssl poppler-utils qpdf
+            xvfb xauth imagemagick zbar-tools qrencode openssl poppler-utils qpdf \
+            libturbojpeg0-dev libjpeg-turbo-progs
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: all deps build run test test-long flake lint bench fuzz screenshots probe clean
+.PHONY: all deps build run test test-long flake lint bench fuzz screenshots probe jpegbench clean
 
 all: build
 
@@ -81,6 +82,11 @@ screenshots: build
 probe: build
 	$(GO) build -o bin/hello ./scripts/hello
 	./scripts/probe.sh
+
+# jpegbench times the kiosk's MJPEG decoder against libjpeg-turbo's tjbench
+# on the same 720p frame (docs/BENCHMARKS.md).
+jpegbench: deps
+	GO=$(GO) ./scripts/jpegbench.sh
 
 clean:
 	rm -rf bin

@@ -25,8 +25,8 @@ type Hub struct {
 	retry time.Duration // pause after a failed read, so a dead device is not spun on
 
 	mu      sync.Mutex
-	seq     uint64 // events so far: frames and read errors
-	frame   image.Image
+	seq     uint64   // events so far: frames and read errors
+	frame   *encoded // decoded by each reader at its scale, once per scale
 	err     error
 	changed chan struct{} // closed and replaced at every event
 	closed  bool
@@ -47,7 +47,7 @@ func (h *Hub) Run(ctx context.Context) error {
 		if err := h.awaitDemand(ctx); err != nil {
 			return err
 		}
-		img, err := h.src.Read(ctx)
+		frame, err := h.read(ctx)
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
@@ -55,7 +55,7 @@ func (h *Hub) Run(ctx context.Context) error {
 			h.publish(nil, ErrClosed)
 			return nil
 		}
-		h.publish(img, err)
+		h.publish(frame, err)
 		if err != nil {
 			select {
 			case <-ctx.Done():
@@ -64,6 +64,18 @@ func (h *Hub) Run(ctx context.Context) error {
 			}
 		}
 	}
+}
+
+// read reads one frame, undecoded when the source can hand it on so.
+func (h *Hub) read(ctx context.Context) (*encoded, error) {
+	if es, ok := h.src.(encodedSource); ok {
+		return es.readEncoded(ctx)
+	}
+	img, err := h.src.Read(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return decoded(img), nil
 }
 
 // awaitDemand returns once a reader waits for a frame.
@@ -86,14 +98,14 @@ func (h *Hub) awaitDemand(ctx context.Context) error {
 	}
 }
 
-func (h *Hub) publish(img image.Image, err error) {
+func (h *Hub) publish(frame *encoded, err error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closed && err == nil {
 		return
 	}
 	h.seq++
-	h.frame, h.err = img, err
+	h.frame, h.err = frame, err
 	close(h.changed)
 	h.changed = make(chan struct{})
 }
@@ -118,15 +130,22 @@ func (h *Hub) Close() error {
 // starts with the next frame, never an old one. Events between two Reads
 // are skipped, not queued: a slow reader always gets the newest. Closing a
 // Reader does not close the hub.
-func (h *Hub) Reader() Source {
+func (h *Hub) Reader() Source { return h.ReaderScaled(1) }
+
+// ReaderScaled is a Reader of frames at 1/den of the camera's size (den 1,
+// 2, 4 or 8), for a consumer that needs no more (the preview, the face
+// guidance): an MJPEG camera's frames are then decoded smaller, in the DCT
+// domain, at less cost. Frames of other sources come at their own size.
+func (h *Hub) ReaderScaled(den int) Source {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return &hubReader{h: h, last: h.seq}
+	return &hubReader{h: h, last: h.seq, den: den}
 }
 
 type hubReader struct {
 	h    *Hub
 	last uint64
+	den  int
 }
 
 func (r *hubReader) Read(ctx context.Context) (image.Image, error) {
@@ -141,7 +160,14 @@ func (r *hubReader) Read(ctx context.Context) (image.Image, error) {
 		if seq > r.last {
 			h.mu.Unlock()
 			r.last = seq
-			return img, err
+			if err != nil {
+				return nil, err
+			}
+			pic, skip, err := img.at(r.den)
+			if !skip {
+				return pic, err
+			}
+			continue // it did not decode: wait for the next
 		}
 		h.waiting++
 		h.mu.Unlock()

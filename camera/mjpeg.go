@@ -19,7 +19,11 @@ const maxMJPEGSide = 8192
 // Annex K.3, which image/jpeg does not assume; they are inserted when the
 // frame defines none before its first scan. A truncated or garbled frame
 // gives an error.
-func DecodeMJPEG(b []byte) (image.Image, error) {
+func DecodeMJPEG(b []byte) (image.Image, error) { return decodeGo(b) }
+
+// decodeGo is image/jpeg on a frame scanMJPEG accepts, with the Annex K
+// tables put in when it has none.
+func decodeGo(b []byte) (image.Image, error) {
 	at, hasDHT, err := scanMJPEG(b)
 	if err != nil {
 		return nil, err

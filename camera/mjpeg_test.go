@@ -67,7 +67,8 @@ func TestDecodeMJPEGWithoutHuffmanTables(t *testing.T) {
 	}
 }
 
-func TestDecodeMJPEGRejectsBrokenFrames(t *testing.T) {
+// brokenFrames are frames a failing camera or cable sends.
+func brokenFrames(t *testing.T) map[string][]byte {
 	stripped := stripDHT(t, encodeJPEG(t, texturedImage(64, 48)))
 	huge := append([]byte(nil), stripped...)
 	// the SOF follows SOI and the two DQTs; make it claim 60000×60000
@@ -78,7 +79,7 @@ func TestDecodeMJPEGRejectsBrokenFrames(t *testing.T) {
 			break
 		}
 	}
-	cases := map[string][]byte{
+	return map[string][]byte{
 		"empty":       nil,
 		"soi only":    {0xff, 0xd8},
 		"garbage":     bytes.Repeat([]byte{0x5a}, 500),
@@ -89,7 +90,10 @@ func TestDecodeMJPEGRejectsBrokenFrames(t *testing.T) {
 		"bad length":  {0xff, 0xd8, 0xff, 0xdb, 0x00, 0x01, 0xff, 0xd9},
 		"eoi first":   {0xff, 0xd8, 0xff, 0xd9, 0x00, 0x00},
 	}
-	for name, b := range cases {
+}
+
+func TestDecodeMJPEGRejectsBrokenFrames(t *testing.T) {
+	for name, b := range brokenFrames(t) {
 		if img, err := DecodeMJPEG(b); err == nil {
 			t.Errorf("%s: decoded to %v, want an error", name, img.Bounds())
 		}

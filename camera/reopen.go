@@ -33,6 +33,32 @@ func NewReopening(open func(ctx context.Context) (Source, error), every time.Dur
 
 // Read implements Source.
 func (r *Reopening) Read(ctx context.Context) (image.Image, error) {
+	src, err := r.source(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return src.Read(ctx)
+}
+
+// readEncoded hands the opened camera's frames on undecoded when it can
+// (encodedSource), so the hub's readers decode at their own scales.
+func (r *Reopening) readEncoded(ctx context.Context) (*encoded, error) {
+	src, err := r.source(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if es, ok := src.(encodedSource); ok {
+		return es.readEncoded(ctx)
+	}
+	img, err := src.Read(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return decoded(img), nil
+}
+
+// source is the opened camera, opening it first if need be.
+func (r *Reopening) source(ctx context.Context) (Source, error) {
 	r.mu.Lock()
 	if r.closed {
 		r.mu.Unlock()
@@ -40,7 +66,7 @@ func (r *Reopening) Read(ctx context.Context) (image.Image, error) {
 	}
 	if src := r.src; src != nil {
 		r.mu.Unlock()
-		return src.Read(ctx)
+		return src, nil
 	}
 	clk := clockOr(r.Clock)
 	wait := r.next.Sub(clk.Now())
@@ -62,7 +88,7 @@ func (r *Reopening) Read(ctx context.Context) (image.Image, error) {
 		return nil, ErrClosed
 	}
 	r.src = src
-	return src.Read(ctx)
+	return src, nil
 }
 
 // Opened reports whether the camera has been opened.

@@ -152,6 +152,8 @@ type V4L2 struct {
 	stallReopen  time.Duration // no frame for this long: reopen the device
 	badFor       time.Duration // every frame failing to decode this long: ErrBadFrames
 
+	dec MJPEGDecoder // shared by the frames it hands out (encoded.go)
+
 	mu      sync.Mutex
 	ident   Identity  // the camera opened first; a reopen takes only this one
 	seq     uint64    // events: frames and errors
@@ -519,12 +521,13 @@ func (v *V4L2) capture(dev v4l2Device) error {
 }
 
 // decodeFrame makes a new image per frame: frames are shared read-only
-// downstream (Hub), so buffers are not reused.
-func decodeFrame(f Format, buf []byte) (image.Image, error) {
+// downstream (Hub), so buffers are not reused. MJPEG decodes at 1/den;
+// YUYV is converted at full size (no camera of ours sends it at 720p).
+func decodeFrame(dec *MJPEGDecoder, f Format, buf []byte, den int) (image.Image, error) {
 	if f.FourCC == FourCCYUYV {
 		return YUYVToYCbCr(nil, buf, f.Width, f.Height)
 	}
-	return DecodeMJPEG(buf)
+	return dec.Decode(buf, den)
 }
 
 // publishRaw makes a frame from the device the newest.
@@ -561,10 +564,26 @@ func (v *V4L2) publish(frame bool, err error) {
 	v.changed = make(chan struct{})
 }
 
-// Read implements Source: the newest frame or error not yet returned. While
-// disconnected it returns errors matching ErrDisconnected (about one per
-// ReopenEvery); a silent camera gives ErrNoFrames after 2 s.
+// Read implements Source: the newest frame or error not yet returned, at
+// full size. While disconnected it returns errors matching
+// ErrDisconnected (about one per ReopenEvery); a silent camera gives
+// ErrNoFrames after 2 s. A frame that does not decode is skipped; a run of
+// them lasting badFor gives ErrBadFrames.
 func (v *V4L2) Read(ctx context.Context) (image.Image, error) {
+	for {
+		e, err := v.readEncoded(ctx)
+		if err != nil {
+			return nil, err
+		}
+		img, skip, err := e.at(1)
+		if !skip {
+			return img, err
+		}
+	}
+}
+
+// readEncoded is Read without the decoding (encodedSource).
+func (v *V4L2) readEncoded(ctx context.Context) (*encoded, error) {
 	timer := time.NewTimer(v.frameTimeout)
 	defer timer.Stop()
 	for {
@@ -580,26 +599,7 @@ func (v *V4L2) Read(ctx context.Context) (image.Image, error) {
 			if err != nil {
 				return nil, err
 			}
-			img, derr := decodeFrame(f, raw)
-			v.mu.Lock()
-			if derr == nil {
-				v.badFrom = time.Time{}
-				v.stats.Delivered++
-				v.mu.Unlock()
-				return img, nil
-			}
-			// A frame that does not decode is dropped; only a run of them
-			// lasting badFor is the camera's failure.
-			v.stats.Dropped++
-			if v.badFrom.IsZero() {
-				v.badFrom = at
-			}
-			bad := at.Sub(v.badFrom) >= v.badFor
-			v.mu.Unlock()
-			if bad {
-				return nil, fmt.Errorf("%w for %v: %w", ErrBadFrames, v.badFor, derr)
-			}
-			continue
+			return &encoded{format: f, raw: raw, dec: &v.dec, judged: func(err error) error { return v.judge(at, err) }}, nil
 		}
 		changed, down := v.changed, v.down
 		v.mu.Unlock()
@@ -614,6 +614,27 @@ func (v *V4L2) Read(ctx context.Context) (image.Image, error) {
 			return nil, fmt.Errorf("%w for %v", ErrNoFrames, v.frameTimeout)
 		}
 	}
+}
+
+// judge counts a frame sent at at as delivered, or as dropped when it did
+// not decode; only a run of dropped frames lasting badFor is the camera's
+// failure (returned).
+func (v *V4L2) judge(at time.Time, derr error) error {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if derr == nil {
+		v.badFrom = time.Time{}
+		v.stats.Delivered++
+		return nil
+	}
+	v.stats.Dropped++
+	if v.badFrom.IsZero() {
+		v.badFrom = at
+	}
+	if at.Sub(v.badFrom) >= v.badFor {
+		return fmt.Errorf("%w for %v: %w", ErrBadFrames, v.badFor, derr)
+	}
+	return nil
 }
 
 // Stats is a snapshot of the source's counters.
@@ -637,5 +658,6 @@ func (v *V4L2) Close() error {
 	v.mu.Unlock()
 	close(v.stop)
 	<-v.done
+	v.dec.Close()
 	return nil
 }

@@ -5,6 +5,7 @@ package camera
 import (
 	"context"
 	"errors"
+	"fmt"
 	"image"
 	"slices"
 	"strings"
@@ -451,5 +452,70 @@ func TestV4L2TimeoutContextAndClose(t *testing.T) {
 	}
 	if o, c := cam.counts(); o != 1 || c != 1 {
 		t.Fatalf("opens %d closes %d", o, c)
+	}
+}
+
+// The hub hands each reader the camera's frames at the scale it asked for,
+// decoded from the same MJPEG frames (also through Reopening, as the kiosk
+// opens its camera), and a reader at any scale skips frames that do not
+// decode.
+func TestHubDecodesEachReaderAtItsScale(t *testing.T) {
+	bus := newFakeBus()
+	mcam := &fakeCam{bus: "usb-2", mjpeg: stripDHT(t, encodeJPEG(t, texturedImage(1280, 720))), formats: []FormatInfo{
+		{FourCC: FourCCMJPEG, Sizes: []Size{{W: 1280, H: 720}}},
+	}}
+	bus.plug("/dev/video2", mcam)
+	v, err := openV4L2(context.Background(), testConfig("usb-2"), bus.sys(), fastTimings)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hub := NewHub(NewReopening(func(context.Context) (Source, error) { return v, nil }, time.Second))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go hub.Run(ctx)
+	defer hub.Close()
+	want := map[int]image.Rectangle{1: image.Rect(0, 0, 1280, 720), 2: image.Rect(0, 0, 640, 360), 4: image.Rect(0, 0, 320, 180)}
+	errs := make(chan error, len(want))
+	for den, size := range want {
+		r := hub.ReaderScaled(den)
+		go func() {
+			for range 5 {
+				img, err := r.Read(ctx)
+				if err == nil && img.Bounds() != size {
+					err = fmt.Errorf("1/%d: %v, want %v", den, img.Bounds(), size)
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range want {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	bad := yuyvCam("usb-1", 50)
+	bad.badEvery = 2 // a short buffer every other frame
+	bus.plug("/dev/video0", bad)
+	slack := func(v *V4L2) { fastTimings(v); v.frameTimeout, v.badFor = 10*time.Second, 10*time.Second }
+	bv, err := openV4L2(context.Background(), testConfig("usb-1"), bus.sys(), slack)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bh := NewHub(bv)
+	go bh.Run(ctx)
+	defer bh.Close()
+	r := bh.ReaderScaled(2)
+	for range 10 {
+		if _, err := r.Read(ctx); err != nil {
+			t.Fatalf("a dropped frame surfaced through the hub: %v", err)
+		}
+	}
+	if st := bv.Stats(); st.Dropped == 0 || st.Delivered < 10 {
+		t.Fatalf("stats %+v", st)
 	}
 }
