@@ -123,7 +123,7 @@ func (d *MJPEGDecoder) decode(b []byte, den int) (image.Image, error) {
 	yw, yh := int(C.tjPlaneWidth(0, C.int(sw), samp)), int(C.tjPlaneHeight(0, C.int(sh), samp))
 	cw, ch := int(C.tjPlaneWidth(1, C.int(sw), samp)), int(C.tjPlaneHeight(1, C.int(sh), samp))
 	pix := make([]byte, yw*yh+2*cw*ch)
-	y := &image.YCbCr{Y: pix[:yw*yh:yw*yh], Cb: pix[yw*yh : yw*yh+cw*ch : yw*yh+cw*ch], Cr: pix[yw*yh+cw*ch:],
+	y := &image.YCbCr{Y: pix[: yw*yh : yw*yh], Cb: pix[yw*yh : yw*yh+cw*ch : yw*yh+cw*ch], Cr: pix[yw*yh+cw*ch:],
 		YStride: yw, CStride: cw, SubsampleRatio: ratio, Rect: r}
 	if C.sk_yuv(h, buf, n, (*C.uchar)(&y.Y[0]), (*C.uchar)(&y.Cb[0]), (*C.uchar)(&y.Cr[0]),
 		C.int(y.YStride), C.int(y.CStride), C.int(sw), C.int(sh)) != 0 {

@@ -4,8 +4,7 @@ import (
 	"context"
 	"errors"
 	"image"
-	"image/color"
-	"sync/atomic"
+		"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -46,8 +45,7 @@ func newPreview(u *UI, w, h float32, fps int) *preview {
 // object is the preview on a dark backdrop; extra objects (a face guide)
 // are stacked on top.
 func (p *preview) object(extra ...fyne.CanvasObject) fyne.CanvasObject {
-	bg := canvas.NewRectangle(color.NRGBA{0x20, 0x24, 0x2B, 0xFF})
-	return container.NewStack(append([]fyne.CanvasObject{bg, p.img}, extra...)...)
+	return container.NewStack(append([]fyne.CanvasObject{p.img}, extra...)...)
 }
 
 // offer may be called from any goroutine; false: frame was dropped.
