@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"flag"
 	"fmt"
+	"image"
 	"io"
 	"os"
 	"path/filepath"
@@ -66,7 +67,7 @@ func runKiosk(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 
 	a := app.NewWithID("kz.almatel.signkiosk")
 	w := a.NewWindow("AlmaTel signkiosk")
-	u := ui.New(w, ui.Options{Kiosk: k.runner, Camera: k.camera, Guide: k.guide, Demo: k.demoUI, Log: k.log, Staff: k.staff.options(func() { fyne.Do(a.Quit) })})
+	u := ui.New(w, ui.Options{Kiosk: k.runner, Camera: k.camera, Look: k.look, Demo: k.demoUI, Log: k.log, Staff: k.staff.options(func() { fyne.Do(a.Quit) })})
 	k.live.attach(u)
 	if cfg.UI.Fullscreen {
 		w.SetFullScreen(true)
@@ -118,7 +119,7 @@ type kioskParts struct {
 	runner  *kiosk.Runner
 	camera  *camera.Hub // the one camera, shared by preview, scanner and capture
 	live    *liveRelay  // capture analyses → the biometrics screen
-	guide   func(ctx context.Context, src camera.Source, on func(ui.Live))
+	look    func(frame image.Image) ui.Live
 	demoUI  *ui.Demo
 	demo    *demo.Env // demo mode only
 	outbox  *outbox.Outbox
@@ -277,24 +278,9 @@ func assemble(cfg config.Config, stdout, stderr io.Writer, wrap portWraps) (*kio
 		return fail(err)
 	}
 	k.live = &liveRelay{}
-	k.guide = func(ctx context.Context, src camera.Source, on func(ui.Live)) {
-		// A camera failure stops one guidance run; the camera screen keeps
-		// guiding once the camera is back (the preview says it is lost).
-		for warned := false; ; {
-			err := camera.Guide(ctx, src, analyzer, 0, func(l camera.Live) { on(uiLive(l)) })
-			if ctx.Err() != nil {
-				return
-			}
-			if !warned {
-				log.Warn().Err(err).Msg("face guidance interrupted; retrying")
-				warned = true
-			}
-			select {
-			case <-ctx.Done():
-				return
-			case <-time.After(time.Second):
-			}
-		}
+	k.look = func(frame image.Image) ui.Live {
+		an := analyzer.Analyze(camera.Luma(frame))
+		return uiLive(camera.Live{Frame: frame, Face: an.Box, Guidance: an.Guidance, Phase: camera.PhaseWaiting})
 	}
 	hub := camera.NewHub(src)
 	camCtx, camStop := context.WithCancel(context.Background())

@@ -50,6 +50,7 @@ func runProbe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "probe: --fps %d is not 1…60\n", *fps)
 		return 2
 	}
+	fmt.Fprintf(stdout, "probe: mjpeg decoder %s\n", camera.MJPEGDecoderName)
 	data, err := os.MkdirTemp("", "signkiosk-probe-")
 	if err != nil {
 		fmt.Fprintf(stderr, "probe: %v\n", err)
@@ -74,7 +75,7 @@ func runProbe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	go k.runner.Run(runCtx)
 	a := app.NewWithID("kz.almatel.signkiosk.probe")
 	w := a.NewWindow("AlmaTel signkiosk")
-	u := ui.New(w, ui.Options{Kiosk: k.runner, Camera: k.camera, Guide: k.guide, Demo: k.demoUI, Log: k.log, Staff: k.staff.options(func() { fyne.Do(a.Quit) })})
+	u := ui.New(w, ui.Options{Kiosk: k.runner, Camera: k.camera, Look: k.look, Demo: k.demoUI, Log: k.log, Staff: k.staff.options(func() { fyne.Do(a.Quit) })})
 	k.live.attach(u)
 	w.SetFullScreen(true)
 	failed := false

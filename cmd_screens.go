@@ -86,7 +86,7 @@ func runScreens(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	go k.runner.Run(runCtx)
 	a := app.NewWithID("kz.almatel.signkiosk.screens")
 	win := a.NewWindow("AlmaTel signkiosk")
-	u := ui.New(win, ui.Options{Kiosk: k.runner, Camera: k.camera, Guide: k.guide, Demo: k.demoUI, Log: k.log, Staff: k.staff.options(func() { fyne.Do(a.Quit) })})
+	u := ui.New(win, ui.Options{Kiosk: k.runner, Camera: k.camera, Look: k.look, Demo: k.demoUI, Log: k.log, Staff: k.staff.options(func() { fyne.Do(a.Quit) })})
 	k.live.attach(u)
 	win.Resize(fyne.NewSize(w, h))
 	win.SetFixedSize(true)

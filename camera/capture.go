@@ -430,28 +430,3 @@ func orDefault(d, def time.Duration) time.Duration {
 	}
 	return def
 }
-
-// Guide runs the guidance before a capture: it analyses a frame every
-// period (a modest rate leaves the CPU to the preview) and reports it to on,
-// until ctx ends (its error is returned) or the source fails.
-func Guide(ctx context.Context, src Source, a *face.Analyzer, every time.Duration, on func(Live)) error {
-	every = orDefault(every, 200*time.Millisecond)
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		img, err := src.Read(ctx)
-		if err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			return fmt.Errorf("guide: read: %w", wrapSource(err))
-		}
-		an := a.Analyze(Luma(img))
-		on(Live{Frame: img, Face: an.Box, Guidance: an.Guidance, Phase: PhaseWaiting})
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-t.C:
-		}
-	}
-}

@@ -365,31 +365,6 @@ func splitRest(t *testing.T, frames []Frame) (rest, moved []Frame) {
 	return frames[:n], frames[n:]
 }
 
-func TestGuide(t *testing.T) {
-	s := facetest.Sample(t)
-	a, err := face.NewAnalyzer(face.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	src := newScript(at(t, s, 320, 120), at(t, s, 320, 260))
-	ctx, cancel := context.WithCancel(context.Background())
-	var got []string
-	err = Guide(ctx, src, a, time.Millisecond, func(l Live) {
-		got = append(got, l.Guidance)
-		if len(got) == 3 {
-			cancel()
-		}
-	})
-	if !errors.Is(err, context.Canceled) || !slices.Equal(got, []string{face.ComeCloser, face.OK, face.OK}) {
-		t.Fatalf("%v, %v", got, err)
-	}
-	src = newScript(at(t, s, 320, 260))
-	src.err = ErrDisconnected
-	if err := Guide(context.Background(), src, a, time.Millisecond, func(Live) {}); !errors.Is(err, ErrDisconnected) {
-		t.Fatalf("disconnected: %v", err)
-	}
-}
-
 // BenchmarkAnalyze is one kiosk frame's analysis at 1280×720, from the
 // decoded camera frame (YCbCr: Luma is a view of its Y plane) to guidance.
 // Run with -cpu 1: the kiosk analyses on one core beside the UI.

@@ -8,7 +8,7 @@ import (
 
 // encodedSource is a source whose frames can be handed on as the device
 // sent them (the V4L2 source, also through Reopening): the hub then decodes
-// each frame at the scale each of its readers asks for (Hub.ReaderScaled),
+// each frame at the scale each of its readers asks for (Hub.ReaderAtLeast),
 // once per scale, so a half-size preview does not pay for a full decode
 // and a full-size capture still gets every pixel.
 type encodedSource interface {
@@ -74,4 +74,18 @@ func (e *encoded) at(den int) (img image.Image, skip bool, err error) {
 		return nil, false, e.verdict.err
 	}
 	return nil, true, nil
+}
+
+// denAtLeast is the largest decoding scale (1/1 … 1/8) that keeps a frame
+// of format f at least w×h; 1 when either is ≤ 0 or f's size is unknown.
+func denAtLeast(f Format, w, h int) int {
+	if w <= 0 || h <= 0 || f.Width <= 0 || f.Height <= 0 {
+		return 1
+	}
+	for den := 8; den > 1; den /= 2 {
+		if scaledSide(f.Width, den) >= w && scaledSide(f.Height, den) >= h {
+			return den
+		}
+	}
+	return 1
 }

@@ -130,22 +130,23 @@ func (h *Hub) Close() error {
 // starts with the next frame, never an old one. Events between two Reads
 // are skipped, not queued: a slow reader always gets the newest. Closing a
 // Reader does not close the hub.
-func (h *Hub) Reader() Source { return h.ReaderScaled(1) }
+func (h *Hub) Reader() Source { return h.ReaderAtLeast(0, 0) }
 
-// ReaderScaled is a Reader of frames at 1/den of the camera's size (den 1,
-// 2, 4 or 8), for a consumer that needs no more (the preview, the face
-// guidance): an MJPEG camera's frames are then decoded smaller, in the DCT
-// domain, at less cost. Frames of other sources come at their own size.
-func (h *Hub) ReaderScaled(den int) Source {
+// ReaderAtLeast is a Reader of frames scaled down by 2, 4 or 8 as far as
+// they stay at least w×h, for a consumer that needs no more (the preview,
+// the face guidance): an MJPEG camera's frames are then decoded smaller, in
+// the DCT domain, at less cost. Frames of other sources come at their own
+// size; w or h ≤ 0 is full size.
+func (h *Hub) ReaderAtLeast(w, hgt int) Source {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return &hubReader{h: h, last: h.seq, den: den}
+	return &hubReader{h: h, last: h.seq, w: w, hgt: hgt}
 }
 
 type hubReader struct {
-	h    *Hub
-	last uint64
-	den  int
+	h      *Hub
+	last   uint64
+	w, hgt int // the least frame size wanted
 }
 
 func (r *hubReader) Read(ctx context.Context) (image.Image, error) {
@@ -163,7 +164,7 @@ func (r *hubReader) Read(ctx context.Context) (image.Image, error) {
 			if err != nil {
 				return nil, err
 			}
-			pic, skip, err := img.at(r.den)
+			pic, skip, err := img.at(denAtLeast(img.format, r.w, r.hgt))
 			if !skip {
 				return pic, err
 			}

@@ -474,15 +474,18 @@ func TestHubDecodesEachReaderAtItsScale(t *testing.T) {
 	defer cancel()
 	go hub.Run(ctx)
 	defer hub.Close()
-	want := map[int]image.Rectangle{1: image.Rect(0, 0, 1280, 720), 2: image.Rect(0, 0, 640, 360), 4: image.Rect(0, 0, 320, 180)}
+	// asked for at least …: got
+	want := map[image.Point]image.Rectangle{{0, 0}: image.Rect(0, 0, 1280, 720), {1280, 720}: image.Rect(0, 0, 1280, 720),
+		{641, 300}: image.Rect(0, 0, 1280, 720), {640, 360}: image.Rect(0, 0, 640, 360), {400, 200}: image.Rect(0, 0, 640, 360),
+		{320, 180}: image.Rect(0, 0, 320, 180), {1, 1}: image.Rect(0, 0, 160, 90)}
 	errs := make(chan error, len(want))
-	for den, size := range want {
-		r := hub.ReaderScaled(den)
+	for least, size := range want {
+		r := hub.ReaderAtLeast(least.X, least.Y)
 		go func() {
 			for range 5 {
 				img, err := r.Read(ctx)
 				if err == nil && img.Bounds() != size {
-					err = fmt.Errorf("1/%d: %v, want %v", den, img.Bounds(), size)
+					err = fmt.Errorf("at least %v: %v, want %v", least, img.Bounds(), size)
 				}
 				if err != nil {
 					errs <- err
@@ -509,7 +512,7 @@ func TestHubDecodesEachReaderAtItsScale(t *testing.T) {
 	bh := NewHub(bv)
 	go bh.Run(ctx)
 	defer bh.Close()
-	r := bh.ReaderScaled(2)
+	r := bh.ReaderAtLeast(320, 240)
 	for range 10 {
 		if _, err := r.Read(ctx); err != nil {
 			t.Fatalf("a dropped frame surfaced through the hub: %v", err)

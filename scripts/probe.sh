@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # probe: what the kiosk costs on its idle and camera screens, against a
-# full-screen Fyne "hello" window under the same Xvfb (docs/BENCHMARKS.md).
+# full-screen Fyne "hello" window under the same Xvfb (docs/BENCHMARKS.md),
+# and against the same window showing a changing 800×450 picture at the
+# camera screen's preview rate: what any preview costs on this X server.
 # CPU is utime+stime from /proc/PID/stat over SECONDS seconds after a settle;
 # RSS is VmRSS at the end. Usage: scripts/probe.sh (make probe builds first).
 set -euo pipefail
@@ -48,12 +50,14 @@ measure() {
 echo "probe: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), Xvfb $SIZE, ${SECONDS_} s each"
 {
   measure hello "$HELLO"
+  measure hello+preview800@15 "$HELLO" -preview 800x450 -fps 15
   measure idle-synthetic "$BIN" probe --screen idle --camera synthetic --fps 15
   measure idle-mjpeg720p30 "$BIN" probe --screen idle --camera simulated-v4l2 --fps "$FPS"
   measure camera-synthetic "$BIN" probe --screen camera --camera synthetic --fps 15
   measure camera-mjpeg720p30 "$BIN" probe --screen camera --camera simulated-v4l2 --fps "$FPS"
 } | tee "$out/table"
-awk 'NR==1{hc=$3; hr=$6} NR>1{printf "%-22s cpu %+5.1f points over hello, rss %+4.0f MB over hello\n", $1, $3-hc, $6-hr}' "$out/table"
+awk 'NR==1{hc=$3; hr=$6} NR==2{pc=$3} NR>2{printf "%-22s cpu %+5.1f points over hello (%+5.1f over hello+preview), rss %+4.0f MB over hello\n", $1, $3-hc, $3-pc, $6-hr}' "$out/table"
+grep -h '^probe: mjpeg decoder' "$out/idle-mjpeg720p30.log" || true
 
 # A ticket held up to the camera on the idle screen: how soon the kiosk
 # shows the welcome screen.

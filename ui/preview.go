@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"image"
-		"sync/atomic"
+	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -32,6 +32,13 @@ type preview struct {
 	// error (run's goroutine): the idle screen's scanner looks at the
 	// frames the preview shows, so each camera frame is decoded once.
 	tap func(image.Image, error)
+	// look, while set, analyses each frame about to be shown (run's
+	// goroutine), and onLook draws its result with that frame (UI thread):
+	// the face guidance of the camera screen, one repaint per frame.
+	look   atomic.Pointer[func(image.Image) Live]
+	onLook func(Live)
+	box    *fyne.Container
+	aspect float32 // of the frames laid out (UI thread)
 }
 
 func newPreview(u *UI, w, h float32, fps int) *preview {
@@ -42,14 +49,19 @@ func newPreview(u *UI, w, h float32, fps int) *preview {
 	return &preview{u: u, img: img, every: time.Second / time.Duration(max(fps, 1))}
 }
 
-// object is the preview on a dark backdrop; extra objects (a face guide)
-// are stacked on top.
+// object is the preview, at most previewMaxW×previewMaxH and of the
+// frames' shape, centred in the space it is given; extra objects (a face
+// guide) are stacked on it. No backdrop: under software GL every pixel a
+// shape covers is paid for at each frame, and the window's background is
+// drawn anyway.
 func (p *preview) object(extra ...fyne.CanvasObject) fyne.CanvasObject {
-	return container.NewStack(append([]fyne.CanvasObject{p.img}, extra...)...)
+	p.box = container.New(&previewLayout{p}, append([]fyne.CanvasObject{p.img}, extra...)...)
+	return p.box
 }
 
-// offer may be called from any goroutine; false: frame was dropped.
-func (p *preview) offer(frame image.Image) bool {
+// offer may be called from any goroutine; false: frame was dropped. v,
+// when not nil, is the frame's analysis, drawn with it.
+func (p *preview) offer(frame image.Image, v *Live) bool {
 	now := time.Now().UnixNano()
 	if now-p.last.Load() < p.gap() || !p.pending.CompareAndSwap(false, true) {
 		return false
@@ -61,10 +73,57 @@ func (p *preview) offer(frame image.Image) bool {
 			return
 		}
 		p.img.Image = frame
+		if b := frame.Bounds(); b.Dy() > 0 && p.box != nil {
+			if a := float32(b.Dx()) / float32(b.Dy()); a != p.aspect {
+				p.aspect = a
+				p.box.Refresh() // lays the box out at the frames' shape
+			}
+		}
 		p.img.Refresh()
+		if v != nil && p.onLook != nil && p.look.Load() != nil {
+			p.onLook(*v)
+		}
 		p.u.previewFrames.Add(1)
 	})
 	return true
+}
+
+// setLook starts (f) or stops (nil) the analysis of shown frames.
+func (p *preview) setLook(f func(image.Image) Live) {
+	if f == nil {
+		p.look.Store(nil)
+		return
+	}
+	p.look.Store(&f)
+}
+
+// previewLayout gives the picture and what is stacked on it the largest
+// box of the frames' shape (4:3 before the first) that fits both the space
+// and previewMaxW×previewMaxH, centred: the thumbnail is drawn near its own
+// size, not stretched over the screen.
+type previewLayout struct{ p *preview }
+
+func (l *previewLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	aspect := l.p.aspect
+	if aspect <= 0 {
+		aspect = 4.0 / 3
+	}
+	w := min(size.Width, previewMaxW)
+	h := min(size.Height, previewMaxH)
+	if w/h > aspect {
+		w = h * aspect
+	} else {
+		h = w / aspect
+	}
+	pos := fyne.NewPos((size.Width-w)/2, (size.Height-h)/2)
+	for _, o := range objs {
+		o.Move(pos)
+		o.Resize(fyne.NewSize(w, h))
+	}
+}
+
+func (l *previewLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	return objs[0].MinSize()
 }
 
 // Preview thumbnails: big enough for a kiosk screen's preview area, small
@@ -110,8 +169,13 @@ func (p *preview) run(ctx context.Context, src camera.Source, lost func(error)) 
 				}
 			}
 			if p.due() {
+				var v *Live
+				if look := p.look.Load(); look != nil {
+					a := (*look)(frame)
+					v = &a
+				}
 				p.bufs[p.flip] = camera.Thumbnail(p.bufs[p.flip], frame, previewMaxW, previewMaxH, true)
-				if p.offer(p.bufs[p.flip]) {
+				if p.offer(p.bufs[p.flip], v) {
 					p.flip ^= 1 // the other one is no longer on screen
 				}
 			}

@@ -40,8 +40,7 @@ type biometricsScreen struct {
 	err       string // the state's error
 	start     *widget.Button
 	cancel    context.CancelFunc
-	ctx       context.Context    // the screen's lifetime
-	stopGuide context.CancelFunc // the guidance loop, while it runs
+	guiding   bool // the preview analyses the frames it shows
 	capturing bool
 }
 
@@ -66,9 +65,12 @@ func newBiometricsScreen(u *UI, s session.State, l loc) *biometricsScreen {
 		bs.guideBg.Hide()
 		banner := container.NewVBox(layout.NewSpacer(), container.NewStack(bs.guideBg, container.NewPadded(bs.guide)))
 		cam = bs.prev.object(bs.face.obj, banner)
+		bs.prev.onLook = bs.live
 		ctx, cancel := context.WithCancel(context.Background())
 		bs.cancel = cancel
-		go bs.prev.run(ctx, u.cam.Reader(), func(err error) {
+		// Frames at least 640×360: a 720p camera's come decoded at half
+		// size (the preview shows no more, and the guidance needs no more).
+		go bs.prev.run(ctx, u.cam.ReaderAtLeast(previewLookW, previewLookH), func(err error) {
 			u.do(func() {
 				bs.lostCode = ""
 				switch {
@@ -85,7 +87,6 @@ func newBiometricsScreen(u *UI, s session.State, l loc) *biometricsScreen {
 				bs.showErr()
 			})
 		})
-		bs.ctx = ctx
 	} else {
 		cam = container.NewCenter(para(l.T("bio.no_camera")))
 	}
@@ -143,18 +144,23 @@ func (bs *biometricsScreen) update(s session.State) {
 	}
 }
 
-// guideWhile runs the face guidance while on is true. During an attempt
-// the capture analyses the frames itself (and reports them through
-// ShowLive), so two analyses never compete for the CPU.
+// previewLookW×H: the least frame size the camera screen reads.
+const previewLookW, previewLookH = 640, 360
+
+// guideWhile runs the face guidance while on is true: the preview analyses
+// each frame it shows and draws the result with it. During an attempt the
+// capture analyses the frames itself (and reports them through ShowLive),
+// so two analyses never compete for the CPU.
 func (bs *biometricsScreen) guideWhile(on bool) {
-	switch {
-	case on && bs.stopGuide == nil && bs.ctx != nil && bs.u.guide != nil:
-		ctx, cancel := context.WithCancel(bs.ctx)
-		bs.stopGuide = cancel
-		go bs.u.guide(ctx, bs.u.cam.Reader(), bs.u.ShowLive)
-	case !on && bs.stopGuide != nil:
-		bs.stopGuide()
-		bs.stopGuide = nil
+	on = on && bs.prev != nil && bs.u.look != nil
+	if on == bs.guiding {
+		return
+	}
+	bs.guiding = on
+	if on {
+		bs.prev.setLook(bs.u.look)
+	} else {
+		bs.prev.setLook(nil)
 	}
 }
 

@@ -1,10 +1,10 @@
 package ui
 
 import (
-	"context"
 	"fmt"
 	"image"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -18,21 +18,27 @@ import (
 // that only reports when it runs.
 type bioRig struct {
 	*harness
-	k      *fakeKiosk
-	s      session.State
-	l      loc
-	bs     *biometricsScreen
-	guides chan bool // true: a guidance loop started; false: it stopped
+	k     *fakeKiosk
+	s     session.State
+	l     loc
+	bs    *biometricsScreen
+	last  atomic.Pointer[Live] // the view the test showed last
+	looks atomic.Int64         // frames the preview had analysed
 }
 
 func newBioRig(t *testing.T, lang string) *bioRig {
 	t.Helper()
-	r := &bioRig{k: newFakeKiosk(), guides: make(chan bool, 8)}
+	r := &bioRig{k: newFakeKiosk()}
+	// The guidance finds in every frame what the test showed last, so the
+	// preview's frames, drawn with their analysis, agree with the test.
 	r.harness = newHarness(t, Options{Kiosk: r.k, Camera: shared(t, camera.NewSynthetic(160, 120, 30)),
-		Guide: func(ctx context.Context, src camera.Source, on func(Live)) {
-			r.guides <- true
-			<-ctx.Done()
-			r.guides <- false
+		Look: func(image.Image) Live {
+			r.looks.Add(1)
+			v := Live{Frame: bioFrame}
+			if l := r.last.Load(); l != nil {
+				v = Live{Frame: l.Frame, Face: l.Face, Guidance: l.Guidance, Phase: LiveGuide}
+			}
+			return v
 		}})
 	r.s = sampleStates(lang, time.Now())["welcome"]
 	r.s.Step = session.StepBiometrics
@@ -57,6 +63,7 @@ func (r *bioRig) busy(on bool, err string) {
 }
 
 func (r *bioRig) show(v Live) {
+	r.last.Store(&v)
 	r.u.ShowLive(v)
 	r.q.drain()
 }
@@ -72,7 +79,7 @@ func TestBiometricsLiveOverlay(t *testing.T) {
 		t.Run(lang, func(t *testing.T) {
 			r := newBioRig(t, lang)
 			l, bs := r.l, r.bs
-			if !<-r.guides {
+			if !r.bs.guiding {
 				t.Fatal("no guidance on the camera screen")
 			}
 			r.show(Live{Frame: bioFrame, Face: image.Rect(40, 100, 240, 300), Guidance: "come_closer"})
@@ -93,7 +100,7 @@ func TestBiometricsLiveOverlay(t *testing.T) {
 			// An attempt: guidance stops, the capture's own analysis shows
 			// with the move's countdown.
 			r.busy(true, "")
-			if <-r.guides {
+			if r.bs.guiding {
 				t.Fatal("guidance went on during the attempt")
 			}
 			move := Live{Frame: bioFrame, Face: bioFace, Guidance: "ok", Moves: []string{"turn_left"}, Phase: LiveMove,
@@ -115,7 +122,7 @@ func TestBiometricsLiveOverlay(t *testing.T) {
 			// The attempt failed on the kiosk: its message, guidance again,
 			// the instructions and Start back in the task's place.
 			r.busy(false, session.ErrCameraGone)
-			if !<-r.guides || !r.shows(l.Err(session.ErrCameraGone)) || bs.task.obj.Visible() || !r.shows(l.T("bio.start")) {
+			if !r.bs.guiding || !r.shows(l.Err(session.ErrCameraGone)) || bs.task.obj.Visible() || !r.shows(l.T("bio.start")) {
 				t.Fatalf("after a failed capture: %q", r.texts())
 			}
 		})
@@ -137,14 +144,12 @@ func TestBiometricsSequence(t *testing.T) {
 		t.Run(lang, func(t *testing.T) {
 			r := newBioRig(t, lang)
 			l, task := r.l, r.bs.task
-			<-r.guides
 			r.show(Live{Frame: bioFrame, Face: bioFace, Guidance: "ok"})
 			if !r.shows(l.T("guide.ok")) || task.obj.Visible() {
 				t.Fatalf("before the attempt: %q", r.texts())
 			}
 
 			r.busy(true, "")
-			<-r.guides
 			if !r.shows(l.T("bio.preparing")) || r.shows(l.T("bio.start")) || r.shows(l.T("bio.instructions")) {
 				t.Fatalf("fetching the challenge: %q", r.texts())
 			}
@@ -205,12 +210,10 @@ func TestBiometricsSequence(t *testing.T) {
 			// The provider asks for another try: the instructions again, then
 			// a fresh attempt with nothing of the last one's sequence.
 			r.busy(false, "no_match")
-			<-r.guides
 			if task.obj.Visible() || !r.shows(l.Err("no_match")) || r.shows(l.T("bio.all_done")) {
 				t.Fatalf("after the judgement: %q", r.texts())
 			}
 			r.busy(true, "")
-			<-r.guides
 			if !r.shows(l.T("bio.preparing")) || r.shows(l.T("bio.all_done")) || len(task.shown.dots) != 0 {
 				t.Fatalf("a new attempt: %q", r.texts())
 			}
@@ -223,7 +226,6 @@ func TestBiometricsSequence(t *testing.T) {
 // last view of an attempt, "all done", comes once).
 func TestShowLiveDrawsTheNewest(t *testing.T) {
 	r := newBioRig(t, "kk")
-	<-r.guides
 	r.busy(true, "")
 	moves := []string{"come_closer"}
 	r.u.ShowLive(Live{Frame: bioFrame, Face: bioFace, Moves: moves, Phase: LiveMove, Progress: 0.5})
@@ -251,7 +253,6 @@ func TestBiometricsTaskFits(t *testing.T) {
 		for _, o := range touchOrientations {
 			t.Run(lang+"/"+o.name, func(t *testing.T) {
 				r := newBioRig(t, lang)
-				<-r.guides
 				r.win.Resize(o.size)
 				r.busy(true, "")
 				c := r.win.Canvas()
@@ -280,5 +281,36 @@ func wantDots(t *testing.T, at string, task *bioTask, want ...picture) {
 		if d.pic != want[i] || !d.raster.Visible() {
 			t.Fatalf("%s: dot %d draws %v (visible %v), want %v", at, i, d.pic, d.raster.Visible(), want[i])
 		}
+	}
+}
+
+// Outside an attempt the preview analyses each frame it shows and draws
+// the guidance with that frame (one repaint, not two); during an attempt it
+// analyses none (the capture does) while the frames go on.
+func TestBiometricsGuidanceOnEveryShownFrame(t *testing.T) {
+	r := newBioRig(t, "ru")
+	r.last.Store(&Live{Frame: bioFrame, Face: bioFace, Guidance: "move_back"})
+	shown := func() int64 { return int64(r.u.previewFrames.Load()) }
+	for start := shown(); shown() < start+5; {
+		r.q.drain()
+		time.Sleep(5 * time.Millisecond)
+	}
+	if !r.shows(r.l.T("guide.move_back")) || !r.bs.face.rect.Visible() {
+		t.Fatalf("the frames' guidance is not drawn: %q", r.texts())
+	}
+	// every frame drawn was analysed (a frame on its way was, too)
+	if looks, frames := r.looks.Load(), shown(); looks < frames {
+		t.Fatalf("%d frames shown, %d analysed", frames, looks)
+	}
+
+	r.busy(true, "")
+	looks := r.looks.Load()
+	for start := shown(); shown() < start+5; {
+		r.q.drain()
+		time.Sleep(5 * time.Millisecond)
+	}
+	// at most the one frame being analysed as the attempt began
+	if n := r.looks.Load() - looks; n > 1 {
+		t.Fatalf("%d frames analysed during the attempt", n)
 	}
 }

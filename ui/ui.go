@@ -9,6 +9,7 @@ package ui
 
 import (
 	"context"
+	"image"
 	"sync/atomic"
 	"time"
 
@@ -43,15 +44,19 @@ type Demo struct {
 // scanner and capture takes its own reader and gets the newest frames.
 type Frames interface {
 	Reader() camera.Source
+	// ReaderAtLeast gives frames decoded smaller where the camera's are
+	// larger than w×h (camera.Hub.ReaderAtLeast).
+	ReaderAtLeast(w, h int) camera.Source
 }
 
 // Options wires a UI.
 type Options struct {
 	Kiosk  Kiosk
 	Camera Frames // may be nil: no preview, no idle scanning
-	// Guide runs the face guidance on src until ctx ends, calling on for
-	// each analysed frame; nil: the preview shows no guidance.
-	Guide func(ctx context.Context, src camera.Source, on func(Live))
+	// Look analyses one camera frame for the face guidance; the camera
+	// screen calls it for each frame it shows (off the UI thread) and draws
+	// the result with that frame. nil: the preview shows no guidance.
+	Look  func(frame image.Image) Live
 	Demo  *Demo
 	Log   zerolog.Logger
 	Now   func() time.Time // clock for countdowns; time.Now when nil
@@ -60,14 +65,14 @@ type Options struct {
 
 // UI drives one kiosk window.
 type UI struct {
-	win   fyne.Window
-	k     Kiosk
-	cam   Frames
-	guide func(ctx context.Context, src camera.Source, on func(Live))
-	demo  *Demo
-	log   zerolog.Logger
-	now   func() time.Time
-	cat   *catalog
+	win  fyne.Window
+	k    Kiosk
+	cam  Frames
+	look func(image.Image) Live
+	demo *Demo
+	log  zerolog.Logger
+	now  func() time.Time
+	cat  *catalog
 	// do runs UI work on Fyne's thread: fyne.Do in the app, a queue the
 	// test goroutine drains in tests (the test driver runs fyne.Do inline on
 	// the caller's goroutine, which would race with the test's taps).
@@ -105,7 +110,17 @@ type UI struct {
 // the kiosk's session from now on. Call it on the Fyne thread (e.g. before
 // ShowAndRun).
 func New(win fyne.Window, opts Options) *UI {
-	return newUI(win, opts, fyne.Do)
+	var stopped atomic.Bool
+	u := newUI(win, opts, func(f func()) {
+		if !stopped.Load() {
+			fyne.Do(f)
+		}
+	})
+	// Once the app stops, late work from the camera goroutines is dropped:
+	// fyne.Do after the event loop would run it off the UI thread, on a
+	// window that is gone.
+	fyne.CurrentApp().Lifecycle().SetOnStopped(func() { stopped.Store(true) })
+	return u
 }
 
 func newUI(win fyne.Window, opts Options, do func(func())) *UI {
@@ -118,7 +133,7 @@ func newUI(win fyne.Window, opts Options, do func(func())) *UI {
 		opts.Now = time.Now
 	}
 	u := &UI{
-		win: win, k: opts.Kiosk, cam: opts.Camera, guide: opts.Guide, demo: opts.Demo,
+		win: win, k: opts.Kiosk, cam: opts.Camera, look: opts.Look, demo: opts.Demo,
 		log: opts.Log.With().Str("component", "ui").Logger(), now: opts.Now,
 		cat: cat, do: do,
 	}
