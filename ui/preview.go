@@ -21,6 +21,8 @@ type preview struct {
 	u       *UI
 	img     *canvas.Image
 	every   time.Duration
+	maxW    float32 // the largest it is drawn, and its thumbnails' size
+	maxH    float32
 	last    atomic.Int64 // unix ns of the last frame handed over
 	pending atomic.Bool  // a frame is on its way to the UI thread
 	stopped bool         // UI thread only
@@ -41,15 +43,17 @@ type preview struct {
 	aspect float32 // of the frames laid out (UI thread)
 }
 
-func newPreview(u *UI, w, h float32, fps int) *preview {
+// newPreview shows fps frames a second, at least w×h and at most
+// maxW×maxH (its thumbnails' size: no pixel is made that is not drawn).
+func newPreview(u *UI, w, h, maxW, maxH float32, fps int) *preview {
 	img := canvas.NewImageFromImage(nil)
 	img.FillMode = canvas.ImageFillContain
 	img.ScaleMode = canvas.ImageScaleFastest
 	img.SetMinSize(fyne.NewSize(w, h))
-	return &preview{u: u, img: img, every: time.Second / time.Duration(max(fps, 1))}
+	return &preview{u: u, img: img, maxW: maxW, maxH: maxH, every: time.Second / time.Duration(max(fps, 1))}
 }
 
-// object is the preview, at most previewMaxW×previewMaxH and of the
+// object is the preview, at most maxW×maxH and of the
 // frames' shape, centred in the space it is given; extra objects (a face
 // guide) are stacked on it. No backdrop: under software GL every pixel a
 // shape covers is paid for at each frame, and the window's background is
@@ -99,7 +103,7 @@ func (p *preview) setLook(f func(image.Image) Live) {
 
 // previewLayout gives the picture and what is stacked on it the largest
 // box of the frames' shape (4:3 before the first) that fits both the space
-// and previewMaxW×previewMaxH, centred: the thumbnail is drawn near its own
+// and maxW×maxH, centred: the thumbnail is drawn near its own
 // size, not stretched over the screen.
 type previewLayout struct{ p *preview }
 
@@ -108,8 +112,8 @@ func (l *previewLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	if aspect <= 0 {
 		aspect = 4.0 / 3
 	}
-	w := min(size.Width, previewMaxW)
-	h := min(size.Height, previewMaxH)
+	w := min(size.Width, l.p.maxW)
+	h := min(size.Height, l.p.maxH)
 	if w/h > aspect {
 		w = h * aspect
 	} else {
@@ -126,8 +130,9 @@ func (l *previewLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
 	return objs[0].MinSize()
 }
 
-// Preview thumbnails: big enough for a kiosk screen's preview area, small
-// enough that the UI thread only uploads ~1 MB a frame.
+// The camera screen's preview at most: big enough for a subscriber to see
+// their face at arm's length, small enough that a frame uploads ~1 MB and
+// software GL fills no more than it must.
 const previewMaxW, previewMaxH = 800, 600
 
 // run reads src until ctx ends and shows what it reads, mirrored and scaled
@@ -174,7 +179,7 @@ func (p *preview) run(ctx context.Context, src camera.Source, lost func(error)) 
 					a := (*look)(frame)
 					v = &a
 				}
-				p.bufs[p.flip] = camera.Thumbnail(p.bufs[p.flip], frame, previewMaxW, previewMaxH, true)
+				p.bufs[p.flip] = camera.Thumbnail(p.bufs[p.flip], frame, int(p.maxW), int(p.maxH), true)
 				if p.offer(p.bufs[p.flip], v) {
 					p.flip ^= 1 // the other one is no longer on screen
 				}

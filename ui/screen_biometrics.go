@@ -57,7 +57,7 @@ func newBiometricsScreen(u *UI, s session.State, l loc) *biometricsScreen {
 
 	var cam fyne.CanvasObject
 	if u.cam != nil {
-		bs.prev = newPreview(u, 480, 360, previewFPS)
+		bs.prev = newPreview(u, 480, 360, previewMaxW, previewMaxH, previewFPS)
 		bs.face = newFaceOverlay()
 		bs.guide = bigText("", 34)
 		bs.guide.Color = color.White

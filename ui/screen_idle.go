@@ -43,7 +43,7 @@ func newIdleScreen(u *UI, s session.State, l loc) *idleScreen {
 	is := &idleScreen{u: u, l: l, msg: errorLabel(), cancel: func() {}}
 	items := []fyne.CanvasObject{title(l.T("idle.title")), subtitle(l.T("idle.staff"))}
 	if u.cam != nil {
-		is.prev = newPreview(u, 400, 300, idlePreviewFPS)
+		is.prev = newPreview(u, 400, 300, 400, 300, idlePreviewFPS)
 		items = append(items, container.NewCenter(is.prev.object()))
 		ctx, cancel := context.WithCancel(context.Background())
 		is.cancel = cancel
