@@ -56,3 +56,41 @@ func BenchmarkThumbnail720pYCbCr(b *testing.B) {
 		dst = Thumbnail(dst, yc, 640, 480, true)
 	}
 }
+
+// The camera screen's case: a 720p camera's frame decoded at half size,
+// mirrored at its own size.
+func BenchmarkThumbnail360pYCbCr420(b *testing.B) {
+	yc := image.NewYCbCr(image.Rect(0, 0, 640, 360), image.YCbCrSubsampleRatio420)
+	var dst *image.RGBA
+	for b.Loop() {
+		dst = Thumbnail(dst, yc, 800, 600, true)
+	}
+}
+
+// The fast YCbCr path gives color.YCbCrToRGB's pixels, at every
+// subsampling and for a frame not at the origin.
+func TestThumbnailYCbCrMatchesColorPackage(t *testing.T) {
+	for _, ratio := range []image.YCbCrSubsampleRatio{image.YCbCrSubsampleRatio444, image.YCbCrSubsampleRatio422,
+		image.YCbCrSubsampleRatio420, image.YCbCrSubsampleRatio440, image.YCbCrSubsampleRatio411, image.YCbCrSubsampleRatio410} {
+		full := image.NewYCbCr(image.Rect(0, 0, 67, 41), ratio)
+		for i := range full.Y {
+			full.Y[i] = uint8(i * 7)
+		}
+		for i := range full.Cb {
+			full.Cb[i], full.Cr[i] = uint8(i*13), uint8(255-i*5)
+		}
+		src := full.SubImage(image.Rect(3, 5, 67, 41)).(*image.YCbCr)
+		got := Thumbnail(nil, src, 64, 36, true)
+		b := src.Bounds()
+		for y := range 36 {
+			for x := range 64 {
+				sx, sy := b.Max.X-1-x, b.Min.Y+y
+				c := src.YCbCrAt(sx, sy)
+				r, g, bl := color.YCbCrToRGB(c.Y, c.Cb, c.Cr)
+				if p := got.RGBAAt(x, y); p != (color.RGBA{r, g, bl, 0xff}) {
+					t.Fatalf("%v: pixel %d,%d is %v, want %v", ratio, x, y, p, color.RGBA{r, g, bl, 0xff})
+				}
+			}
+		}
+	}
+}
