@@ -17,10 +17,10 @@ const (
 
 // scanRecheck is how long a still picture goes without a decode: a ticket
 // held up perfectly still after its first read was refused, or one that was
-// in view before the screen came, is still read within it. As long as the
-// idle screen ignores a ticket already read (scanRepeat): a decode of a
-// 720p frame is most of what a still office costs.
-const scanRecheck = 5 * time.Second
+// in view before the screen came, is still read within it. (5 s saved a
+// point of a core on the idle screen, but a frame whose decode misses a
+// ticket then costs staff 5 s: docs/BENCHMARKS.md, issue 15.)
+const scanRecheck = 2 * time.Second
 
 // Scanner reads QR codes from a camera. Most of the day nothing is in front
 // of an idle kiosk, so it decodes only when the picture has changed since

@@ -14,16 +14,18 @@ import (
 	"almatel.kz/signkiosk/camera"
 )
 
-// Idle QR scanning: look at most at 4 frames a second (decoding only those
-// where the picture changed; camera.Scanner), and ignore the same ticket for
-// 5 s while it is held up. The preview shows staff where to hold the
-// ticket; at a few frames a second it costs a small part of what each
-// repaint of the whole screen costs at 15 (docs/BENCHMARKS.md, make probe),
-// and a ticket is read within a look or two anyway.
+// Idle QR scanning: look at each of the 5 frames a second the preview
+// shows, decoding only those where the picture changed (camera.Scanner),
+// with a pause well under the preview's beat: a pause close to it made the
+// scanner wait past frames, and tickets took 400–500 ms, once 10 s
+// (docs/BENCHMARKS.md). The same ticket is ignored for 5 s while it is
+// held up. The preview shows staff where to hold the ticket; at a few
+// frames a second it costs a small part of what each repaint of the whole
+// screen costs at 15 (make probe).
 const (
-	scanEvery      = 250 * time.Millisecond
+	scanEvery      = 150 * time.Millisecond
 	scanRepeat     = 5 * time.Second
-	idlePreviewFPS = 4
+	idlePreviewFPS = 5
 )
 
 // idleScreen waits for staff to show a session ticket. It scans the camera
