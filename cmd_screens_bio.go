@@ -31,10 +31,15 @@ func (d *screenDriver) withBioMoves(ctx context.Context, lang string, steps []dr
 	out := slices.Clone(steps)
 	start := out[i].act
 	out[i].act = func() error {
-		if err := start(); err != nil {
-			return err
+		// The step's act returns once the provider has judged the attempt
+		// (it starts again on a retry), so the shot is watched for beside it.
+		shot := make(chan error, 1)
+		go func() { shot <- d.shotBioMove(ctx, lang+"-"+bioMoveShot+d.suffix) }()
+		err := start()
+		if serr := <-shot; err == nil {
+			err = serr
 		}
-		return d.shotBioMove(ctx, lang+"-"+bioMoveShot+d.suffix)
+		return err
 	}
 	return out
 }
