@@ -30,8 +30,14 @@ type Hub struct {
 	err     error
 	changed chan struct{} // closed and replaced at every event
 	closed  bool
-	waiting int           // readers blocked in Read
-	demand  chan struct{} // poked when a reader starts waiting
+	// wanted: some reader has waited for a frame since the last event.
+	// Cleared at each event, not when the readers wake: otherwise Run,
+	// quicker than the readers it woke, saw them still waiting and read
+	// a frame nobody had asked for yet, which the next Read then got at
+	// once, as old as the pause between two Reads (a ticket held up
+	// reached the idle scanner up to a preview interval late).
+	wanted bool
+	demand chan struct{} // poked when a reader starts waiting
 }
 
 // NewHub shares src. Call Run to start reading.
@@ -82,12 +88,12 @@ func (h *Hub) read(ctx context.Context) (*encoded, error) {
 func (h *Hub) awaitDemand(ctx context.Context) error {
 	for {
 		h.mu.Lock()
-		n, closed := h.waiting, h.closed
+		wanted, closed := h.wanted, h.closed
 		h.mu.Unlock()
 		if closed {
 			return nil // Read then says ErrClosed
 		}
-		if n > 0 {
+		if wanted {
 			return nil
 		}
 		select {
@@ -106,6 +112,7 @@ func (h *Hub) publish(frame *encoded, err error) {
 	}
 	h.seq++
 	h.frame, h.err = frame, err
+	h.wanted = false
 	close(h.changed)
 	h.changed = make(chan struct{})
 }
@@ -170,7 +177,7 @@ func (r *hubReader) Read(ctx context.Context) (image.Image, error) {
 			}
 			continue // it did not decode: wait for the next
 		}
-		h.waiting++
+		h.wanted = true
 		h.mu.Unlock()
 		select {
 		case h.demand <- struct{}{}:
@@ -180,9 +187,6 @@ func (r *hubReader) Read(ctx context.Context) (image.Image, error) {
 		case <-ctx.Done():
 		case <-changed:
 		}
-		h.mu.Lock()
-		h.waiting--
-		h.mu.Unlock()
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}

@@ -14,7 +14,7 @@ import (
 	"almatel.kz/signkiosk/camera"
 )
 
-// Idle QR scanning: look at each of the 5 frames a second the preview
+// Idle QR scanning: look at each of the 4 frames a second the preview
 // shows, decoding only those where the picture changed (camera.Scanner),
 // with a pause well under the preview's beat: a pause close to it made the
 // scanner wait past frames, and tickets took 400–500 ms, once 10 s
@@ -25,7 +25,7 @@ import (
 const (
 	scanEvery      = 150 * time.Millisecond
 	scanRepeat     = 5 * time.Second
-	idlePreviewFPS = 5
+	idlePreviewFPS = 4
 )
 
 // idleScreen waits for staff to show a session ticket. It scans the camera
