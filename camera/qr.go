@@ -16,8 +16,9 @@ import (
 // ErrNoQR means no QR code could be read from the image.
 var ErrNoQR = errors.New("no QR code found in image")
 
-// qrHints: TRY_HARDER makes the finder scan every row, which matters for
-// small codes and costs a few ms at 720p.
+// qrHints: TRY_HARDER makes the finder scan every row instead of every
+// ~5th (at 720p), which matters for small codes and costs ~0.3 ms a pass
+// (without it the hard set lost a 2.9 px code at 316°).
 var qrHints = map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_TRY_HARDER: true}
 
 // qrMaxUpscaleSide: above this the image is a photo, not a camera frame;
@@ -29,10 +30,13 @@ const qrMaxUpscaleSide = 2048
 // gozxing alone reads few codes whose modules are a fractional 2.2–3.6 px
 // wide or that are turned away from the camera (DESIGN.md, ground facts).
 // On the issue-5 set (qrset_test.go, docs/BENCHMARKS.md) the passes below
-// read every frame: the 1× passes nearly all, the 2× ones the smallest
-// codes. The 2× passes (~40 ms) run only when a 1× pass saw a finder-like
-// pattern, so a frame without a code usually costs ~10 ms, which idle
-// scanning pays every tick.
+// read every frame, on the issue-15 hard set (qrhard_test.go) every frame
+// zbarimg reads and more: the three passes over the whole frame nearly
+// all; the others (light evened out, 2× upscaled) run only when those saw
+// a finder-like pattern, and only on the part of the frame around it, so
+// a frame without a code usually costs 5–8 ms, which idle scanning pays.
+// The binarisers are this package's own (qrbits.go): the same bits as
+// gozxing's in half the time or less.
 func DecodeQR(img image.Image) (string, error) {
 	text, _, err := decodeQR(img)
 	return text, err
@@ -44,16 +48,30 @@ func decodeQR(img image.Image) (text string, seen bool, err error) {
 	if img == nil || img.Bounds().Dx() < 21 || img.Bounds().Dy() < 21 {
 		return "", false, ErrNoQR
 	}
-	gray := qrGray(img)
+	gray := qrLuma(img)
+	var where qrSeen // in frame pixels: from the passes on the frame as is
 	for _, p := range qrPassesFor(gray) {
-		if p.ifSeen && !seen {
-			continue
+		g := gray
+		if p.ifSeen {
+			if where.n == 0 {
+				continue
+			}
+			// The costly passes look only where the code must be: a 2×
+			// copy of a whole 720p frame costs ~40 ms, of a ticket's
+			// surroundings a few.
+			g = where.crop(gray)
+			if p.flatten {
+				g = qrFlatten(g, where.flattenRadius())
+			}
 		}
-		text, ok, s := p.decode(gray)
+		text, ok, s := p.decode(g)
 		if ok {
 			return text, true, nil
 		}
-		seen = seen || s
+		seen = seen || s.n > 0
+		if p.prepare == nil && !p.ifSeen {
+			where.add(s)
+		}
 	}
 	return "", seen, ErrNoQR
 }
@@ -71,25 +89,37 @@ func DecodeQRFile(path string) (string, error) {
 // qrPass is one attempt: a prepared copy of the frame, a binariser and a reader.
 type qrPass struct {
 	prepare func(*image.Gray) *image.Gray // nil: the frame as is
-	global  bool                          // gozxing's global histogram binariser instead of the hybrid one
-	multi   bool                          // try several finder-pattern triples (a wrong third pattern)
-	ifSeen  bool                          // only when an earlier pass saw a finder pattern
+	cut     qrCut
+	multi   bool // try several finder-pattern triples (a wrong third pattern)
+	ifSeen  bool // only when an earlier pass saw a finder pattern, and only around it
+	flatten bool // light evened out first (qrFlatten); needs ifSeen for the module size
 }
+
+// qrCut is how a pass turns grey into black and white.
+type qrCut int
+
+const (
+	qrCutHybrid qrCut = iota // zxing's default: local thresholds, copes with uneven light
+	qrCutGlobal              // one histogram threshold: cheap, reads soft codes the local one breaks up
+	qrCutOtsu                // one cut at Otsu's threshold: reads small, soft codes the hybrid breaks up
+)
 
 var (
 	qrPassesFrame = []qrPass{
-		{},             // zxing's default: local thresholds, copes with uneven light
-		{global: true}, // one histogram threshold: cheap, reads soft codes the local one breaks up
-		{prepare: qrOtsu},
+		{},
+		{cut: qrCutGlobal},
+		{cut: qrCutOtsu},
+		{flatten: true, cut: qrCutOtsu, ifSeen: true},
+		{flatten: true, ifSeen: true},
 		{prepare: qrUpscale2x, ifSeen: true},
-		{prepare: func(g *image.Gray) *image.Gray { return qrOtsu(qrUpscale2x(g)) }, multi: true, ifSeen: true},
+		{prepare: qrUpscale2x, cut: qrCutOtsu, multi: true, ifSeen: true},
 	}
 	qrPassesPhoto = []qrPass{
 		{},
-		{global: true},
-		{prepare: qrOtsu},
+		{cut: qrCutGlobal},
+		{cut: qrCutOtsu},
 		{prepare: qrDownscale2x},
-		{prepare: func(g *image.Gray) *image.Gray { return qrOtsu(qrDownscale2x(g)) }, multi: true},
+		{prepare: qrDownscale2x, cut: qrCutOtsu, multi: true},
 	}
 )
 
@@ -100,10 +130,24 @@ func qrPassesFor(g *image.Gray) []qrPass {
 	return qrPassesFrame
 }
 
-// decode runs the pass on g (which it does not modify); seen reports a
-// finder-like pattern. A panic inside gozxing on a strange frame must not
-// take the kiosk down: it is a miss.
-func (p qrPass) decode(g *image.Gray) (text string, ok, seen bool) {
+// bits binarises g as the pass says.
+func (p qrPass) bits(g *image.Gray) (*gozxing.BitMatrix, error) {
+	switch p.cut {
+	case qrCutGlobal:
+		return qrGlobalBits(g)
+	case qrCutOtsu:
+		return qrCutBits(g, qrOtsuCut(g)), nil
+	}
+	if g.Rect.Dx() < 40 || g.Rect.Dy() < 40 {
+		return qrGlobalBits(g) // as gozxing's hybrid binariser does
+	}
+	return qrHybridBits(g), nil
+}
+
+// decode runs the pass on g (which it does not modify); seen says where
+// it saw finder-like patterns. A panic inside gozxing on a strange frame
+// must not take the kiosk down: it is a miss.
+func (p qrPass) decode(g *image.Gray) (text string, ok bool, seen qrSeen) {
 	defer func() {
 		if recover() != nil {
 			text, ok = "", false
@@ -112,52 +156,50 @@ func (p qrPass) decode(g *image.Gray) (text string, ok, seen bool) {
 	if p.prepare != nil {
 		g = p.prepare(g)
 	}
-	w, h := g.Rect.Dx(), g.Rect.Dy()
-	// A planar YUV source's Y plane is exactly a gray image: gozxing reads
-	// g.Pix directly instead of calling image.Image.At per pixel.
-	src, err := gozxing.NewPlanarYUVLuminanceSource(g.Pix, g.Stride, h, 0, 0, w, h, false)
+	bits, err := p.bits(g)
 	if err != nil {
-		return "", false, false
-	}
-	var bin gozxing.Binarizer
-	if p.global {
-		bin = gozxing.NewGlobalHistgramBinarizer(src)
-	} else {
-		bin = gozxing.NewHybridBinarizer(src)
-	}
-	bmp, err := gozxing.NewBinaryBitmap(bin)
-	if err != nil {
-		return "", false, false
+		return "", false, seen
 	}
 	if p.multi {
+		w, h := g.Rect.Dx(), g.Rect.Dy()
+		src, err := gozxing.NewPlanarYUVLuminanceSource(g.Pix, g.Stride, h, 0, 0, w, h, false)
+		if err != nil {
+			return "", false, seen
+		}
+		bmp, err := gozxing.NewBinaryBitmap(qrBitsBinarizer{src: src, m: bits})
+		if err != nil {
+			return "", false, seen
+		}
 		rs, err := multiqr.NewQRCodeMultiReader().DecodeMultiple(bmp, qrHints)
 		if err != nil || len(rs) == 0 {
-			return "", false, false
+			return "", false, seen
 		}
-		return rs[0].GetText(), true, true
+		return rs[0].GetText(), true, seen
 	}
-	return qrDecodeBitmap(bmp)
+	return qrDecodeBits(bits)
 }
 
-// qrDecodeBitmap is gozxing's QR reader with one change: gozxing derives
+// qrDecodeBits is gozxing's QR reader with one change: gozxing derives
 // the version (grid size) from the finder patterns' spacing over their
 // module size, and a code turned away from the camera (keystone) skews
 // that by ±4–8 modules on a ticket's version-19 grid, so the sampled grid
 // is wrong and nothing reads. It tries the neighbouring sizes too.
-func qrDecodeBitmap(bmp *gozxing.BinaryBitmap) (text string, ok, seen bool) {
-	bits, err := bmp.GetBlackMatrix()
-	if err != nil {
-		return "", false, false
-	}
+func qrDecodeBits(bits *gozxing.BitMatrix) (text string, ok bool, seen qrSeen) {
 	finder := detector.NewFinderPatternFinder(bits, nil)
 	info, err := finder.Find(qrHints)
+	for _, c := range finder.GetPossibleCenters() {
+		seen.centre(c.GetX(), c.GetY(), c.GetEstimatedModuleSize())
+	}
 	if err != nil {
-		return "", false, len(finder.GetPossibleCenters()) > 0
+		return "", false, seen
 	}
 	tl, tr, bl := info.GetTopLeft(), info.GetTopRight(), info.GetBottomLeft()
 	ms := (tl.GetEstimatedModuleSize() + tr.GetEstimatedModuleSize() + bl.GetEstimatedModuleSize()) / 3
+	// The fourth corner too: a code's own finders may not all be centres
+	// the finder kept.
+	seen.centre(tr.GetX()+bl.GetX()-tl.GetX(), tr.GetY()+bl.GetY()-tl.GetY(), ms)
 	if ms < 1 {
-		return "", false, true
+		return "", false, seen
 	}
 	// The finder's module size comes from horizontal and vertical runs,
 	// which a code rotated by φ crosses 1/cos φ too long (√2 at 45°).
@@ -169,7 +211,7 @@ func qrDecodeBitmap(bmp *gozxing.BinaryBitmap) (text string, ok, seen bool) {
 	// gozxing's way first: its alignment-pattern search, cheap and right
 	// for a code facing the camera.
 	if text, ok := qrSampleDecode(dec, bits, info, qrFindAlignment(bits, info, ms, dim), dim); ok {
-		return text, true, true
+		return text, true, seen
 	}
 	// Otherwise fit the grid: under keystone the alignment pattern is ~10
 	// modules from where a parallelogram puts it, and gozxing's search
@@ -181,13 +223,20 @@ func qrDecodeBitmap(bmp *gozxing.BinaryBitmap) (text string, ok, seen bool) {
 		if a, score := qrFitAlignment(bits, info, ms, d); score > bestScore {
 			best, bestScore, bestDim = a, score, d
 		}
+		if bestScore >= qrFitSure {
+			break
+		}
 	}
 	if best != nil && bestScore > 0.7 {
 		text, ok := qrSampleDecode(dec, bits, info, best, bestDim)
-		return text, ok, true
+		return text, ok, seen
 	}
-	return "", false, true
+	return "", false, seen
 }
+
+// qrFitSure: a grid whose fixed modules match this well is the code's; the
+// other sizes are not tried (a wrong size matches about half, as chance).
+const qrFitSure = 0.9
 
 // qrAlignEstimate is where gozxing expects the bottom-right alignment
 // pattern: 3 modules in from a fourth finder completing the parallelogram.
@@ -229,29 +278,35 @@ func qrFitAlignment(bits *gozxing.BitMatrix, info *detector.FinderPatternInfo, m
 		return nil, -1
 	}
 	fixed, dark := qrFixedModules(ver, dim)
-	pts := make([]float64, len(fixed))
 	tl, tr, bl := info.GetTopLeft(), info.GetTopRight(), info.GetBottomLeft()
 	w, h := bits.GetWidth(), bits.GetHeight()
-	score := func(x, y float64) float64 {
+	// every: the coarse search scores a fifth of the modules (its 289
+	// grids are most of the cost), the fine ones all of them.
+	score := func(x, y float64, every int) float64 {
 		tf := detector.Detector_createTransform(tl, tr, bl, detector.NewAlignmentPattern(x, y, ms), dim)
-		copy(pts, fixed)
-		tf.TransformPoints(pts)
-		n := 0
-		for i := 0; i < len(pts); i += 2 {
-			px, py := int(pts[i]), int(pts[i+1])
-			if px >= 0 && py >= 0 && px < w && py < h && bits.Get(px, py) == dark[i/2] {
+		n, m := 0, 0
+		for k := 0; k < len(dark); k += every {
+			pt := [2]float64{fixed[2*k], fixed[2*k+1]}
+			tf.TransformPoints(pt[:])
+			ix, iy := int(pt[0]), int(pt[1])
+			if ix >= 0 && iy >= 0 && ix < w && iy < h && bits.Get(ix, iy) == dark[k] {
 				n++
 			}
+			m++
 		}
-		return float64(n) / float64(len(dark))
+		return float64(n) / float64(m)
 	}
 	cx, cy := qrAlignEstimate(info, dim)
-	best := score(cx, cy)
-	for _, st := range []struct{ step, span float64 }{{1.5, 12}, {0.5, 1.5}, {0.25, 0.5}} {
+	best := 0.0
+	for _, st := range []struct {
+		step, span float64
+		every      int
+	}{{1.5, 12, 5}, {0.5, 1.5, 1}, {0.25, 0.5, 1}} {
 		bx, by := cx, cy
+		best = score(bx, by, st.every)
 		for dy := -st.span; dy <= st.span; dy += st.step {
 			for dx := -st.span; dx <= st.span; dx += st.step {
-				if v := score(bx+dx*ms, by+dy*ms); v > best {
+				if v := score(bx+dx*ms, by+dy*ms, st.every); v > best {
 					best, cx, cy = v, bx+dx*ms, by+dy*ms
 				}
 			}
@@ -324,6 +379,23 @@ func qrSampleDecode(dec *decoder.Decoder, bits *gozxing.BitMatrix, info *detecto
 		return "", false
 	}
 	return res.GetText(), true
+}
+
+// qrLuma is img's luma for reading only: a gray image or a YCbCr frame's
+// Y plane as it is (no 1 MB copy per decode), anything else through qrGray.
+// The passes never write to it.
+func qrLuma(img image.Image) *image.Gray {
+	switch src := img.(type) {
+	case *image.Gray:
+		if src.Rect.Min == (image.Point{}) {
+			return src
+		}
+	case *image.YCbCr:
+		if src.Rect.Min == (image.Point{}) {
+			return &image.Gray{Pix: src.Y, Stride: src.YStride, Rect: src.Rect}
+		}
+	}
+	return qrGray(img)
 }
 
 // qrGray returns img's luma as a new *image.Gray whose bounds start at
@@ -415,52 +487,6 @@ func qrDownscale2x(g *image.Gray) *image.Gray {
 		for x := 0; x < w; x++ {
 			s := uint32(r0[2*x]) + uint32(r0[2*x+1]) + uint32(r1[2*x]) + uint32(r1[2*x+1])
 			dst[x] = uint8((s + 2) >> 2)
-		}
-	}
-	return out
-}
-
-// qrOtsu returns a black-and-white copy of g cut at its Otsu threshold. In
-// the measurements one global cut read far more small, soft codes than
-// gozxing's block-wise (hybrid) binariser, which breaks thin modules up.
-func qrOtsu(g *image.Gray) *image.Gray {
-	w, h := g.Rect.Dx(), g.Rect.Dy()
-	var hist [256]int
-	for y := 0; y < h; y++ {
-		for _, v := range g.Pix[y*g.Stride : y*g.Stride+w] {
-			hist[v]++
-		}
-	}
-	// Pick the cut that maximises the between-class variance.
-	var sum float64
-	for i, n := range hist {
-		sum += float64(i * n)
-	}
-	var sumB, best float64
-	var wB int
-	var t int
-	for i, n := range hist {
-		wB += n
-		wF := w*h - wB
-		if wB == 0 {
-			continue
-		}
-		if wF == 0 {
-			break
-		}
-		sumB += float64(i * n)
-		d := sumB/float64(wB) - (sum-sumB)/float64(wF)
-		if v := float64(wB) * float64(wF) * d * d; v > best {
-			best, t = v, i
-		}
-	}
-	out := image.NewGray(image.Rect(0, 0, w, h))
-	for y := 0; y < h; y++ {
-		src, dst := g.Pix[y*g.Stride:y*g.Stride+w], out.Pix[y*out.Stride:]
-		for x, v := range src {
-			if int(v) > t {
-				dst[x] = 255
-			}
 		}
 	}
 	return out

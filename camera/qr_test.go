@@ -335,11 +335,15 @@ func TestQRUpscale2x(t *testing.T) {
 func TestQROtsu(t *testing.T) {
 	g := image.NewGray(image.Rect(0, 0, 4, 1))
 	copy(g.Pix, []uint8{30, 50, 180, 220})
-	if got := qrOtsu(g).Pix; !bytes.Equal(got, []uint8{0, 0, 255, 255}) {
-		t.Fatalf("qrOtsu = %v", got)
+	cut := qrOtsuCut(g)
+	if cut < 50 || cut >= 180 {
+		t.Fatalf("Otsu cut %d, want between the two classes", cut)
 	}
-	if !bytes.Equal(g.Pix, []uint8{30, 50, 180, 220}) {
-		t.Fatal("qrOtsu modified its input")
+	m := qrCutBits(g, cut)
+	for x, black := range []bool{true, true, false, false} {
+		if m.Get(x, 0) != black {
+			t.Fatalf("pixel %d black %v, want %v", x, m.Get(x, 0), black)
+		}
 	}
 }
 

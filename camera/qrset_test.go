@@ -75,6 +75,8 @@ type qrFrameParams struct {
 	noise        float64 // Gaussian σ, grey levels
 	quality      int     // JPEG
 	phone        bool    // a phone screen with a dark bezel, else a sheet of paper
+	glare        int     // bright spots on the code (a glossy screen or sleeve)
+	moire        float64 // depth of a phone screen's moiré bands, 0–1
 }
 
 type qrSample struct {
@@ -335,6 +337,10 @@ func qrRender(t testing.TB, rng *rand.Rand, tex *qrTexture, p qrFrameParams, h [
 			minX, maxX = min(minX, c[0]), max(maxX, c[0])
 			minY, maxY = min(minY, c[1]), max(maxY, c[1])
 		}
+		screen := func(x, y float64) float64 { return 1 }
+		if p.moire > 0 {
+			screen = qrMoire(rng, p.moire)
+		}
 		grow := (bezel / mod) * p.pitch * 1.6
 		x0, x1 := max(0, int(minX-grow)), min(qrSetW, int(maxX+grow)+1)
 		y0, y1 := max(0, int(minY-grow)), min(qrSetH, int(maxY+grow)+1)
@@ -349,10 +355,10 @@ func qrRender(t testing.TB, rng *rand.Rand, tex *qrTexture, p qrFrameParams, h [
 					d := max(-u, -v, u-size, v-size) // distance outside the code, texture px
 					switch {
 					case d < 0:
-						sum += p.dark + (p.light-p.dark)*float64(tex.img.Pix[int(v)*tex.img.Stride+int(u)])/255
+						sum += screen(fxp, fyp) * (p.dark + (p.light-p.dark)*float64(tex.img.Pix[int(v)*tex.img.Stride+int(u)])/255)
 						inside++
 					case d < white:
-						sum += p.light
+						sum += screen(fxp, fyp) * p.light
 						inside++
 					case d < bezel:
 						sum += 15
@@ -380,6 +386,11 @@ func qrRender(t testing.TB, rng *rand.Rand, tex *qrTexture, p qrFrameParams, h [
 			}
 		}
 	}
+	if tex != nil {
+		for range p.glare {
+			qrGlare(rng, img, h, float64(tex.img.Rect.Dx()), p.pitch)
+		}
+	}
 	img = qrBlur(img, p.blur)
 	g := image.NewGray(image.Rect(0, 0, qrSetW, qrSetH))
 	for i, v := range img {
@@ -394,6 +405,53 @@ func qrRender(t testing.TB, rng *rand.Rand, tex *qrTexture, p qrFrameParams, h [
 		t.Fatal(err)
 	}
 	return out
+}
+
+// qrMoire returns the brightness a phone screen shows through a webcam at
+// each frame point: the screen's pixel grid beats with the sensor's into
+// two crossed bands of 6–30 px, `depth` deep at their darkest.
+func qrMoire(rng *rand.Rand, depth float64) func(x, y float64) float64 {
+	type band struct{ kx, ky, ph float64 }
+	var bs [2]band
+	a := rng.Float64() * math.Pi
+	for i := range bs {
+		period := 6 + 24*rng.Float64()
+		t := a + float64(i)*math.Pi/2 + (rng.Float64()-0.5)*0.3
+		bs[i] = band{2 * math.Pi * math.Cos(t) / period, 2 * math.Pi * math.Sin(t) / period, rng.Float64() * 2 * math.Pi}
+	}
+	return func(x, y float64) float64 {
+		var s float64
+		for _, b := range bs {
+			s += 0.5 + 0.5*math.Cos(b.kx*x+b.ky*y+b.ph)
+		}
+		return 1 - depth*s/2
+	}
+}
+
+// qrGlare adds one reflection of a lamp (on a glossy screen or a plastic
+// sleeve) somewhere on the code: a spot or a tube's streak, a Gaussian
+// 1.5–4 modules across and 1.5–12 along whose middle blows out to white,
+// in a halo four times as wide that washes the dark modules out to grey.
+func qrGlare(rng *rand.Rand, img []float64, h [9]float64, size, pitch float64) {
+	cx, cy := qrApply(h, size*(0.1+0.8*rng.Float64()), size*(0.1+0.8*rng.Float64()))
+	across := (1.5 + 2.5*rng.Float64()) * pitch
+	along := across * (1 + 2*rng.Float64())
+	if rng.IntN(2) == 0 {
+		along = across
+	}
+	a := rng.Float64() * math.Pi
+	ca, sa := math.Cos(a), math.Sin(a)
+	peak := 200 + 150*rng.Float64()
+	halo := 0.3 + 0.3*rng.Float64()
+	r := int(3 * 4 * along)
+	for y := max(0, int(cy)-r); y < min(qrSetH, int(cy)+r+1); y++ {
+		for x := max(0, int(cx)-r); x < min(qrSetW, int(cx)+r+1); x++ {
+			dx, dy := float64(x)-cx, float64(y)-cy
+			u, v := dx*ca+dy*sa, -dx*sa+dy*ca
+			d := u*u/(2*along*along) + v*v/(2*across*across)
+			img[y*qrSetW+x] += peak * (math.Exp(-d) + halo*math.Exp(-d/16))
+		}
+	}
 }
 
 // qrBlur is a separable Gaussian blur of a qrSetW×qrSetH image.
@@ -436,11 +494,26 @@ func qrBlur(img []float64, sigma float64) []float64 {
 	return out
 }
 
-// qrTestSet builds the seeded set; every `step`-th frame only, for a
-// representative subset. Frames are rendered on all cores.
+// qrSetSpec names a seeded set: its categories and how a frame of each is drawn.
+type qrSetSpec struct {
+	seed   uint64
+	cats   []string
+	params func(*rand.Rand, string) qrFrameParams
+}
+
+// qrSetIssue5 is the issue-5 set, inside the kiosk-readable envelope.
+var qrSetIssue5 = qrSetSpec{seed: qrSetSeed, cats: qrSetCategories, params: qrSetParams}
+
+// qrTestSet builds the issue-5 set; every `step`-th frame only, for a
+// representative subset.
 func qrTestSet(t testing.TB, step int) (set []qrSample, haveQrencode bool) {
+	return qrBuildSet(t, qrSetIssue5, step)
+}
+
+// qrBuildSet renders spec's set (every `step`-th frame) on all cores.
+func qrBuildSet(t testing.TB, spec qrSetSpec, step int) (set []qrSample, haveQrencode bool) {
 	t.Helper()
-	rng := rand.New(rand.NewPCG(qrSetSeed, 5))
+	rng := rand.New(rand.NewPCG(spec.seed, 5))
 	goqr, qrenc := qrSetTextures(t, rng)
 	type job struct {
 		s    qrSample
@@ -450,14 +523,14 @@ func qrTestSet(t testing.TB, step int) (set []qrSample, haveQrencode bool) {
 	}
 	var jobs []job
 	i := 0
-	for _, cat := range qrSetCategories {
+	for _, cat := range spec.cats {
 		for j := range qrSetPerCat {
 			texs := goqr
 			if j%2 == 1 && qrenc != nil {
 				texs = qrenc
 			}
 			tex := &texs[(i/2)%len(texs)]
-			p := qrSetParams(rng, cat)
+			p := spec.params(rng, cat)
 			h, pitch, ok := qrFit(rng, *tex, &p)
 			if !ok {
 				t.Fatalf("%s %d: cannot fit the envelope: %+v", cat, j, p)
@@ -477,7 +550,7 @@ func qrTestSet(t testing.TB, step int) (set []qrSample, haveQrencode bool) {
 		}
 	}
 	for j := range qrSetNegatives {
-		p := qrSetParams(rng, "mixed")
+		p := spec.params(rng, "mixed")
 		seed := rng.Uint64()
 		if j%max(1, step/2) != 0 {
 			continue
@@ -508,12 +581,15 @@ func qrTestSet(t testing.TB, step int) (set []qrSample, haveQrencode bool) {
 
 // qrTally counts decodes per category and keeps per-frame times.
 type qrTally struct {
+	cats  []string
 	n, ok map[string]int
 	hit   []time.Duration
 	miss  []time.Duration
 }
 
-func newQRTally() *qrTally { return &qrTally{n: map[string]int{}, ok: map[string]int{}} }
+func newQRTally(cats []string) *qrTally {
+	return &qrTally{cats: cats, n: map[string]int{}, ok: map[string]int{}}
+}
 
 func (q *qrTally) add(s qrSample, got bool, d time.Duration) {
 	for _, k := range []string{s.cat, "enc:" + s.enc, "all"} {
@@ -557,7 +633,7 @@ func (q *qrTally) log(t *testing.T, who string) {
 	t.Helper()
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s:\n", who)
-	for _, k := range append(slices.Clone(qrSetCategories), "enc:go-qrcode", "enc:qrencode", "all", "none") {
+	for _, k := range append(slices.Clone(q.cats), "enc:go-qrcode", "enc:qrencode", "all", "none") {
 		if q.n[k] > 0 {
 			fmt.Fprintf(&b, "  %s\n", q.line(k))
 		}
@@ -581,7 +657,7 @@ func TestDecodeQRSet(t *testing.T) {
 	if !haveQrencode {
 		t.Log("qrencode is not on PATH: only go-qrcode tickets (make deps installs it)")
 	}
-	tally := newQRTally()
+	tally := newQRTally(qrSetCategories)
 	var failed []string
 	for _, s := range set {
 		start := time.Now()
@@ -630,7 +706,7 @@ func TestDecodeQRSetZbar(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	ours, theirs, both := newQRTally(), newQRTally(), 0
+	ours, theirs, both := newQRTally(qrSetCategories), newQRTally(qrSetCategories), 0
 	for i, s := range set {
 		start := time.Now()
 		text, err := DecodeQR(s.img)
