@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"io"
 	"net/http"
 	"os"
@@ -12,7 +11,6 @@ import (
 	"time"
 
 	"almatel.kz/signkiosk/app/config"
-	"almatel.kz/signkiosk/app/kiosk"
 	"almatel.kz/signkiosk/app/pack"
 	"almatel.kz/signkiosk/app/pack/packtest"
 	"almatel.kz/signkiosk/sync/headoffice"
@@ -30,20 +28,7 @@ func TestDemoKioskEnrolled(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	gate := make(chan struct{})
-	k, err := assemble(cfg, io.Discard, io.Discard, portWraps{Provider: func(p kiosk.Provider) kiosk.Provider {
-		return gatedSign{Provider: p, gate: gate}
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer k.close()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	done := make(chan struct{})
-	go func() { k.runner.Run(ctx); close(done) }()
-	defer func() { cancel(); <-done }()
-	drv := sessionDriver{k: k, signGate: gate}
+	k, drv, ctx := runDemoKiosk(t, cfg, time.Minute, false)
 	for _, st := range drv.steps(ctx) {
 		if err := drv.do(ctx, st); err != nil {
 			t.Fatalf("%s: %v", st.name, err)

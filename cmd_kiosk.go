@@ -40,6 +40,7 @@ import (
 // provider simulator in-process and a demo ticket printed at start.
 func runKiosk(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	start := time.Now()
+	tuneKioskGC()
 	cfg, ok := loadKioskConfig(args, stderr)
 	if !ok {
 		return 2
@@ -321,6 +322,9 @@ func assemble(cfg config.Config, stdout, stderr io.Writer, wrap portWraps) (*kio
 			Queue: ob, Camera: func() kiosk.CameraIdentity { return kiosk.CameraIdentity(hub.Identity()) }},
 	})
 	k.runner.SetDefaultLang(cfg.UI.DefaultLang)
+	rel := &idleRelease{clock: camera.RealClock{}, after: defaultReleaseAfter, release: releaseMemory}
+	k.runner.Subscribe(func(s session.State) { rel.observe(context.Background(), s) })
+	k.closers = append(k.closers, rel.stop)
 	purgeTickets(ledger, log)
 	k.staff, err = newStaffOps(cfg, stdout, staffParts{
 		outbox: ob, upload: k.upload, camera: hub.Reader, setLang: k.runner.SetDefaultLang,

@@ -28,22 +28,7 @@ func TestDemoSignDeliverDownload(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	gate := make(chan struct{})
-	k, err := assemble(cfg, io.Discard, io.Discard, portWraps{Provider: func(p kiosk.Provider) kiosk.Provider {
-		return gatedSign{Provider: p, gate: gate}
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer k.close()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	done := make(chan struct{})
-	go func() { k.runner.Run(ctx); close(done) }()
-	go k.runSync(ctx, cfg)
-	defer func() { cancel(); <-done }()
-
-	drv := sessionDriver{k: k, signGate: gate}
+	k, drv, ctx := runDemoKiosk(t, cfg, time.Minute, true)
 	for _, st := range drv.steps(ctx) {
 		if err := drv.do(ctx, st); err != nil {
 			t.Fatalf("%s: %v", st.name, err)

@@ -8,6 +8,7 @@ import (
 	_ "image/png" // the demo ticket's QR
 	"io"
 	"os"
+	"runtime"
 	"runtime/pprof"
 	"slices"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"fyne.io/fyne/v2/app"
 
 	"almatel.kz/signkiosk/app/config"
+	"almatel.kz/signkiosk/app/kiosk"
 	"almatel.kz/signkiosk/app/session"
 	"almatel.kz/signkiosk/camera"
 	"almatel.kz/signkiosk/ui"
@@ -35,7 +37,9 @@ func runProbe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fps := fs.Int("fps", 30, "the camera's frame rate")
 	hold := fs.Duration("for", 0, "leave after this long on the screen (0: until interrupted)")
 	tickets := fs.Int("tickets", 0, "idle: hold this many tickets up to the camera and time each read")
+	sessions := fs.Int("sessions", 0, "idle: walk this many whole demo sessions, one after another, and print the memory after each")
 	profile := fs.String("cpuprofile", "", "write a CPU profile of the time on the screen to this file (go tool pprof)")
+	memProfile := fs.String("memprofile", "", "write a heap profile at the end to this file (go tool pprof)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -49,7 +53,14 @@ func runProbe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	case *fps < 1 || *fps > 60:
 		fmt.Fprintf(stderr, "probe: --fps %d is not 1…60\n", *fps)
 		return 2
+	case *sessions < 0 || *sessions > 1000:
+		fmt.Fprintf(stderr, "probe: --sessions %d is not 0…1000\n", *sessions)
+		return 2
+	case *sessions > 0 && *screen != "idle":
+		fmt.Fprintf(stderr, "probe: --sessions starts from the idle screen, not %s\n", *screen)
+		return 2
 	}
+	tuneKioskGC() // as the kiosk
 	fmt.Fprintf(stdout, "probe: mjpeg decoder %s\n", camera.MJPEGDecoderName)
 	data, err := os.MkdirTemp("", "signkiosk-probe-")
 	if err != nil {
@@ -63,7 +74,10 @@ func runProbe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return 2
 	}
 	cfg.Camera.Source, cfg.Camera.FPS = *source, *fps
-	k, err := assemble(cfg, io.Discard, io.Discard, portWraps{})
+	gate := make(chan struct{}) // the sessions' sign calls wait on it
+	k, err := assemble(cfg, io.Discard, io.Discard, portWraps{Provider: func(p kiosk.Provider) kiosk.Provider {
+		return gatedSign{Provider: p, gate: gate}
+	}})
 	if err != nil {
 		fmt.Fprintf(stderr, "probe: %v\n", err)
 		return 1
@@ -81,7 +95,8 @@ func runProbe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	failed := false
 	go func() {
 		defer fyne.Do(a.Quit)
-		if err := probeWalk(runCtx, k, u, *screen, *tickets, *hold, *profile, stdout); err != nil && runCtx.Err() == nil {
+		walk := probeWalk{screen: *screen, tickets: *tickets, sessions: *sessions, hold: *hold, cpuProfile: *profile, memProfile: *memProfile}
+		if err := walk.run(runCtx, sessionDriver{k: k, signGate: gate}, u, stdout); err != nil && runCtx.Err() == nil {
 			fmt.Fprintf(stderr, "probe: %v\n", err)
 			failed = true
 		}
@@ -93,11 +108,21 @@ func runProbe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	return 0
 }
 
-// probeWalk takes the kiosk to screen, says so on stdout ("probe: on idle"),
-// times the tickets, then stays until hold has passed or ctx ends, and says
-// how many preview frames a second were shown.
-func probeWalk(ctx context.Context, k *kioskParts, u *ui.UI, screen string, tickets int, hold time.Duration, profile string, stdout io.Writer) error {
-	drv := sessionDriver{k: k}
+// probeWalk is what the probe does once the window is up.
+type probeWalk struct {
+	screen     string
+	tickets    int
+	sessions   int
+	hold       time.Duration
+	cpuProfile string
+	memProfile string
+}
+
+// run takes the kiosk to its screen, says so on stdout ("probe: on idle"),
+// times the tickets, walks the sessions, then stays until hold has passed or
+// ctx ends, and says how many preview frames a second were shown.
+func (p probeWalk) run(ctx context.Context, drv sessionDriver, u *ui.UI, stdout io.Writer) error {
+	k, screen, profile := drv.k, p.screen, p.cpuProfile
 	if !sleepCtx(ctx, 2*time.Second) { // the window maps and draws
 		return ctx.Err()
 	}
@@ -126,16 +151,88 @@ func probeWalk(ctx context.Context, k *kioskParts, u *ui.UI, screen string, tick
 		}
 		defer pprof.StopCPUProfile()
 	}
-	if tickets > 0 {
-		if err := probeTickets(ctx, k, drv, tickets, stdout); err != nil {
+	if p.memProfile != "" {
+		defer func() {
+			if err := writeHeapProfile(p.memProfile); err != nil {
+				fmt.Fprintf(stdout, "probe: %v\n", err)
+			}
+		}()
+	}
+	if p.tickets > 0 {
+		if err := probeTickets(ctx, k, drv, p.tickets, stdout); err != nil {
 			return err
 		}
 	}
-	if hold > 0 {
-		sleepCtx(ctx, hold)
+	if p.sessions > 0 {
+		if err := probeSessions(ctx, drv, p.sessions, stdout); err != nil {
+			return err
+		}
+	}
+	if p.hold > 0 {
+		sleepCtx(ctx, p.hold)
 		return nil
 	}
 	<-ctx.Done()
+	return nil
+}
+
+// probeSessions walks n whole sessions on the window and prints the memory
+// before the first and after each: flat means nothing a visit leaves
+// behind accumulates (issue 15).
+func probeSessions(ctx context.Context, drv sessionDriver, n int, stdout io.Writer) error {
+	first, err := readMem()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "probe: sessions: before %s\n", first)
+	var after []memFigures
+	for i := range n {
+		if err := drv.whole(ctx); err != nil {
+			return fmt.Errorf("session %d: %w", i+1, err)
+		}
+		m, err := readMem()
+		if err != nil {
+			return err
+		}
+		after = append(after, m)
+		fmt.Fprintf(stdout, "probe: sessions: after %d: %s\n", i+1, m)
+	}
+	// From the 5th session on (the first ones warm what every screen keeps:
+	// its textures, the document's fonts, the provider's keys, the demo
+	// camera's sprites for the moves asked so far): the in-session figure.
+	w := min(5, n) - 1
+	a, b := after[w], after[len(after)-1]
+	fmt.Fprintf(stdout, "probe: sessions: %d whole sessions, from session %d to the last: rss %+.1f MB, live heap %+.1f MB, goroutines %+d\n",
+		n, w+1, mb(b.RSS)-mb(a.RSS), mb(b.Live)-mb(a.Live), b.Goroutines-a.Goroutines)
+	// Then idle, as between two visits: what the kiosk holds once it has
+	// let go of the sessions (idleRelease's last release, and a little).
+	settle := defaultReleaseAfter[len(defaultReleaseAfter)-1] + 5*time.Second
+	if !sleepCtx(ctx, settle) {
+		return ctx.Err()
+	}
+	rss, err := readRSS()
+	if err != nil {
+		return err
+	}
+	m, err := readMem()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "probe: sessions: idle %v after the last: rss %.1f MB (%+.1f over before the first), live heap %.1f MB, go runtime holds %.1f MB\n",
+		settle, mb(rss), mb(rss)-mb(first.RSS), mb(m.Live), mb(m.GoHeld))
+	return nil
+}
+
+func writeHeapProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("heap profile: %w", err)
+	}
+	defer f.Close()
+	runtime.GC()
+	if err := pprof.WriteHeapProfile(f); err != nil {
+		return fmt.Errorf("heap profile: %w", err)
+	}
 	return nil
 }
 

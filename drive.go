@@ -63,6 +63,19 @@ func (d sessionDriver) steps(ctx context.Context) []driveStep {
 	}
 }
 
+// whole walks one session from a fresh ticket to its done screen, then
+// back to idle: what a subscriber's visit leaves behind is then all that
+// remains of it (the probe's and the tests' sessions-in-a-row).
+func (d sessionDriver) whole(ctx context.Context) error {
+	for _, st := range d.steps(ctx) {
+		if err := d.do(ctx, st); err != nil {
+			return fmt.Errorf("%s: %w", st.name, err)
+		}
+	}
+	d.k.runner.Dispatch(session.Finish{})
+	return d.waitStep(ctx, session.StepIdle, true)
+}
+
 // do runs a step and waits for the screen it leads to. The signing screen
 // waits on the held sign call, so busy is right there.
 func (d sessionDriver) do(ctx context.Context, st driveStep) error {
@@ -77,20 +90,24 @@ func (d sessionDriver) do(ctx context.Context, st driveStep) error {
 // passBiometrics presses Start until the provider passes the attempt, at
 // most three times: an honest attempt is judged a retry now and then (the
 // provider analyses a few JPEG frames where the kiosk followed the live
-// feed; docs/LIVENESS.md), and a subscriber then simply starts again.
+// feed; docs/LIVENESS.md), or the kiosk's own capture misses a move on a
+// busy machine (capture_challenge, no attempt spent), and a subscriber
+// then simply starts again.
 func (d sessionDriver) passBiometrics(ctx context.Context) error {
 	r := d.k.runner
 	for range 3 {
 		before := r.State().BioAttemptsLeft
 		r.Dispatch(session.CaptureStart{})
 		deadline := time.Now().Add(30 * time.Second)
+		started := false // the attempt was seen under way: an error after it is its own
 		for {
 			s := r.State()
 			if s.Step != session.StepBiometrics {
 				return nil
 			}
-			if s.Busy == session.OpNone && s.BioAttemptsLeft < before {
-				break // judged a retry: start again
+			started = started || s.Busy != session.OpNone
+			if s.Busy == session.OpNone && (s.BioAttemptsLeft < before || started && s.Err != "") {
+				break // judged a retry, or the capture failed: start again
 			}
 			if ctx.Err() != nil {
 				return ctx.Err()

@@ -29,6 +29,7 @@ type Synthetic struct {
 	motion  motion  // the move being acted (synthetic_act.go)
 	back    []uint8 // the backdrop's RGBA pixels
 	sprites map[spriteKey]*faceSprite
+	swept   time.Time   // when sprite last dropped the unused ones
 	held    *image.RGBA // a picture held up to the camera (synthetic_hold.go)
 }
 
@@ -78,7 +79,7 @@ func (s *Synthetic) draw(_ int, t time.Time) *image.RGBA {
 	img := &image.RGBA{Pix: slices.Clone(s.backdrop()), Stride: 4 * s.W, Rect: image.Rect(0, 0, s.W, s.H)}
 	dx, k := s.placement(t)
 	if k.side >= 8 {
-		sp := s.sprite(k)
+		sp := s.sprite(k, t)
 		bx, by := s.bob(t)
 		cx := float64(s.W)/2 + dx*float64(k.side) + bx
 		cy := float64(s.H)/2 + by
@@ -106,20 +107,31 @@ func (s *Synthetic) backdrop() []uint8 {
 	return s.back
 }
 
-// sprite returns the face k names, drawn on first use. A whole sequence
-// of moves needs a few dozen; the cache starts over past maxSprites so a
-// long-running demo cannot grow it without bound.
-func (s *Synthetic) sprite(k spriteKey) *faceSprite {
+// sprite returns the face k names at t, drawn on first use. A whole
+// sequence of moves needs a few dozen (~20 MB at the demo's 640×480);
+// sprites unused for spriteIdle are dropped, so a face at rest between
+// sessions keeps one, and the cache starts over past maxSprites so nothing
+// can grow it without bound.
+func (s *Synthetic) sprite(k spriteKey, t time.Time) *faceSprite {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.sprites == nil || len(s.sprites) >= maxSprites {
 		s.sprites = map[spriteKey]*faceSprite{}
+	}
+	if t.Sub(s.swept) >= spriteIdle {
+		for key, sp := range s.sprites {
+			if t.Sub(sp.used) >= spriteIdle {
+				delete(s.sprites, key)
+			}
+		}
+		s.swept = t
 	}
 	sp, ok := s.sprites[k]
 	if !ok {
 		sp = drawFace(k.side, float64(k.yaw)/yawSteps*maxYaw)
 		s.sprites[k] = sp
 	}
+	sp.used = t
 	return sp
 }
 
@@ -131,9 +143,10 @@ func (s *Synthetic) sprite(k spriteKey) *faceSprite {
 // darker hairline and cheeks falling off toward the edge.
 type faceSprite struct {
 	w, h  int
-	pix   []uint8  // RGBA, 4 bytes a pixel (alpha 255: coverage is mask)
-	mask  []uint8  // 0..255 coverage
-	solid [][2]int // per row, the run [lo, hi) of fully covered pixels, copied whole
+	pix   []uint8   // RGBA, 4 bytes a pixel (alpha 255: coverage is mask)
+	mask  []uint8   // 0..255 coverage
+	solid [][2]int  // per row, the run [lo, hi) of fully covered pixels, copied whole
+	used  time.Time // the last frame it drew (Synthetic.mu)
 }
 
 // faceShape are the proportions of the drawn face, in units of the box side.

@@ -37,6 +37,7 @@ const (
 	swayPeriod = 2700 * time.Millisecond // and a sideways sway, out of step with the bob
 	swayAmount = 0.006                   // of the frame height
 	maxSprites = 64                      // sprites cached before the cache starts over (a bound on memory)
+	spriteIdle = 10 * time.Second        // a sprite no frame drew for this long is dropped
 	swingRamp  = actRamp * 3 / 2         // the ramp of a turn to the other side
 	restRamp   = actRamp * 7 / 10        // the ramp back to rest: relaxing is quicker than a move
 	minRamp    = actRamp / 2             // the ramp of a small change of pose

@@ -303,11 +303,29 @@ func TestSyntheticIsCheap(t *testing.T) {
 
 	s := NewSynthetic(160, 120, 30)
 	s.Clock = clk
-	sequence(s, clk, func(k spriteKey) { s.sprite(k) })
+	drawn := 0
+	count := func(k spriteKey) {
+		if _, ok := s.sprites[k]; !ok {
+			drawn++
+		}
+		s.sprite(k, clk.Now())
+	}
+	sequence(s, clk, count)
 	n := len(s.sprites)
-	sequence(s, clk, func(k spriteKey) { s.sprite(k) })
-	if len(s.sprites) != n {
-		t.Fatalf("the same sequence again drew %d more sprites", len(s.sprites)-n)
+	drawn = 0
+	sequence(s, clk, count)
+	if drawn != 0 {
+		t.Fatalf("the same sequence again drew %d more sprites", drawn)
+	}
+	// At rest for a while after it: the sequence's sprites are dropped,
+	// the one at rest stays.
+	for el := time.Duration(0); el <= 2*spriteIdle; el += 100 * time.Millisecond {
+		_, k := s.placement(clk.Now())
+		s.sprite(k, clk.Now())
+		_ = clk.Sleep(t.Context(), 100*time.Millisecond)
+	}
+	if len(s.sprites) != 1 {
+		t.Fatalf("%s at rest after a sequence of %d sprites: %d kept, want 1", 2*spriteIdle, n, len(s.sprites))
 	}
 
 	small := NewSynthetic(320, 240, 30)

@@ -79,18 +79,11 @@ func viewOf(s seqView) taskView {
 	return v
 }
 
-// sizeNameMove is the move's prompt: large type, read from a step back.
+// sizeNameMove is the move's prompt: large type, read from a step back
+// (kioskTheme sizes it; a theme override here would cost a fresh parse of
+// every font each time the screen is built: Fyne caches faces per override
+// and never lets them go).
 const sizeNameMove fyne.ThemeSizeName = "signkiosk-move"
-
-// moveTheme gives the prompt its size, the rest from the kiosk theme.
-type moveTheme struct{ fyne.Theme }
-
-func (t moveTheme) Size(n fyne.ThemeSizeName) float32 {
-	if n == sizeNameMove {
-		return 48
-	}
-	return t.Theme.Size(n)
-}
 
 // bioTask is the task panel of an attempt: one move at a time in large type
 // with its picture, where the sequence is ("Move 2 of 3" and a dot per move
@@ -105,7 +98,6 @@ type bioTask struct {
 	dotBox    *fyne.Container
 	pic       *pictogram
 	prompt    *widget.Label
-	promptBox fyne.CanvasObject // the prompt in its large-type theme
 	status    *widget.Label
 	bar       *widget.ProgressBar
 	countdown *widget.Label
@@ -127,14 +119,13 @@ func newBioTask(l loc) *bioTask {
 	t.dotBox = container.NewHBox()
 	t.wait.Stop()
 	t.wait.Hide()
-	t.promptBox = container.NewThemeOverride(t.prompt, moveTheme{fyne.CurrentApp().Settings().Theme()})
 	// where the sequence is at the top; the move in the middle of the
 	// space left (a landscape kiosk's tall column)
 	t.obj = container.NewVBox(
 		container.NewHBox(t.step, layout.NewSpacer(), t.dotBox),
 		layout.NewSpacer(),
 		container.NewCenter(t.pic.raster),
-		t.promptBox,
+		t.prompt,
 		t.status, t.bar, t.countdown, t.wait,
 		layout.NewSpacer(),
 	)
@@ -158,9 +149,9 @@ func (t *bioTask) show(v taskView) {
 		}
 		t.prompt.SetText(t.text(v.prompt))
 		if v.prompt == "" {
-			t.promptBox.Hide()
+			t.prompt.Hide()
 		} else {
-			t.promptBox.Show()
+			t.prompt.Show()
 		}
 	}
 	t.pic.set(v.pic)

@@ -238,3 +238,47 @@ func TestWelcomeLanguageButtonsStay(t *testing.T) {
 		}
 	}
 }
+
+// No screen keeps a theme override it does not need (Fyne parses every font
+// again for each override and never lets the faces go): the biometrics
+// screen's large move prompt takes its size from the kiosk theme. The
+// overrides larger text makes are let go of on the way back to idle, by
+// setting the theme again (which clears Fyne's font cache), once.
+func TestThemeOverridesLetGo(t *testing.T) {
+	k := newFakeKiosk()
+	h := newHarness(t, Options{Kiosk: k, Now: k.clock})
+	states := sampleStates("kk", k.now)
+	k.set(states["biometrics"])
+	h.q.drain()
+	if o := overridden(h); o != nil {
+		t.Fatalf("the biometrics screen at the normal text size has a theme override (%T)", o.Theme)
+	}
+	if got := NewTheme().Size(sizeNameMove); got != 48 {
+		t.Fatalf("the kiosk theme sizes the move prompt %v, want 48", got)
+	}
+	applied := 0
+	fyne.CurrentApp().Settings().AddListener(func(fyne.Settings) { applied++ })
+	h.tap(textSizeLabel[0])
+	k.set(states["password"])
+	h.q.drain()
+	if h.u.overrides != 2 || applied != 0 {
+		t.Fatalf("two screens at a larger size: %d overrides counted, theme applied %d times; want 2 and 0", h.u.overrides, applied)
+	}
+	k.set(states["idle"])
+	h.q.drain()
+	if h.u.overrides != 0 || applied != 1 {
+		t.Fatalf("back at idle: %d overrides counted, theme applied %d times; want 0 and 1", h.u.overrides, applied)
+	}
+	if _, ours := fyne.CurrentApp().Settings().Theme().(*kioskTheme); !ours {
+		t.Fatalf("the theme set again is %T, want the kiosk's", fyne.CurrentApp().Settings().Theme())
+	}
+	next := states["welcome"]
+	next.Gen++
+	k.set(next)
+	h.q.drain()
+	k.set(states["idle"])
+	h.q.drain()
+	if applied != 1 {
+		t.Fatalf("a session at the normal size set the theme again (%d times)", applied)
+	}
+}

@@ -146,6 +146,10 @@ const previewMaxW, previewMaxH = 800, 600
 // reported through lost (nil: logged only) with its error, and nil once it
 // is back, and retried (it may be replugged); a closed one ends the loop.
 func (p *preview) run(ctx context.Context, src camera.Source, lost func(error)) {
+	// Fyne keeps a screen's objects (this preview among them) for a while
+	// after the screen is gone: the thumbnails, 1.4 MB each on the camera
+	// screen, go now, not with them.
+	defer func() { p.bufs = [2]*image.RGBA{} }()
 	down := false
 	for {
 		// Not read before it would be shown: an unread camera costs

@@ -96,6 +96,8 @@ func (t *kioskTheme) Size(n fyne.ThemeSizeName) float32 {
 		return 28
 	case theme.SizeNameCaptionText:
 		return 18
+	case sizeNameMove:
+		return 48
 	case theme.SizeNamePadding:
 		return 8
 	case theme.SizeNameInnerPadding:

@@ -104,6 +104,7 @@ type UI struct {
 	lastTouch time.Time
 	staff     *staffMenu // nil without Options.Staff
 	textStep  int        // index into textScales, for this session
+	overrides int        // theme overrides made since the font cache was last cleared
 }
 
 // New builds the UI in win, applies the kiosk theme to the app and follows
@@ -202,6 +203,9 @@ func (u *UI) render(s session.State) {
 		u.screen.stop()
 	}
 	l := u.cat.in(s.Lang)
+	if s.Step == session.StepIdle && u.overrides > 0 {
+		u.dropOverrideFonts()
+	}
 	u.screen = u.build(s, l)
 	u.head = nil
 	var top fyne.CanvasObject
@@ -214,12 +218,25 @@ func (u *UI) render(s session.State) {
 		// Only the screen's text grows: the header (step, languages,
 		// Cancel) stays where the subscriber found it.
 		body = container.NewThemeOverride(body, scaledTheme{fyne.CurrentApp().Settings().Theme(), f})
+		u.overrides++
 	}
 	// The window is unpadded (newUI) so the staff corner starts at the
 	// screen's very edge; the padding is the content's own.
 	u.win.SetContent(container.NewStack(
 		container.NewPadded(container.NewBorder(top, nil, nil, nil, body)),
 		cornerLayer(newStaffCorner(u))))
+}
+
+// dropOverrideFonts lets go of the fonts the session's theme overrides
+// parsed. Fyne caches font faces per override and never drops them, and each
+// screen built with larger text is a new override: 5–10 MB a session where
+// someone tapped "Aa", for good. Setting the theme again clears that cache
+// (the next screen parses its fonts once more, a few ms); done on the way
+// back to idle, where the window is rebuilt anyway.
+func (u *UI) dropOverrideFonts() {
+	u.overrides = 0
+	set := fyne.CurrentApp().Settings()
+	set.SetTheme(set.Theme())
 }
 
 // biggerText steps the screen's text size up, back to normal after the
