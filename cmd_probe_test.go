@@ -20,6 +20,8 @@ func TestProbeFlags(t *testing.T) {
 		{"probe", "--screen", "review"},
 		{"probe", "--camera", "v4l2"},
 		{"probe", "--fps", "0"},
+		{"probe", "--sessions", "-1"},
+		{"probe", "--screen", "camera", "--sessions", "3"},
 		{"probe", "--bogus"},
 	} {
 		var stdout, stderr bytes.Buffer
