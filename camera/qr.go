@@ -16,9 +16,10 @@ import (
 // ErrNoQR means no QR code could be read from the image.
 var ErrNoQR = errors.New("no QR code found in image")
 
-// qrHints: TRY_HARDER makes the finder scan every row instead of every
-// ~5th (at 720p), which matters for small codes and costs ~0.3 ms a pass
-// (without it the hard set lost a 2.9 px code at 316°).
+// qrHints: TRY_HARDER makes the finder scan every third row instead of
+// every fifth (at 720p), which matters for small codes (without it the
+// hard set lost a 2.9 px code at 316°). qrFindPatterns does the same
+// scan; the multi-code reader still takes the hint.
 var qrHints = map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_TRY_HARDER: true}
 
 // qrMaxUpscaleSide: above this the image is a photo, not a camera frame;
@@ -34,7 +35,7 @@ const qrMaxUpscaleSide = 2048
 // zbarimg reads and more: the three passes over the whole frame nearly
 // all; the others (light evened out, 2× upscaled) run only when those saw
 // a finder-like pattern, and only on the part of the frame around it, so
-// a frame without a code usually costs 5–8 ms, which idle scanning pays.
+// a frame without a code usually costs 3–4 ms, which idle scanning pays.
 // The binarisers are this package's own (qrbits.go): the same bits as
 // gozxing's in half the time or less.
 func DecodeQR(img image.Image) (string, error) {
@@ -186,7 +187,7 @@ func (p qrPass) decode(g *image.Gray) (text string, ok bool, seen qrSeen) {
 // is wrong and nothing reads. It tries the neighbouring sizes too.
 func qrDecodeBits(bits *gozxing.BitMatrix) (text string, ok bool, seen qrSeen) {
 	finder := detector.NewFinderPatternFinder(bits, nil)
-	info, err := finder.Find(qrHints)
+	info, err := qrFindPatterns(finder) // finder.Find(qrHints), faster
 	for _, c := range finder.GetPossibleCenters() {
 		seen.centre(c.GetX(), c.GetY(), c.GetEstimatedModuleSize())
 	}
@@ -281,20 +282,33 @@ func qrFitAlignment(bits *gozxing.BitMatrix, info *detector.FinderPatternInfo, m
 	tl, tr, bl := info.GetTopLeft(), info.GetTopRight(), info.GetBottomLeft()
 	w, h := bits.GetWidth(), bits.GetHeight()
 	// every: the coarse search scores a fifth of the modules (its 289
-	// grids are most of the cost), the fine ones all of them.
+	// grids are most of the cost), the fine ones all of them. The points
+	// go through the transform in one call, into a buffer kept across
+	// candidates.
+	var subPts []float64
+	var subDark []bool
+	for k := 0; k < len(dark); k += 5 {
+		subPts = append(subPts, fixed[2*k], fixed[2*k+1])
+		subDark = append(subDark, dark[k])
+	}
+	buf := make([]float64, len(fixed))
 	score := func(x, y float64, every int) float64 {
+		pts, want := fixed, dark
+		if every > 1 {
+			pts, want = subPts, subDark
+		}
 		tf := detector.Detector_createTransform(tl, tr, bl, detector.NewAlignmentPattern(x, y, ms), dim)
-		n, m := 0, 0
-		for k := 0; k < len(dark); k += every {
-			pt := [2]float64{fixed[2*k], fixed[2*k+1]}
-			tf.TransformPoints(pt[:])
-			ix, iy := int(pt[0]), int(pt[1])
-			if ix >= 0 && iy >= 0 && ix < w && iy < h && bits.Get(ix, iy) == dark[k] {
+		b := buf[:len(pts)]
+		copy(b, pts)
+		tf.TransformPoints(b)
+		n := 0
+		for k, d := range want {
+			ix, iy := int(b[2*k]), int(b[2*k+1])
+			if ix >= 0 && iy >= 0 && ix < w && iy < h && bits.Get(ix, iy) == d {
 				n++
 			}
-			m++
 		}
-		return float64(n) / float64(m)
+		return float64(n) / float64(len(want))
 	}
 	cx, cy := qrAlignEstimate(info, dim)
 	best := 0.0
