@@ -1,6 +1,7 @@
 package camera
 
 import (
+	"encoding/binary"
 	"image"
 	"image/color"
 )
@@ -82,11 +83,29 @@ func thumbYCbCr(dst *image.RGBA, s *image.YCbCr, xs []int, h, th int) {
 		ci := (sy>>vs - r.Min.Y>>vs) * s.CStride
 		cbRow, crRow := s.Cb[ci:], s.Cr[ci:]
 		row := dst.Pix[y*dst.Stride : y*dst.Stride+4*len(xs)]
-		for x := range xs {
-			c := cx[x]
-			rr, g, b := color.YCbCrToRGB(yRow[yx[x]], cbRow[c], crRow[c])
-			row[4*x], row[4*x+1], row[4*x+2] = rr, g, b
-			row[4*x+3] = 0xff
+		// color.YCbCrToRGB's arithmetic, inline, with the chroma terms
+		// worked out once per chroma sample (columns share them in pairs
+		// or more): 8.5 → ~3 ns a pixel.
+		last := -1
+		var cr1, cg1, cb1 int32
+		yx := yx[:len(cx)]
+		for x, c := range cx {
+			if c != last {
+				last = c
+				cb, cr := int32(cbRow[c])-128, int32(crRow[c])-128
+				cr1, cg1, cb1 = 91881*cr, -22554*cb-46802*cr, 116130*cb
+			}
+			yy := int32(yRow[yx[x]]) * 0x10101
+			v := uint32(thumbClamp(yy+cr1)) | uint32(thumbClamp(yy+cg1))<<8 | uint32(thumbClamp(yy+cb1))<<16 | 0xff<<24
+			binary.LittleEndian.PutUint32(row[4*x:], v)
 		}
 	}
+}
+
+// thumbClamp is color.YCbCrToRGB's rounding of a 16.16 value to a byte.
+func thumbClamp(v int32) uint8 {
+	if uint32(v)&0xff000000 == 0 {
+		return uint8(v >> 16)
+	}
+	return uint8(^(v >> 31))
 }

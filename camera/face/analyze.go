@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"image"
 	"math"
+	"math/rand/v2"
 	"slices"
 
 	pigo "github.com/esimov/pigo/core"
@@ -36,11 +37,13 @@ type Analysis struct {
 }
 
 // Analyzer finds and measures faces. It is safe for concurrent use: the
-// parsed cascades are read-only and pigo keeps its scratch in sync.Pools.
+// parsed cascades are read-only, pigo keeps its scratch in sync.Pools and
+// math/rand's functions are safe.
 type Analyzer struct {
 	cfg  Config
 	face *pigo.Pigo
-	pupl *pigo.PuplocCascade
+	pupl *puploc
+	rnd  func() float32 // the pupil locator's perturbations: math/rand's, as pigo's
 }
 
 // NewAnalyzer parses the embedded cascades; zero fields of cfg take defaults.
@@ -49,11 +52,11 @@ func NewAnalyzer(cfg Config) (*Analyzer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("face: facefinder cascade: %w", err)
 	}
-	p, err := pigo.NewPuplocCascade().UnpackCascade(assets.PupilLocator())
+	p, err := parsePuploc(assets.PupilLocator())
 	if err != nil {
-		return nil, fmt.Errorf("face: puploc cascade: %w", err)
+		return nil, fmt.Errorf("face: %w", err)
 	}
-	return &Analyzer{cfg: cfg.withDefaults(), face: f, pupl: p}, nil
+	return &Analyzer{cfg: cfg.withDefaults(), face: f, pupl: p, rnd: rand.Float32}, nil
 }
 
 // Config returns the thresholds in use (defaults filled in).
@@ -135,15 +138,13 @@ func abs(x int) int { return max(x, -x) }
 // the result only when the two pupils sit where eyes can be.
 func (a *Analyzer) pupils(p pigo.ImageParams, d pigo.Detection, origin image.Point, an *Analysis) {
 	s := float64(d.Scale)
-	// 63 perturbations: pigo's median reads a 63-slot pooled buffer, so fewer
-	// would mix in stale values from earlier calls.
+	// 63 perturbations, as pigo's examples and the thresholds were tuned with.
 	at := func(dx float64) image.Point {
-		pl := pigo.Puploc{Row: d.Row - int(0.075*s), Col: d.Col + int(dx*s), Scale: float32(s * 0.25), Perturbs: 63}
-		r := a.pupl.RunDetector(pl, p, 0, false)
-		if r == nil || r.Row <= 0 || r.Col <= 0 {
+		row, col := a.pupl.locate(d.Row-int(0.075*s), d.Col+int(dx*s), float32(s*0.25), 63, a.rnd, p)
+		if row <= 0 || col <= 0 {
 			return image.Pt(-1, -1)
 		}
-		return image.Pt(r.Col, r.Row)
+		return image.Pt(col, row)
 	}
 	l, r := at(-0.175), at(0.185)
 	if l.X < 0 || r.X < 0 {
