@@ -87,29 +87,3 @@ func subsample(img image.Image, den int) image.Image {
 	}
 	return img
 }
-
-// chromaSize is the size of img's Cb and Cr planes.
-func chromaSize(img *image.YCbCr) (w, h int) {
-	hs, vs := chromaShift(img.SubsampleRatio)
-	r := img.Rect
-	w = (r.Max.X+(1<<hs)-1)>>hs - r.Min.X>>hs
-	h = (r.Max.Y+(1<<vs)-1)>>vs - r.Min.Y>>vs
-	return w, h
-}
-
-// chromaShift is how many bits a luma coordinate shifts to its chroma one.
-func chromaShift(r image.YCbCrSubsampleRatio) (h, v uint) {
-	switch r {
-	case image.YCbCrSubsampleRatio422:
-		return 1, 0
-	case image.YCbCrSubsampleRatio420:
-		return 1, 1
-	case image.YCbCrSubsampleRatio440:
-		return 0, 1
-	case image.YCbCrSubsampleRatio411:
-		return 2, 0
-	case image.YCbCrSubsampleRatio410:
-		return 2, 1
-	}
-	return 0, 0
-}

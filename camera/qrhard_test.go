@@ -57,11 +57,11 @@ func qrHardParams(rng *rand.Rand, cat string) qrFrameParams {
 
 // qrZbar runs zbarimg on each frame (PNG files, on all cores) and says
 // which frames it read the right ticket from, with its time per frame
-// (process start and PNG reading included).
-func qrZbar(t *testing.T, zbar string, set []qrSample) (ok []bool, took []time.Duration) {
+// (process start and PNG reading included) and the files it read.
+func qrZbar(t *testing.T, zbar string, set []qrSample) (ok []bool, took []time.Duration, paths []string) {
 	t.Helper()
 	dir := t.TempDir()
-	ok, took = make([]bool, len(set)), make([]time.Duration, len(set))
+	ok, took, paths = make([]bool, len(set)), make([]time.Duration, len(set)), make([]string, len(set))
 	var wg sync.WaitGroup
 	next := make(chan int)
 	for range runtime.GOMAXPROCS(0) {
@@ -69,6 +69,7 @@ func qrZbar(t *testing.T, zbar string, set []qrSample) (ok []bool, took []time.D
 			for i := range next {
 				s := set[i]
 				path := filepath.Join(dir, s.name+".png")
+				paths[i] = path
 				var buf bytes.Buffer
 				if err := png.Encode(&buf, s.img); err != nil {
 					t.Error(err)
@@ -90,7 +91,7 @@ func qrZbar(t *testing.T, zbar string, set []qrSample) (ok []bool, took []time.D
 	}
 	close(next)
 	wg.Wait()
-	return ok, took
+	return ok, took, paths
 }
 
 // TestDecodeQRHardSet is issue 15's QR target: on every hard category
@@ -110,7 +111,7 @@ func TestDecodeQRHardSet(t *testing.T) {
 		step = qrHardShortSubset
 	}
 	set, _ := qrBuildSet(t, qrSetHard, step)
-	zok, ztook := qrZbar(t, zbar, set)
+	zok, ztook, _ := qrZbar(t, zbar, set)
 
 	ours, theirs := newQRTally(qrHardCategories), newQRTally(qrHardCategories)
 	var zbarOnly, oursOnly []string

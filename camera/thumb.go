@@ -96,16 +96,8 @@ func thumbYCbCr(dst *image.RGBA, s *image.YCbCr, xs []int, h, th int) {
 				cr1, cg1, cb1 = 91881*cr, -22554*cb-46802*cr, 116130*cb
 			}
 			yy := int32(yRow[yx[x]]) * 0x10101
-			v := uint32(thumbClamp(yy+cr1)) | uint32(thumbClamp(yy+cg1))<<8 | uint32(thumbClamp(yy+cb1))<<16 | 0xff<<24
+			v := uint32(clamp16(yy+cr1)) | uint32(clamp16(yy+cg1))<<8 | uint32(clamp16(yy+cb1))<<16 | 0xff<<24
 			binary.LittleEndian.PutUint32(row[4*x:], v)
 		}
 	}
-}
-
-// thumbClamp is color.YCbCrToRGB's rounding of a 16.16 value to a byte.
-func thumbClamp(v int32) uint8 {
-	if uint32(v)&0xff000000 == 0 {
-		return uint8(v >> 16)
-	}
-	return uint8(^(v >> 31))
 }
