@@ -6,10 +6,11 @@ BIN      ?= bin/signkiosk
 VERSION  ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -X main.version=$(VERSION)
 # Build headers for Fyne's GLFW (X11 and Wayland), and the independent
-# checkers and tools the tests and screenshots use.
+# checkers and tools the tests and screenshots use; postgresql is the server
+# the head office tests start in a temp dir (never the system cluster).
 APT_PKGS := gcc pkg-config libgl1-mesa-dev xorg-dev libwayland-dev libxkbcommon-dev \
             xvfb xauth imagemagick zbar-tools qrencode openssl poppler-utils qpdf \
-            libturbojpeg0-dev libjpeg-turbo-progs
+            libturbojpeg0-dev libjpeg-turbo-progs postgresql
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 # no_emoji: Fyne without its 4 MB colour emoji font, which it would parse
 # again for every text style (8–16 MB of heap); no kiosk text has emoji.

@@ -57,7 +57,7 @@ func (s *Server) putFailed(w http.ResponseWriter, r *http.Request) {
 		refuse(http.StatusForbidden, CodeForbidden, fmt.Sprintf("kiosk %s is revoked at head office", k.ID))
 		return
 	}
-	if !validID(id) {
+	if !ValidID(id) {
 		unread()
 		refuse(http.StatusBadRequest, CodeBadRequest, "record id must be a lowercase UUID")
 		return

@@ -61,7 +61,7 @@ func (s *Server) put(w http.ResponseWriter, r *http.Request) {
 	tooLarge := func() {
 		refuse(http.StatusRequestEntityTooLarge, CodeTooLarge, fmt.Sprintf("package larger than %d bytes", s.cfg.MaxSize))
 	}
-	if !validID(id) {
+	if !ValidID(id) {
 		unread()
 		refuse(http.StatusBadRequest, CodeBadRequest, "package id must be a lowercase UUID")
 		return

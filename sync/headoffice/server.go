@@ -247,9 +247,9 @@ func health(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
-// validID accepts canonical lowercase UUIDs only, so each package has one
+// ValidID accepts canonical lowercase UUIDs only, so each package has one
 // spelling (one file name, one index key).
-func validID(id string) bool {
+func ValidID(id string) bool {
 	u, err := uuid.Parse(id)
 	return err == nil && u.String() == id
 }
@@ -295,7 +295,7 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request) {
 	// The signature is checked before the expiry so a forged link learns
 	// nothing, not even whether it would have been expired.
 	got, err := hex.DecodeString(sig)
-	if err != nil || !validID(id) || !hmac.Equal(got, s.linkMAC(id, exp)) {
+	if err != nil || !ValidID(id) || !hmac.Equal(got, s.linkMAC(id, exp)) {
 		s.fail(w, http.StatusForbidden, CodeForbidden, "invalid download link")
 		return
 	}

@@ -55,7 +55,7 @@ type FileStorage struct {
 var _ Storage = (*FileStorage)(nil)
 
 func (s *FileStorage) path(id string) (string, error) {
-	if !validID(id) {
+	if !ValidID(id) {
 		return "", fmt.Errorf("file storage: invalid package id")
 	}
 	return filepath.Join(s.Dir, id+".zip"), nil

@@ -51,7 +51,7 @@ func (s *Server) claimTicket(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	tid := r.PathValue("tid")
-	if !validID(tid) || len(tid) > maxTicketID {
+	if !ValidID(tid) || len(tid) > maxTicketID {
 		s.fail(w, http.StatusBadRequest, CodeBadRequest, "ticket id must be a lowercase UUID")
 		return
 	}
