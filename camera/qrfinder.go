@@ -13,7 +13,13 @@ import (
 // from the packed bits a word at a time. The cross checks around a
 // candidate, the centre bookkeeping and the choice of the three stay
 // gozxing's own, on f.
-func qrFindPatterns(f *detector.FinderPatternFinder) (*detector.FinderPatternInfo, error) {
+//
+// With full set the scan does not stop at the first three confirmed
+// centres of one module size, as gozxing's does: it goes on to the last
+// row, and the choice of the three weighs every centre found. stopped
+// reports that a scan without full stopped early, the case where that
+// second look can find more.
+func qrFindPatterns(f *detector.FinderPatternFinder, full bool) (info *detector.FinderPatternInfo, stopped bool, err error) {
 	img := f.GetImage()
 	maxI, maxJ := img.GetHeight(), img.GetWidth()
 	iSkip := detector.FinderPatternFinder_MIN_SKIP // TRY_HARDER: not (3·maxI)/(4·97)
@@ -52,7 +58,7 @@ func qrFindPatterns(f *detector.FinderPatternFinder) (*detector.FinderPatternInf
 			if detector.FinderPatternFinder_foundPatternCross(sc) && f.HandlePossibleCenter(sc, i, j) {
 				iSkip = 2
 				if hasSkipped {
-					done = f.HaveMultiplyConfirmedCenters()
+					done = !full && f.HaveMultiplyConfirmedCenters()
 				} else {
 					hasSkipped = qrTwoConfirmed(f) // as FindRowSkip sets it
 					if rowSkip := f.FindRowSkip(); rowSkip > sc[2] {
@@ -79,16 +85,16 @@ func qrFindPatterns(f *detector.FinderPatternFinder) (*detector.FinderPatternInf
 		if detector.FinderPatternFinder_foundPatternCross(sc) && f.HandlePossibleCenter(sc, i, maxJ) {
 			iSkip = sc[0]
 			if hasSkipped {
-				done = f.HaveMultiplyConfirmedCenters()
+				done = !full && f.HaveMultiplyConfirmedCenters()
 			}
 		}
 	}
 	fps, err := f.SelectBestPatterns()
 	if err != nil {
-		return nil, err
+		return nil, done, err
 	}
 	bl, tl, tr := gozxing.ResultPoint_OrderBestPatterns(fps[0], fps[1], fps[2])
-	return detector.NewFinderPatternInfo(bl.(*detector.FinderPattern), tl.(*detector.FinderPattern), tr.(*detector.FinderPattern)), nil
+	return detector.NewFinderPatternInfo(bl.(*detector.FinderPattern), tl.(*detector.FinderPattern), tr.(*detector.FinderPattern)), done, nil
 }
 
 // qrTwoConfirmed: FindRowSkip marks the finder as having skipped once it

@@ -52,7 +52,7 @@ func TestQRFindPatternsMatchesGozxing(t *testing.T) {
 			want := detector.NewFinderPatternFinder(m, nil)
 			wantInfo, wantErr := want.Find(qrHints)
 			got := detector.NewFinderPatternFinder(m, nil)
-			gotInfo, gotErr := qrFindPatterns(got)
+			gotInfo, _, gotErr := qrFindPatterns(got, false)
 			where := fmt.Sprintf("image %d, binariser %d", k, b)
 			if (wantErr == nil) != (gotErr == nil) {
 				t.Fatalf("%s: error %v, gozxing's %v", where, gotErr, wantErr)
@@ -86,7 +86,7 @@ func BenchmarkQRFindPatterns(b *testing.B) {
 	m := qrHybridBits(qrGray(set[0].img))
 	b.Run("runs", func(b *testing.B) {
 		for b.Loop() {
-			_, _ = qrFindPatterns(detector.NewFinderPatternFinder(m, nil))
+			_, _, _ = qrFindPatterns(detector.NewFinderPatternFinder(m, nil), false)
 		}
 	})
 	b.Run("gozxing", func(b *testing.B) {
