@@ -18,14 +18,19 @@ import (
 // hands at most fps of them a second to the UI thread and drops the rest,
 // so a slow screen never queues up frames (or memory).
 type preview struct {
-	u       *UI
-	img     *canvas.Image
-	every   time.Duration
-	maxW    float32 // the largest it is drawn, and its thumbnails' size
-	maxH    float32
-	next    atomic.Int64 // unix ns the next frame is due (a steady beat, see early)
-	pending atomic.Bool  // a frame is on its way to the UI thread
-	stopped bool         // UI thread only
+	u     *UI
+	img   *canvas.Image
+	every time.Duration
+	// readEvery, when set and shorter than every, reads frames that often
+	// for tap and shows only every's share of them: the idle screen
+	// scans for tickets more often than a repaint of the whole window is
+	// worth showing.
+	readEvery time.Duration
+	maxW      float32 // the largest it is drawn, and its thumbnails' size
+	maxH      float32
+	next      atomic.Int64 // unix ns the next frame is due (a steady beat, see early)
+	pending   atomic.Bool  // a frame is on its way to the UI thread
+	stopped   bool         // UI thread only
 	// Two thumbnails, filled in turn on run's goroutine: the one shown
 	// stays untouched while the next is made, and no frame allocates.
 	bufs [2]*image.RGBA
@@ -151,12 +156,19 @@ func (p *preview) run(ctx context.Context, src camera.Source, lost func(error)) 
 	// screen, go now, not with them.
 	defer func() { p.bufs = [2]*image.RGBA{} }()
 	down := false
+	var nextRead time.Time // for readEvery
 	for {
-		// Not read before it would be shown: an unread camera costs
-		// nothing (the hub reads the device only for a waiting reader).
-		if wait := p.untilDue(); wait > 0 && !sleep(ctx, wait) {
+		// Not read before it would be shown (or tapped): an unread camera
+		// costs nothing (the hub reads the device only for a waiting
+		// reader).
+		wait := p.untilDue()
+		if p.readEvery > 0 {
+			wait = min(wait, time.Until(nextRead))
+		}
+		if wait > 0 && !sleep(ctx, wait) {
 			return
 		}
+		nextRead = time.Now().Add(p.readEvery)
 		frame, err := src.Read(ctx)
 		if p.tap != nil && ctx.Err() == nil {
 			p.tap(frame, err)

@@ -15,17 +15,20 @@ import (
 )
 
 // Idle QR scanning: look at each of the 4 frames a second the preview
-// shows, decoding only those where the picture changed (camera.Scanner),
-// with a pause well under the preview's beat: a pause close to it made the
-// scanner wait past frames, and tickets took 400–500 ms, once 10 s
+// reads, decoding only those where the picture changed (camera.Scanner),
+// with a pause well under that beat: a pause close to it made the scanner
+// wait past frames, and tickets took 400–500 ms, once 10 s
 // (docs/BENCHMARKS.md). The same ticket is ignored for 5 s while it is
-// held up. The preview shows staff where to hold the ticket; at a few
-// frames a second it costs a small part of what each repaint of the whole
-// screen costs at 15 (make probe).
+// held up. The preview shows staff where to hold the ticket at 2 of those
+// frames a second: each shown frame repaints the whole window, which
+// software GL pays for (about 2 points of a core a frame a second at
+// 1920×1080, make probe), and the idle screen is where a kiosk spends its
+// day.
 const (
 	scanEvery      = 150 * time.Millisecond
 	scanRepeat     = 5 * time.Second
-	idlePreviewFPS = 4
+	idleReadFPS    = 4
+	idlePreviewFPS = 2
 )
 
 // idleScreen waits for staff to show a session ticket. It scans the camera
@@ -46,6 +49,7 @@ func newIdleScreen(u *UI, s session.State, l loc) *idleScreen {
 	items := []fyne.CanvasObject{title(l.T("idle.title")), subtitle(l.T("idle.staff"))}
 	if u.cam != nil {
 		is.prev = newPreview(u, 400, 300, 400, 300, idlePreviewFPS)
+		is.prev.readEvery = time.Second / idleReadFPS
 		items = append(items, container.NewCenter(is.prev.object()))
 		ctx, cancel := context.WithCancel(context.Background())
 		is.cancel = cancel
