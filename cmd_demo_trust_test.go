@@ -59,7 +59,7 @@ func TestDemoKioskEnrolled(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ks, err := headoffice.Kiosks(ctx, db)
+	ks, err := db.Kiosks(ctx)
 	db.Close()
 	if err != nil || len(ks) != 1 || ks[0].ID != cfg.KioskID || ks[0].Devices != 1 || ks[0].Revoked() {
 		t.Fatalf("register %+v %v", ks, err)

@@ -5,7 +5,6 @@ import (
 	"crypto/ed25519"
 	"crypto/tls"
 	"crypto/x509"
-	"database/sql"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -35,7 +34,7 @@ type HeadOffice struct {
 	srv      *headoffice.Server
 	now      func() time.Time
 	up, down *http.Server
-	index    *sql.DB
+	index    *headoffice.SQLiteIndex
 }
 
 // StartHeadOffice serves a head office whose data lives under

@@ -150,7 +150,7 @@ func benchHeadOffice(b *testing.B, pad int) {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { idx.Close() })
-	if err := headoffice.Enrol(ctx, idx, kiosk.Cert(b), time.Now()); err != nil {
+	if err := idx.Enrol(ctx, kiosk.Cert(b), time.Now()); err != nil {
 		b.Fatal(err)
 	}
 	ho, err := headoffice.New(headoffice.Config{

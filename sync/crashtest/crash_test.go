@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -325,7 +324,7 @@ func TestCrashExactlyOnce(t *testing.T) {
 	defer index.Close()
 	// The kiosk is enrolled, so every manifest signature and device
 	// certificate is checked too.
-	if err := headoffice.Enrol(ctx, index, kiosk.Cert(t), time.Now()); err != nil {
+	if err := index.Enrol(ctx, kiosk.Cert(t), time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	ho, err := headoffice.New(headoffice.Config{
@@ -454,14 +453,14 @@ func TestCrashExactlyOnce(t *testing.T) {
 
 // checkHeadOffice: each id indexed and stored once with the package's
 // digest, exactly one 201 each, and any re-sends answered 200.
-func checkHeadOffice(t *testing.T, ctx context.Context, index *sql.DB, hoDir string, cnt *counter, n int, wantDigest map[string]string) {
+func checkHeadOffice(t *testing.T, ctx context.Context, index *headoffice.SQLiteIndex, hoDir string, cnt *counter, n int, wantDigest map[string]string) {
 	t.Helper()
 	want := map[string]bool{}
 	for i := range n {
 		want[pkgID(i)] = true
 	}
 
-	rows, err := index.QueryContext(ctx, `SELECT id, digest FROM packages`)
+	rows, err := index.DB().QueryContext(ctx, `SELECT id, digest FROM packages`)
 	if err != nil {
 		t.Fatal(err)
 	}

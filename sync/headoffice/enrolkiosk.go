@@ -3,7 +3,6 @@ package headoffice
 import (
 	"context"
 	"crypto/ed25519"
-	"database/sql"
 	"fmt"
 	"os"
 	"time"
@@ -26,9 +25,9 @@ type Enrolment struct {
 // EnrolKiosk enrols kiosk id with head office's kiosk CA p: its client
 // certificate and key and the device certificate for its device key pub
 // are issued into dir (kept while still valid, see pki), and the device
-// certificate is recorded in db's register. A revoked kiosk gets nothing.
-func EnrolKiosk(ctx context.Context, db *sql.DB, p *pki.PKI, dir, id string, pub ed25519.PublicKey, now time.Time) (Enrolment, error) {
-	if k, ok, err := LookupKiosk(ctx, db, id); err != nil {
+// certificate is recorded in ix's register. A revoked kiosk gets nothing.
+func EnrolKiosk(ctx context.Context, ix Index, p *pki.PKI, dir, id string, pub ed25519.PublicKey, now time.Time) (Enrolment, error) {
+	if k, ok, err := ix.Kiosk(ctx, id); err != nil {
 		return Enrolment{}, err
 	} else if ok && k.Revoked() {
 		return Enrolment{}, fmt.Errorf("enrol %s: %w (since %s); enrol the kiosk under a new id", id, ErrRevoked,
@@ -49,7 +48,7 @@ func EnrolKiosk(ctx context.Context, db *sql.DB, p *pki.PKI, dir, id string, pub
 	if err != nil {
 		return Enrolment{}, fmt.Errorf("enrol %s: device certificate: %w", id, err)
 	}
-	if err := Enrol(ctx, db, cert, now); err != nil {
+	if err := ix.Enrol(ctx, cert, now); err != nil {
 		return Enrolment{}, err
 	}
 	return e, nil

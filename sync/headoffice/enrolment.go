@@ -57,16 +57,13 @@ func Fingerprint(cert *x509.Certificate) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// Enrol records device as a device certificate of its kiosk (its CN),
-// enrolling the kiosk at the first one. It must be a kiosk device
-// certificate; a revoked kiosk is refused (ErrRevoked). Enrolling the
-// same certificate again changes nothing.
-func Enrol(ctx context.Context, db *sql.DB, device *x509.Certificate, at time.Time) error {
+// Enrol implements Index. device must be a kiosk device certificate.
+func (x *SQLiteIndex) Enrol(ctx context.Context, device *x509.Certificate, at time.Time) error {
 	if err := pack.CheckDeviceProfile(device); err != nil {
 		return fmt.Errorf("enrol: not a kiosk device certificate: %w", err)
 	}
 	id := device.Subject.CommonName
-	tx, err := db.BeginTx(ctx, nil)
+	tx, err := x.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("enrol %s: %w", id, err)
 	}
@@ -93,15 +90,13 @@ func Enrol(ctx context.Context, db *sql.DB, device *x509.Certificate, at time.Ti
 	return nil
 }
 
-// Revoke revokes kiosk id's enrolment as of at, durably, and returns its
-// register entry; revoking it again keeps the first time. An id never
-// enrolled is ErrUnknownKiosk.
-func Revoke(ctx context.Context, db *sql.DB, id string, at time.Time) (Kiosk, error) {
-	if _, err := db.ExecContext(ctx, `UPDATE kiosks SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`,
+// Revoke implements Index, durably.
+func (x *SQLiteIndex) Revoke(ctx context.Context, id string, at time.Time) (Kiosk, error) {
+	if _, err := x.db.ExecContext(ctx, `UPDATE kiosks SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`,
 		at.UTC().Format(time.RFC3339Nano), id); err != nil {
 		return Kiosk{}, fmt.Errorf("revoke %s: %w", id, err)
 	}
-	k, ok, err := LookupKiosk(ctx, db, id)
+	k, ok, err := x.Kiosk(ctx, id)
 	if err != nil {
 		return Kiosk{}, err
 	}
@@ -111,20 +106,20 @@ func Revoke(ctx context.Context, db *sql.DB, id string, at time.Time) (Kiosk, er
 	return k, nil
 }
 
-// LookupKiosk returns kiosk id's register entry, if it has one.
-func LookupKiosk(ctx context.Context, db *sql.DB, id string) (Kiosk, bool, error) {
-	ks, err := kiosks(ctx, db, `WHERE k.id = ?`, id)
+// Kiosk implements Index.
+func (x *SQLiteIndex) Kiosk(ctx context.Context, id string) (Kiosk, bool, error) {
+	ks, err := x.kiosks(ctx, `WHERE k.id = ?`, id)
 	if err != nil || len(ks) == 0 {
 		return Kiosk{}, false, err
 	}
 	return ks[0], true, nil
 }
 
-// Kiosks lists the register, by id.
-func Kiosks(ctx context.Context, db *sql.DB) ([]Kiosk, error) { return kiosks(ctx, db, "") }
+// Kiosks implements Index.
+func (x *SQLiteIndex) Kiosks(ctx context.Context) ([]Kiosk, error) { return x.kiosks(ctx, "") }
 
-func kiosks(ctx context.Context, db *sql.DB, where string, args ...any) ([]Kiosk, error) {
-	rows, err := db.QueryContext(ctx, `SELECT k.id, k.enrolled_at, k.revoked_at,
+func (x *SQLiteIndex) kiosks(ctx context.Context, where string, args ...any) ([]Kiosk, error) {
+	rows, err := x.db.QueryContext(ctx, `SELECT k.id, k.enrolled_at, k.revoked_at,
 		(SELECT count(*) FROM device_certs d WHERE d.kiosk = k.id) FROM kiosks k `+where+` ORDER BY k.id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("kiosk register: %w", err)
@@ -154,11 +149,10 @@ func kiosks(ctx context.Context, db *sql.DB, where string, args ...any) ([]Kiosk
 	return out, nil
 }
 
-// deviceEnrolled reports whether device is a certificate head office
-// issued to the kiosk it names.
-func deviceEnrolled(ctx context.Context, db *sql.DB, device *x509.Certificate) (bool, error) {
+// DeviceEnrolled implements Index.
+func (x *SQLiteIndex) DeviceEnrolled(ctx context.Context, device *x509.Certificate) (bool, error) {
 	var n int
-	err := db.QueryRowContext(ctx, `SELECT count(*) FROM device_certs WHERE sha256 = ? AND kiosk = ?`,
+	err := x.db.QueryRowContext(ctx, `SELECT count(*) FROM device_certs WHERE sha256 = ? AND kiosk = ?`,
 		Fingerprint(device), device.Subject.CommonName).Scan(&n)
 	if err != nil {
 		return false, fmt.Errorf("kiosk register: %w", err)

@@ -108,7 +108,7 @@ func (s *Server) putFailed(w http.ResponseWriter, r *http.Request) {
 	digest := hex.EncodeToString(sum[:])
 	// The same bytes again are the same record: answered without a second
 	// verification, as a package is.
-	held, ok, err := lookupFailed(ctx, s.cfg.Index, id)
+	held, ok, err := s.cfg.Index.FailedDigest(ctx, id)
 	if err != nil {
 		s.recordNotStored(w, log, err)
 		return
@@ -138,14 +138,14 @@ func (s *Server) putFailed(w http.ResponseWriter, r *http.Request) {
 	}
 	ictx, cancel := context.WithTimeout(context.WithoutCancel(ctx), indexTimeout)
 	defer cancel()
-	inserted, err := insertFailed(ictx, s.cfg.Index, FailedSession{Record: rec, Digest: digest, ReceivedAt: s.cfg.Now().UTC(), Body: body})
+	inserted, err := s.cfg.Index.AddFailed(ictx, FailedSession{Record: rec, Digest: digest, ReceivedAt: s.cfg.Now().UTC(), Body: body})
 	if err != nil {
 		s.recordNotStored(w, log, err)
 		return
 	}
 	if !inserted {
 		// A concurrent delivery of the same id was first.
-		if held, _, err := lookupFailed(ictx, s.cfg.Index, id); err != nil || held != digest {
+		if held, _, err := s.cfg.Index.FailedDigest(ictx, id); err != nil || held != digest {
 			s.fail(w, http.StatusConflict, CodeConflict, "record id already held with another digest")
 			return
 		}

@@ -79,7 +79,7 @@ func (f *failedFixture) putRecord(c *http.Client, id string, body []byte) (int, 
 
 func (f *failedFixture) held() []FailedSession {
 	f.t.Helper()
-	fs, err := FailedSessions(context.Background(), f.db, FailedFilter{})
+	fs, err := f.db.FailedSessions(context.Background(), FailedFilter{})
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -135,7 +135,7 @@ func TestFailedSessionStoredIdempotently(t *testing.T) {
 		{"kiosk", FailedFilter{Kiosk: "ALM-001-K2"}, nil},
 		{"limit", FailedFilter{Limit: 1}, []string{rec.RecordID}},
 	} {
-		got, err := FailedSessions(ctx, f.db, tc.f)
+		got, err := f.db.FailedSessions(ctx, tc.f)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -171,7 +171,7 @@ func TestFailedSessionRefused(t *testing.T) {
 	// but not chaining to head office's kiosk CA.
 	_, k4Key, _ := ed25519.GenerateKey(nil)
 	k4 := packtest.Kiosk{ID: "ALM-001-K4", Key: k4Key, CertPEM: packtest.IssueDevice(t, foreignCA, "ALM-001-K4", k4Key.Public().(ed25519.PublicKey))}
-	if err := Enrol(context.Background(), f.db, k4.Cert(t), time.Unix(0, f.now.Load())); err != nil {
+	if err := f.db.Enrol(context.Background(), k4.Cert(t), time.Unix(0, f.now.Load())); err != nil {
 		t.Fatal(err)
 	}
 	k4Rec, k4Body := f.record(k4)
@@ -255,7 +255,7 @@ func TestFailedSessionRefused(t *testing.T) {
 
 	// Revoked: its records refused from any connection, its own
 	// connection too.
-	if _, err := Revoke(context.Background(), f.db, f.k2.ID, time.Unix(0, f.now.Load())); err != nil {
+	if _, err := f.db.Revoke(context.Background(), f.k2.ID, time.Unix(0, f.now.Load())); err != nil {
 		t.Fatal(err)
 	}
 	code, eb := f.putRecord(nil, k2Rec.RecordID, k2Body)
@@ -301,10 +301,10 @@ func TestIndexGainsFailedSessions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.Exec(`DROP TABLE failed_sessions`); err != nil {
+	if _, err := db.DB().Exec(`DROP TABLE failed_sessions`); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := insert(ctx, db, Record{ID: packageID, Digest: "d", Size: 1, KioskCN: kioskID, ReceivedAt: time.Now()}); err != nil {
+	if _, err := db.AddPackage(ctx, Record{ID: packageID, Digest: "d", Size: 1, KioskCN: kioskID, ReceivedAt: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()
@@ -312,10 +312,10 @@ func TestIndexGainsFailedSessions(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if _, ok, err := lookup(ctx, db, packageID); err != nil || !ok {
+	if _, ok, err := db.Package(ctx, packageID); err != nil || !ok {
 		t.Fatalf("the package row: %v %v", ok, err)
 	}
-	if fs, err := FailedSessions(ctx, db, FailedFilter{}); err != nil || len(fs) != 0 {
+	if fs, err := db.FailedSessions(ctx, FailedFilter{}); err != nil || len(fs) != 0 {
 		t.Fatalf("failed sessions: %v %v", fs, err)
 	}
 }

@@ -47,11 +47,25 @@ type FailedSession struct {
 	Body       []byte // the signed record as received
 }
 
+// ReadBody fills f.Record from f.Body, the signed record as held: it was
+// verified when it came and is read back as it was signed (an index's
+// columns are a copy for filtering).
+func (f *FailedSession) ReadBody() error {
+	s, err := failedsession.Parse(f.Body)
+	if err == nil {
+		f.Record, err = s.Verify()
+	}
+	if err != nil {
+		return fmt.Errorf("failed sessions: a held record does not read back: %w", err)
+	}
+	return nil
+}
+
 func stampOf(t time.Time) string { return t.UTC().Format(stampLayout) }
 
-// lookupFailed returns the held record id's digest, if any.
-func lookupFailed(ctx context.Context, db *sql.DB, id string) (digest string, ok bool, err error) {
-	err = db.QueryRowContext(ctx, `SELECT digest FROM failed_sessions WHERE id = ?`, id).Scan(&digest)
+// FailedDigest implements Index.
+func (x *SQLiteIndex) FailedDigest(ctx context.Context, id string) (digest string, ok bool, err error) {
+	err = x.db.QueryRowContext(ctx, `SELECT digest FROM failed_sessions WHERE id = ?`, id).Scan(&digest)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", false, nil
 	}
@@ -61,11 +75,10 @@ func lookupFailed(ctx context.Context, db *sql.DB, id string) (digest string, ok
 	return digest, true, nil
 }
 
-// insertFailed adds f unless its id is held; inserted says which. Durable
-// (synchronous=FULL) when it returns.
-func insertFailed(ctx context.Context, db *sql.DB, f FailedSession) (inserted bool, err error) {
+// AddFailed implements Index, durably (synchronous=FULL).
+func (x *SQLiteIndex) AddFailed(ctx context.Context, f FailedSession) (inserted bool, err error) {
 	r := f.Record
-	res, err := db.ExecContext(ctx, `INSERT INTO failed_sessions
+	res, err := x.db.ExecContext(ctx, `INSERT INTO failed_sessions
 		(id, digest, kiosk, office, ticket_id, order_id, staff, step, reason, error, attempts, started_at, ended_at, received_at, body)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING`,
 		r.RecordID, f.Digest, r.Kiosk, r.Office, r.TicketID, r.OrderID, r.Staff, r.Step, r.Reason, r.Error, len(r.Biometrics),
@@ -91,7 +104,7 @@ type FailedFilter struct {
 
 // FailedSessions lists the failed sessions head office holds, newest end
 // first, each read back from its signed record.
-func FailedSessions(ctx context.Context, db *sql.DB, f FailedFilter) ([]FailedSession, error) {
+func (x *SQLiteIndex) FailedSessions(ctx context.Context, f FailedFilter) ([]FailedSession, error) {
 	var where []string
 	var args []any
 	if !f.Since.IsZero() {
@@ -112,7 +125,7 @@ func FailedSessions(ctx context.Context, db *sql.DB, f FailedFilter) ([]FailedSe
 	}
 	q += " ORDER BY ended_at DESC, id LIMIT ?"
 	args = append(args, limit)
-	rows, err := db.QueryContext(ctx, q, args...)
+	rows, err := x.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("failed sessions: %w", err)
 	}
@@ -127,14 +140,8 @@ func FailedSessions(ctx context.Context, db *sql.DB, f FailedFilter) ([]FailedSe
 		if fs.ReceivedAt, err = time.Parse(time.RFC3339Nano, received); err != nil {
 			return nil, fmt.Errorf("failed sessions: received_at: %w", err)
 		}
-		// The body was verified when it came; read it back as it was
-		// signed (the columns are a copy for filtering).
-		s, err := failedsession.Parse(fs.Body)
-		if err == nil {
-			fs.Record, err = s.Verify()
-		}
-		if err != nil {
-			return nil, fmt.Errorf("failed sessions: a held record does not read back: %w", err)
+		if err := fs.ReadBody(); err != nil {
+			return nil, err
 		}
 		out = append(out, fs)
 	}

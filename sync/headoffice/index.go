@@ -2,6 +2,7 @@ package headoffice
 
 import (
 	"context"
+	"crypto/x509"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -24,10 +25,58 @@ const schema = `CREATE TABLE IF NOT EXISTS packages (
 // addReport brings an index made before reports were kept up to date.
 const addReport = `ALTER TABLE packages ADD COLUMN report TEXT`
 
+// Index is what head office keeps besides package bodies: the package
+// index, the kiosk register, ticket claims and failed sessions. Every
+// write is durable when it returns. SQLiteIndex (OpenIndex) is the embedded
+// default; sync/headoffice/postgres has the fleet's (docs/HEADOFFICE.md).
+type Index interface {
+	// Package returns package id's row, if indexed.
+	Package(ctx context.Context, id string) (Record, bool, error)
+	// AddPackage indexes r unless its id is; inserted says which.
+	AddPackage(ctx context.Context, r Record) (inserted bool, err error)
+	// ClaimTicket records that kiosk cn uses ticket tid (until exp),
+	// unless a claim is held, dropping claims expired by now; it reports
+	// the kiosk holding the ticket and whether this call claimed it.
+	ClaimTicket(ctx context.Context, tid, cn string, now, exp time.Time) (holder string, created bool, err error)
+	// Enrol records device as a device certificate of its kiosk (its
+	// CN), enrolling the kiosk at the first; a revoked kiosk is refused
+	// (ErrRevoked), the same certificate again changes nothing.
+	Enrol(ctx context.Context, device *x509.Certificate, at time.Time) error
+	// Revoke revokes kiosk id as of at, for good (again: the first time
+	// stays); an id never enrolled is ErrUnknownKiosk.
+	Revoke(ctx context.Context, id string, at time.Time) (Kiosk, error)
+	// Kiosk returns kiosk id's register entry, if any.
+	Kiosk(ctx context.Context, id string) (Kiosk, bool, error)
+	// Kiosks lists the register, by id.
+	Kiosks(ctx context.Context) ([]Kiosk, error)
+	// DeviceEnrolled reports whether device was issued to the kiosk it
+	// names.
+	DeviceEnrolled(ctx context.Context, device *x509.Certificate) (bool, error)
+	// FailedDigest returns the digest of failed-session record id, if held.
+	FailedDigest(ctx context.Context, id string) (digest string, ok bool, err error)
+	// AddFailed adds f unless its id is held; inserted says which.
+	AddFailed(ctx context.Context, f FailedSession) (inserted bool, err error)
+	// FailedSessions lists the failed sessions held, newest end first.
+	FailedSessions(ctx context.Context, f FailedFilter) ([]FailedSession, error)
+	Close() error
+}
+
+// SQLiteIndex is the Index in one SQLite file, for one head-office process.
+type SQLiteIndex struct{ db *sql.DB }
+
+var _ Index = (*SQLiteIndex)(nil)
+
+// DB is the index's database, for tools that read it directly (support,
+// the crash tests).
+func (x *SQLiteIndex) DB() *sql.DB { return x.db }
+
+// Close closes the database.
+func (x *SQLiteIndex) Close() error { return x.db.Close() }
+
 // OpenIndex opens (creating if needed) the receiver's own SQLite index at
 // path with the store's durability settings (WAL, synchronous=FULL,
 // quick_check) and makes sure the schema is there.
-func OpenIndex(ctx context.Context, path string) (*sql.DB, error) {
+func OpenIndex(ctx context.Context, path string) (*SQLiteIndex, error) {
 	db, err := store.Open(ctx, path)
 	if err != nil {
 		return nil, fmt.Errorf("head office index: %w", err)
@@ -59,7 +108,7 @@ func OpenIndex(ctx context.Context, path string) (*sql.DB, error) {
 			return nil, fmt.Errorf("head office index: add report column: %w", err)
 		}
 	}
-	return db, nil
+	return &SQLiteIndex{db: db}, nil
 }
 
 // Record is one index row.
@@ -72,11 +121,11 @@ type Record struct {
 	Report     []byte // validation report JSON (pack.Report)
 }
 
-// lookup returns the row for id, if any.
-func lookup(ctx context.Context, db *sql.DB, id string) (Record, bool, error) {
+// Package implements Index.
+func (x *SQLiteIndex) Package(ctx context.Context, id string) (Record, bool, error) {
 	var r Record
 	var at string
-	err := db.QueryRowContext(ctx,
+	err := x.db.QueryRowContext(ctx,
 		`SELECT id, digest, size, kiosk_cn, received_at, report FROM packages WHERE id = ?`, id).
 		Scan(&r.ID, &r.Digest, &r.Size, &r.KioskCN, &at, &r.Report)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -91,10 +140,10 @@ func lookup(ctx context.Context, db *sql.DB, id string) (Record, bool, error) {
 	return r, true, nil
 }
 
-// insert adds r unless id is already indexed; inserted says which. The
-// commit is durable (synchronous=FULL) when it returns.
-func insert(ctx context.Context, db *sql.DB, r Record) (inserted bool, err error) {
-	res, err := db.ExecContext(ctx,
+// AddPackage implements Index; the commit is durable (synchronous=FULL)
+// when it returns.
+func (x *SQLiteIndex) AddPackage(ctx context.Context, r Record) (inserted bool, err error) {
+	res, err := x.db.ExecContext(ctx,
 		`INSERT INTO packages (id, digest, size, kiosk_cn, received_at, report) VALUES (?, ?, ?, ?, ?, ?)
 		 ON CONFLICT(id) DO NOTHING`,
 		r.ID, r.Digest, r.Size, r.KioskCN, r.ReceivedAt.UTC().Format(time.RFC3339Nano), nullable(r.Report))

@@ -46,7 +46,7 @@ func (s *Server) checkKiosk(ctx context.Context, cn string, sum pack.Summary) ([
 // mTLS client cn: the same checks, and the same words, for both.
 func (s *Server) judgeSigner(ctx context.Context, cn string, dev *x509.Certificate, what string) ([]cades.Check, *kioskRefusal, error) {
 	kiosk := dev.Subject.CommonName
-	k, known, err := LookupKiosk(ctx, s.cfg.Index, kiosk)
+	k, known, err := s.cfg.Index.Kiosk(ctx, kiosk)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -56,7 +56,7 @@ func (s *Server) judgeSigner(ctx context.Context, cn string, dev *x509.Certifica
 	}
 	enrolled := false
 	if known {
-		if enrolled, err = deviceEnrolled(ctx, s.cfg.Index, dev); err != nil {
+		if enrolled, err = s.cfg.Index.DeviceEnrolled(ctx, dev); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -79,7 +79,7 @@ func (s *Server) judgeSigner(ctx context.Context, cn string, dev *x509.Certifica
 
 // clientRevoked reports whether the mTLS client cn is a revoked kiosk.
 func (s *Server) clientRevoked(ctx context.Context, cn string) (Kiosk, bool, error) {
-	k, ok, err := LookupKiosk(ctx, s.cfg.Index, cn)
+	k, ok, err := s.cfg.Index.Kiosk(ctx, cn)
 	if err != nil {
 		return Kiosk{}, false, err
 	}

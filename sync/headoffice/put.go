@@ -120,7 +120,7 @@ func (s *Server) put(w http.ResponseWriter, r *http.Request) {
 	// the same digest is the same bytes. Other bytes under a held id are
 	// verified first: only a valid package that names this id is a
 	// conflict (409, an alarm); anything else is refused for what it is.
-	if rec, ok, err := lookup(ctx, s.cfg.Index, id); err != nil {
+	if rec, ok, err := s.cfg.Index.Package(ctx, id); err != nil {
 		s.notStored(w, log, err)
 		return
 	} else if ok && rec.Digest == digest {
@@ -236,14 +236,14 @@ func (s *Server) store(ctx context.Context, w http.ResponseWriter, log zerolog.L
 	ictx, cancel := context.WithTimeout(context.WithoutCancel(ctx), indexTimeout)
 	defer cancel()
 	rec.ReceivedAt = s.cfg.Now().UTC()
-	inserted, err := insert(ictx, s.cfg.Index, rec)
+	inserted, err := s.cfg.Index.AddPackage(ictx, rec)
 	if err != nil {
 		s.notIndexed(w, log, err)
 		return
 	}
 	if !inserted {
 		// A concurrent upload of the same id indexed it first.
-		held, ok, err := lookup(ictx, s.cfg.Index, rec.ID)
+		held, ok, err := s.cfg.Index.Package(ictx, rec.ID)
 		if err != nil || !ok {
 			s.notIndexed(w, log, fmt.Errorf("index re-read %s: found=%v: %w", rec.ID, ok, err))
 			return

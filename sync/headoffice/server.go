@@ -13,7 +13,6 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"crypto/x509"
-	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -47,8 +46,8 @@ const (
 // Config configures a Server.
 type Config struct {
 	Storage Storage
-	// Index is the receiver's own database, from OpenIndex.
-	Index *sql.DB
+	// Index is the receiver's own database: OpenIndex, or PostgreSQL's.
+	Index Index
 	Log   zerolog.Logger
 	Now   func() time.Time // default time.Now
 	// MaxSize bounds an upload's body (default 64 MiB).
@@ -311,7 +310,7 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request) {
 	log := s.cfg.Log.With().Str("package", id).Logger()
 	// Only indexed packages are visible: a body without its row was never
 	// acknowledged.
-	rec, ok, err := lookup(ctx, s.cfg.Index, id)
+	rec, ok, err := s.cfg.Index.Package(ctx, id)
 	if err != nil {
 		log.Error().Err(err).Msg("download failed")
 		s.fail(w, http.StatusInternalServerError, CodeInternal, "try again later")

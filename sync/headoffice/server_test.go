@@ -9,7 +9,6 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -46,7 +45,7 @@ type fixture struct {
 	dl     *httptest.Server
 	client *http.Client
 	st     *FileStorage
-	db     *sql.DB
+	db     *SQLiteIndex
 	pki    *pki.PKI
 	dir    string
 	now    atomic.Int64 // unix nanoseconds
@@ -109,7 +108,7 @@ func newFixture(t *testing.T, o options) *fixture {
 		kioskRoots = x509.NewCertPool()
 	}
 	for _, k := range o.enrol {
-		if err := Enrol(ctx, f.db, k.Cert(t), time.Unix(0, f.now.Load())); err != nil {
+		if err := f.db.Enrol(ctx, k.Cert(t), time.Unix(0, f.now.Load())); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -175,7 +174,7 @@ func (f *fixture) put(id string, body []byte, digest string) (int, ErrorBody) {
 
 func (f *fixture) assertNothingStored(id string) {
 	f.t.Helper()
-	if _, ok, err := lookup(context.Background(), f.db, id); err != nil || ok {
+	if _, ok, err := f.db.Package(context.Background(), id); err != nil || ok {
 		f.t.Errorf("index holds %s (err %v)", id, err)
 	}
 	ents, _ := os.ReadDir(f.st.Dir)
@@ -309,7 +308,7 @@ func TestPutCreatedThenHeldThenConflict(t *testing.T) {
 	if fi.Mode().Perm() != 0o600 {
 		t.Errorf("package mode %v, want 0600", fi.Mode().Perm())
 	}
-	rec, ok, err := lookup(context.Background(), f.db, packageID)
+	rec, ok, err := f.db.Package(context.Background(), packageID)
 	if err != nil || !ok {
 		t.Fatalf("index row: %v %v", ok, err)
 	}
@@ -324,7 +323,7 @@ func TestPutCreatedThenHeldThenConflict(t *testing.T) {
 		t.Errorf("stored report %v: %s", err, rec.Report)
 	}
 	// A conflict on the storage side (body there, index lost) is refused too.
-	if _, err := f.db.Exec(`DELETE FROM packages`); err != nil {
+	if _, err := f.db.DB().Exec(`DELETE FROM packages`); err != nil {
 		t.Fatal(err)
 	}
 	if code, _ := f.put(packageID, p.other, ContentDigest(p.other)); code != http.StatusConflict {
@@ -610,7 +609,7 @@ func TestCrashBeforeIndexRow(t *testing.T) {
 	if code, eb := f.put(packageID, p.good, ContentDigest(p.good)); code != http.StatusCreated {
 		t.Fatalf("retry after crash: %d %+v", code, eb)
 	}
-	if _, ok, _ := lookup(context.Background(), f.db, packageID); !ok {
+	if _, ok, _ := f.db.Package(context.Background(), packageID); !ok {
 		t.Error("index row missing")
 	}
 }
@@ -727,7 +726,7 @@ func TestConcurrentPuts(t *testing.T) {
 	if count[http.StatusCreated] != 1 || count[http.StatusOK] != n/2-1 || count[http.StatusConflict] != n/2 {
 		t.Errorf("status counts %v, want one 201, %d×200, %d×409", count, n/2-1, n/2)
 	}
-	rec, ok, err := lookup(context.Background(), f.db, packageID)
+	rec, ok, err := f.db.Package(context.Background(), packageID)
 	if err != nil || !ok {
 		t.Fatal("no index row", err)
 	}

@@ -31,7 +31,7 @@ func TestKioskLeavingAfterStoreIsIndexed(t *testing.T) {
 	defer cancel()
 	f := newFixture(t, options{pk: &p, storage: func(fs *FileStorage) Storage { return cancelAfterPut{fs, cancel} }})
 	f.serveDirect(ctx, p.good, func() {})()
-	if _, ok, err := lookup(context.Background(), f.db, packageID); err != nil || !ok {
+	if _, ok, err := f.db.Package(context.Background(), packageID); err != nil || !ok {
 		t.Errorf("stored body not indexed: %v %v", ok, err)
 	}
 	logs := f.logs.String()
@@ -49,7 +49,7 @@ func TestKioskLeavingAfterStoreIsIndexed(t *testing.T) {
 func TestIndexFailureAfterStore(t *testing.T) {
 	p := buildPackages(t)
 	f := newFixture(t, options{pk: &p})
-	if _, err := f.db.Exec(`CREATE TRIGGER fail_insert BEFORE INSERT ON packages BEGIN SELECT RAISE(ABORT, 'simulated index fault'); END`); err != nil {
+	if _, err := f.db.DB().Exec(`CREATE TRIGGER fail_insert BEFORE INSERT ON packages BEGIN SELECT RAISE(ABORT, 'simulated index fault'); END`); err != nil {
 		t.Fatal(err)
 	}
 	if code, eb := f.put(packageID, p.good, ContentDigest(p.good)); code != http.StatusInternalServerError || eb.Error != CodeInternal {
@@ -63,13 +63,13 @@ func TestIndexFailureAfterStore(t *testing.T) {
 	if _, ok, err := f.st.Digest(context.Background(), packageID); err != nil || !ok {
 		t.Errorf("body not in storage: %v %v", ok, err)
 	}
-	if _, err := f.db.Exec(`DROP TRIGGER fail_insert`); err != nil {
+	if _, err := f.db.DB().Exec(`DROP TRIGGER fail_insert`); err != nil {
 		t.Fatal(err)
 	}
 	if code, eb := f.put(packageID, p.good, ContentDigest(p.good)); code != http.StatusCreated {
 		t.Errorf("retry: %d %+v", code, eb)
 	}
-	if _, ok, err := lookup(context.Background(), f.db, packageID); err != nil || !ok {
+	if _, ok, err := f.db.Package(context.Background(), packageID); err != nil || !ok {
 		t.Errorf("retry did not index: %v %v", ok, err)
 	}
 }

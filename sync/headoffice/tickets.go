@@ -78,7 +78,7 @@ func (s *Server) claimTicket(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, http.StatusForbidden, CodeForbidden, "this kiosk is revoked at head office")
 		return
 	}
-	holder, created, err := claim(ctx, s.cfg.Index, tid, cn, now, req.ExpiresAt.UTC())
+	holder, created, err := s.cfg.Index.ClaimTicket(ctx, tid, cn, now, req.ExpiresAt.UTC())
 	if err != nil {
 		log.Error().Err(err).Msg("ticket claim failed")
 		s.fail(w, http.StatusInternalServerError, CodeInternal, "try again later")
@@ -96,10 +96,10 @@ func (s *Server) claimTicket(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// claim inserts the claim unless one is held, in one transaction, and says
-// who holds the ticket now.
-func claim(ctx context.Context, db *sql.DB, tid, cn string, now, exp time.Time) (holder string, created bool, err error) {
-	tx, err := db.BeginTx(ctx, nil)
+// ClaimTicket implements Index: the purge, the insert unless a claim is
+// held and the read of the holder in one transaction.
+func (x *SQLiteIndex) ClaimTicket(ctx context.Context, tid, cn string, now, exp time.Time) (holder string, created bool, err error) {
+	tx, err := x.db.BeginTx(ctx, nil)
 	if err != nil {
 		return "", false, fmt.Errorf("claim ticket: %w", err)
 	}

@@ -61,7 +61,7 @@ func TestTicketClaims(t *testing.T) {
 	}
 	// A revoked kiosk claims nothing: a new connection fails its handshake
 	// (TLSConfig), and one opened before the revocation gets 403.
-	if _, err := f.db.Exec(`INSERT INTO kiosks (id, enrolled_at, revoked_at) VALUES ('ALM-001-K2', ?, ?)`,
+	if _, err := f.db.DB().Exec(`INSERT INTO kiosks (id, enrolled_at, revoked_at) VALUES ('ALM-001-K2', ?, ?)`,
 		now.Format(time.RFC3339Nano), now.Format(time.RFC3339Nano)); err != nil {
 		t.Fatal(err)
 	}

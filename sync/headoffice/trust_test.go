@@ -135,7 +135,7 @@ func TestPutRefusesUnknownRevokedAndOtherKiosks(t *testing.T) {
 	}
 	io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
-	k, err := Revoke(ctx, f.db, kioskID, time.Unix(0, f.now.Load()))
+	k, err := f.db.Revoke(ctx, kioskID, time.Unix(0, f.now.Load()))
 	if err != nil || !k.Revoked() {
 		t.Fatalf("revoke: %+v %v", k, err)
 	}
@@ -196,7 +196,7 @@ func TestStoredReportNamesTheKiosk(t *testing.T) {
 	if code, eb := f.put(packageID, p.good, ContentDigest(p.good)); code != http.StatusCreated {
 		t.Fatalf("%d %+v", code, eb)
 	}
-	rec, _, err := lookup(context.Background(), f.db, packageID)
+	rec, _, err := f.db.Package(context.Background(), packageID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -218,22 +218,22 @@ func TestRegister(t *testing.T) {
 	env := packtest.NewEnv(t)
 	at := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
 	k1 := env.NewKiosk(t, "K1")
-	if err := Enrol(ctx, db, k1.Cert(t), at); err != nil {
+	if err := db.Enrol(ctx, k1.Cert(t), at); err != nil {
 		t.Fatal(err)
 	}
-	if err := Enrol(ctx, db, k1.Cert(t), at.Add(time.Hour)); err != nil { // the same again: nothing changes
+	if err := db.Enrol(ctx, k1.Cert(t), at.Add(time.Hour)); err != nil { // the same again: nothing changes
 		t.Fatal(err)
 	}
 	renewed := packtest.Kiosk{ID: "K1", Key: k1.Key, CertPEM: packtest.IssueDevice(t, env.KioskCA, "K1", k1.Pub())}
-	if err := Enrol(ctx, db, renewed.Cert(t), at.Add(2*time.Hour)); err != nil {
+	if err := db.Enrol(ctx, renewed.Cert(t), at.Add(2*time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	ks, err := Kiosks(ctx, db)
+	ks, err := db.Kiosks(ctx)
 	if err != nil || len(ks) != 1 || ks[0].ID != "K1" || ks[0].Devices != 2 || !ks[0].EnrolledAt.Equal(at) || ks[0].Revoked() {
 		t.Fatalf("register %+v %v", ks, err)
 	}
 	for _, c := range []packtest.Kiosk{k1, renewed} {
-		if ok, err := deviceEnrolled(ctx, db, c.Cert(t)); err != nil || !ok {
+		if ok, err := db.DeviceEnrolled(ctx, c.Cert(t)); err != nil || !ok {
 			t.Errorf("device certificate not enrolled: %v", err)
 		}
 	}
@@ -243,21 +243,21 @@ func TestRegister(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := Enrol(ctx, db, person, at); err == nil || !strings.Contains(err.Error(), "not a kiosk device certificate") {
+	if err := db.Enrol(ctx, person, at); err == nil || !strings.Contains(err.Error(), "not a kiosk device certificate") {
 		t.Errorf("a person's certificate enrolled: %v", err)
 	}
-	if _, err := Revoke(ctx, db, "K9", at); !errors.Is(err, ErrUnknownKiosk) {
+	if _, err := db.Revoke(ctx, "K9", at); !errors.Is(err, ErrUnknownKiosk) {
 		t.Errorf("revoke unknown: %v", err)
 	}
-	k, err := Revoke(ctx, db, "K1", at.Add(3*time.Hour))
+	k, err := db.Revoke(ctx, "K1", at.Add(3*time.Hour))
 	if err != nil || !k.RevokedAt.Equal(at.Add(3*time.Hour)) {
 		t.Fatalf("revoke: %+v %v", k, err)
 	}
 	// Again: the first time stays.
-	if k, err := Revoke(ctx, db, "K1", at.Add(4*time.Hour)); err != nil || !k.RevokedAt.Equal(at.Add(3*time.Hour)) {
+	if k, err := db.Revoke(ctx, "K1", at.Add(4*time.Hour)); err != nil || !k.RevokedAt.Equal(at.Add(3*time.Hour)) {
 		t.Errorf("revoke again: %+v %v", k, err)
 	}
-	if err := Enrol(ctx, db, env.NewKiosk(t, "K1").Cert(t), at.Add(5*time.Hour)); !errors.Is(err, ErrRevoked) {
+	if err := db.Enrol(ctx, env.NewKiosk(t, "K1").Cert(t), at.Add(5*time.Hour)); !errors.Is(err, ErrRevoked) {
 		t.Errorf("a revoked id enrolled again: %v", err)
 	}
 	// Durable: the register survives a reopen.
@@ -267,7 +267,7 @@ func TestRegister(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if k, ok, err := LookupKiosk(ctx, db, "K1"); err != nil || !ok || !k.Revoked() {
+	if k, ok, err := db.Kiosk(ctx, "K1"); err != nil || !ok || !k.Revoked() {
 		t.Errorf("after reopen: %+v %v %v", k, ok, err)
 	}
 }

@@ -49,7 +49,7 @@ func TestFailedSessionReachesHeadOffice(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := headoffice.Enrol(ctx, index, dev, time.Now()); err != nil {
+	if err := index.Enrol(ctx, dev, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	hoLog := &logtest.Buffer{}
@@ -141,7 +141,7 @@ func TestFailedSessionReachesHeadOffice(t *testing.T) {
 	}
 
 	// Head office lists it, as signed.
-	held, err := headoffice.FailedSessions(ctx, index, headoffice.FailedFilter{Office: kiosktest.Office})
+	held, err := index.FailedSessions(ctx, headoffice.FailedFilter{Office: kiosktest.Office})
 	if err != nil || len(held) != 1 {
 		t.Fatalf("head office holds %d (%v)", len(held), err)
 	}

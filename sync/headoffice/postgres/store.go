@@ -1,8 +1,9 @@
 // Package postgres is head office's store on PostgreSQL, for an operator
 // who runs head office as a service of several replicas over one database
-// (docs/HEADOFFICE.md): package bodies behind headoffice.Storage, in
-// embedded, versioned migrations. The file + SQLite store stays the
-// embedded default.
+// (docs/HEADOFFICE.md): package bodies behind headoffice.Storage and the
+// index, register, ticket claims and failed sessions behind
+// headoffice.Index, in embedded, versioned migrations. The file + SQLite
+// store stays the embedded default.
 package postgres
 
 import (
@@ -54,7 +55,10 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 }
 
 // Close closes the pool.
-func (s *Store) Close() { s.pool.Close() }
+func (s *Store) Close() error {
+	s.pool.Close()
+	return nil
+}
 
 // Put implements headoffice.Storage. The body's row and chunks go in one
 // transaction, committed (synchronous_commit on: flushed to the WAL) before
