@@ -23,11 +23,11 @@ import (
 	"almatel.kz/signkiosk/sync/pki"
 )
 
-const headOfficeUsage = `usage: signkiosk headoffice --data DIR --roots FILE [--listen ADDR] [--download-listen ADDR]
-       signkiosk headoffice enrol KIOSK --data DIR [--device-pub FILE]
-       signkiosk headoffice revoke KIOSK --data DIR
-       signkiosk headoffice kiosks --data DIR
-       signkiosk headoffice failed --data DIR [--since 2026-03-01|24h|7d] [--office CODE] [--kiosk ID] [--reason CODE] [--limit 100] [--json]
+const headOfficeUsage = `usage: signkiosk headoffice --data DIR --roots FILE [--listen ADDR] [--download-listen ADDR] [--store file|postgres --dsn DSN] [--link-key FILE]
+       signkiosk headoffice enrol KIOSK --data DIR [--device-pub FILE] [--store postgres --dsn DSN]
+       signkiosk headoffice revoke KIOSK --data DIR [--store postgres --dsn DSN]
+       signkiosk headoffice kiosks --data DIR [--store postgres --dsn DSN]
+       signkiosk headoffice failed --data DIR [--since 2026-03-01|24h|7d] [--office CODE] [--kiosk ID] [--reason CODE] [--limit 100] [--json] [--store postgres --dsn DSN]
 
 Run the reference head-office receiver. Kiosks PUT signed packages to
 https://LISTEN/v1/packages/{id} with a client certificate from the kiosk CA
@@ -51,6 +51,13 @@ without it a device key is made here to install on the kiosk) into
 DIR/pki, records the kiosk in the register and prints the paths. 'revoke'
 revokes a kiosk for good, durably (DIR/index.db), effective at once on a
 running head office. 'kiosks' lists the register.
+
+--store postgres keeps package bodies, the index, the register, ticket
+claims and failed sessions in PostgreSQL (--dsn, or $SIGNKIOSK_HEADOFFICE_DSN;
+the schema is made and migrated at start) instead of DIR/packages and
+DIR/index.db: any number of replicas then serve the same kiosks over one
+database. Replicas share DIR/pki (the kiosk CA) and the download link key
+(--link-key, default DIR/link.key) as configuration (docs/HEADOFFICE.md).
 
 'failed' lists the sessions that ended before signing (biometrics failed
 for good, the provider refused, a cancel, a timeout…), newest first, as
@@ -91,6 +98,9 @@ func runHeadOffice(ctx context.Context, args []string, stdout, stderr io.Writer)
 	minRate := fs.Int64("min-rate", headoffice.DefaultMinRate, "slowest average upload `rate` in bytes/s after a 10 s grace; slower ones get 408")
 	linkTTL := fs.Duration("link-ttl", headoffice.DefaultLinkTTL, "download link `lifetime`")
 	rootsPath := fs.String("roots", "", "trusted root certificates `file` (PEM) every package's long-term signature must chain to (required)")
+	linkKeyPath := fs.String("link-key", "", "download link key `file`, the same for every replica (default DIR/link.key, made if missing)")
+	var st storeFlags
+	st.register(fs)
 	rest, err := parseInterleaved(fs, args)
 	if errors.Is(err, flag.ErrHelp) {
 		fmt.Fprint(stderr, headOfficeUsage)
@@ -115,15 +125,22 @@ func runHeadOffice(ctx context.Context, args []string, stdout, stderr io.Writer)
 		fmt.Fprintln(stderr, "headoffice: --max-size, --max-memory, --max-per-kiosk, --min-rate and --link-ttl must be positive")
 		return 2
 	}
+	if err := st.check(); err != nil {
+		fmt.Fprintf(stderr, "headoffice: %v\n", err)
+		return 2
+	}
 	roots, err := loadCAFile(*rootsPath)
 	if err != nil {
 		fmt.Fprintf(stderr, "headoffice: %v\n", err)
 		return 2
 	}
+	if *linkKeyPath == "" {
+		*linkKeyPath = filepath.Join(*dataDir, "link.key")
+	}
 	if err := serveHeadOffice(ctx, headOfficeFlags{
 		listen: *listen, dlListen: *dlListen, dataDir: *dataDir,
 		maxSize: *maxSize, maxMemory: *maxMemory, maxPerKiosk: *maxPerKiosk, minRate: *minRate,
-		linkTTL: *linkTTL, roots: roots,
+		linkTTL: *linkTTL, roots: roots, store: st, linkKey: *linkKeyPath,
 	}, stdout, stderr); err != nil {
 		fmt.Fprintf(stderr, "headoffice: %v\n", err)
 		return 1
@@ -137,6 +154,8 @@ type headOfficeFlags struct {
 	maxPerKiosk                 int
 	linkTTL                     time.Duration
 	roots                       *x509.CertPool
+	store                       storeFlags
+	linkKey                     string // its file
 }
 
 func serveHeadOffice(ctx context.Context, f headOfficeFlags, stdout, stderr io.Writer) error {
@@ -145,28 +164,33 @@ func serveHeadOffice(ctx context.Context, f headOfficeFlags, stdout, stderr io.W
 	if err != nil {
 		return err
 	}
-	linkKey, err := headoffice.LoadOrCreateLinkKey(filepath.Join(f.dataDir, "link.key"))
+	linkKey, err := headoffice.LoadOrCreateLinkKey(f.linkKey)
 	if err != nil {
 		return err
 	}
-	db, err := headoffice.OpenIndex(ctx, filepath.Join(f.dataDir, "index.db"))
+	st, db, closeStore, err := f.store.openStore(ctx, f.dataDir)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	st := &headoffice.FileStorage{Dir: filepath.Join(f.dataDir, "packages")}
-	if err := st.CleanTemp(); err != nil {
-		return err
+	defer closeStore()
+	// Bodies arrive into a spool next to the files they become; with the
+	// bodies in PostgreSQL, into DIR/spool rather than a small /tmp.
+	spool := ""
+	if f.store.kind != "file" {
+		spool = filepath.Join(f.dataDir, "spool")
+		if err := os.MkdirAll(spool, 0o700); err != nil {
+			return fmt.Errorf("spool: %w", err)
+		}
 	}
 	srv, err := headoffice.New(headoffice.Config{
-		Storage: st, Index: db, Log: logging.New(logging.Console(stderr), zerolog.InfoLevel), Now: time.Now,
+		Storage: st, Index: db, SpoolDir: spool, Log: logging.New(logging.Console(stderr), zerolog.InfoLevel), Now: time.Now,
 		MaxSize: f.maxSize, MaxMemory: f.maxMemory, MaxPerKiosk: f.maxPerKiosk, MinRate: f.minRate,
 		LinkKey: linkKey, LinkTTL: f.linkTTL, Roots: f.roots, KioskRoots: p.CAPool,
 	})
 	if err != nil {
 		return err
 	}
-	kiosks, err := headoffice.Kiosks(ctx, db)
+	kiosks, err := db.Kiosks(ctx)
 	if err != nil {
 		return err
 	}
@@ -216,6 +240,7 @@ func serveHeadOffice(ctx context.Context, f headOfficeFlags, stdout, stderr io.W
 	fmt.Fprintf(stdout, "head office: https://%s (client certificate required)\n", apiLn.Addr())
 	fmt.Fprintf(stdout, "downloads:   http://%s\n", dlLn.Addr())
 	fmt.Fprintf(stdout, "CA certificate: %s\n", p.CAPath())
+	fmt.Fprintf(stdout, "store: %s\n", f.store.kind)
 	fmt.Fprintf(stdout, "enrolled kiosks: %d in service, %d revoked (signkiosk headoffice enrol KIOSK --data %s)\n",
 		len(kiosks)-revoked, revoked, f.dataDir)
 

@@ -3,13 +3,9 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -38,7 +34,8 @@ func (c failedCmd) run(ctx context.Context, args []string) int {
 	var since, office, kiosk, reason string
 	var limit int
 	var asJSON bool
-	dataDir, _, code := kioskArgs("failed", args, 0, c.stderr, func(fs *flag.FlagSet) {
+	var st storeFlags
+	dataDir, _, code := kioskArgs("failed", args, 0, c.stderr, &st, func(fs *flag.FlagSet) {
 		fs.StringVar(&since, "since", "", "only sessions ended since `when`: a day (2026-03-01, UTC+5), an RFC 3339 time, or a span back from now (24h, 7d)")
 		fs.StringVar(&office, "office", "", "only this office `code`")
 		fs.StringVar(&kiosk, "kiosk", "", "only this kiosk `id`")
@@ -62,19 +59,18 @@ func (c failedCmd) run(ctx context.Context, args []string) int {
 		fmt.Fprintln(c.stderr, "headoffice failed: --limit must not be negative")
 		return 2
 	}
-	path := filepath.Join(dataDir, "index.db")
 	// Looking must not make an empty head office where none is.
-	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+	if path, ok := st.exists(dataDir); !ok {
 		fmt.Fprintf(c.stderr, "headoffice failed: no head office index at %s\n", path)
 		return 1
 	}
-	db, err := headoffice.OpenIndex(ctx, path)
+	db, err := st.openIndex(ctx, dataDir)
 	if err != nil {
 		fmt.Fprintf(c.stderr, "headoffice failed: %v\n", err)
 		return 1
 	}
 	defer db.Close()
-	list, err := headoffice.FailedSessions(ctx, db, f)
+	list, err := db.FailedSessions(ctx, f)
 	if err != nil {
 		fmt.Fprintf(c.stderr, "headoffice failed: %v\n", err)
 		return 1

@@ -17,12 +17,14 @@ import (
 	"almatel.kz/signkiosk/sync/pki"
 )
 
-// kioskArgs parses "headoffice enrol|revoke|kiosks": --data DIR, the flags
-// extra adds, and as many kiosk ids as want (0 or 1), each a valid id.
-func kioskArgs(name string, args []string, want int, stderr io.Writer, extra func(*flag.FlagSet)) (dataDir, kiosk string, code int) {
+// kioskArgs parses "headoffice enrol|revoke|kiosks|failed": --data DIR,
+// --store and --dsn into st, the flags extra adds, and as many kiosk ids
+// as want (0 or 1), each a valid id.
+func kioskArgs(name string, args []string, want int, stderr io.Writer, st *storeFlags, extra func(*flag.FlagSet)) (dataDir, kiosk string, code int) {
 	fs := flag.NewFlagSet("headoffice "+name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	data := fs.String("data", "", "head office data `dir`ectory (required)")
+	st.register(fs)
 	if extra != nil {
 		extra(fs)
 	}
@@ -43,6 +45,10 @@ func kioskArgs(name string, args []string, want int, stderr io.Writer, extra fun
 		return "", "", 2
 	case *data == "":
 		fmt.Fprintf(stderr, "headoffice %s: --data DIR is required\n", name)
+		return "", "", 2
+	}
+	if err := st.check(); err != nil {
+		fmt.Fprintf(stderr, "headoffice %s: %v\n", name, err)
 		return "", "", 2
 	}
 	if want == 1 {
@@ -66,7 +72,8 @@ func helpExit(code int) int {
 // runEnrol handles "signkiosk headoffice enrol KIOSK".
 func runEnrol(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var pubPath string
-	dataDir, kiosk, code := kioskArgs("enrol", args, 1, stderr, func(fs *flag.FlagSet) {
+	var st storeFlags
+	dataDir, kiosk, code := kioskArgs("enrol", args, 1, stderr, &st, func(fs *flag.FlagSet) {
 		fs.StringVar(&pubPath, "device-pub", "", "the kiosk's device public key `file` (PEM, <kiosk data>/device-ed25519.pub)")
 	})
 	if code != 0 {
@@ -90,7 +97,7 @@ func runEnrol(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "headoffice enrol: %v\n", err)
 		return 1
 	}
-	db, err := headoffice.OpenIndex(ctx, filepath.Join(dataDir, "index.db"))
+	db, err := st.openIndex(ctx, dataDir)
 	if err != nil {
 		fmt.Fprintf(stderr, "headoffice enrol: %v\n", err)
 		return 1
@@ -124,17 +131,18 @@ func runEnrol(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 
 // runRevoke handles "signkiosk headoffice revoke KIOSK".
 func runRevoke(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	dataDir, kiosk, code := kioskArgs("revoke", args, 1, stderr, nil)
+	var st storeFlags
+	dataDir, kiosk, code := kioskArgs("revoke", args, 1, stderr, &st, nil)
 	if code != 0 {
 		return helpExit(code)
 	}
-	db, err := headoffice.OpenIndex(ctx, filepath.Join(dataDir, "index.db"))
+	db, err := st.openIndex(ctx, dataDir)
 	if err != nil {
 		fmt.Fprintf(stderr, "headoffice revoke: %v\n", err)
 		return 1
 	}
 	defer db.Close()
-	k, err := headoffice.Revoke(ctx, db, kiosk, time.Now())
+	k, err := db.Revoke(ctx, kiosk, time.Now())
 	if err != nil {
 		fmt.Fprintf(stderr, "headoffice revoke: %v\n", err)
 		return 1
@@ -146,17 +154,18 @@ func runRevoke(ctx context.Context, args []string, stdout, stderr io.Writer) int
 
 // runKiosks handles "signkiosk headoffice kiosks".
 func runKiosks(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	dataDir, _, code := kioskArgs("kiosks", args, 0, stderr, nil)
+	var st storeFlags
+	dataDir, _, code := kioskArgs("kiosks", args, 0, stderr, &st, nil)
 	if code != 0 {
 		return helpExit(code)
 	}
-	db, err := headoffice.OpenIndex(ctx, filepath.Join(dataDir, "index.db"))
+	db, err := st.openIndex(ctx, dataDir)
 	if err != nil {
 		fmt.Fprintf(stderr, "headoffice kiosks: %v\n", err)
 		return 1
 	}
 	defer db.Close()
-	ks, err := headoffice.Kiosks(ctx, db)
+	ks, err := db.Kiosks(ctx)
 	if err != nil {
 		fmt.Fprintf(stderr, "headoffice kiosks: %v\n", err)
 		return 1

@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -11,6 +14,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -19,10 +23,13 @@ import (
 	"almatel.kz/signkiosk/app/pack"
 	"almatel.kz/signkiosk/app/pack/packtest"
 	"almatel.kz/signkiosk/sync/headoffice"
+	"almatel.kz/signkiosk/sync/headoffice/postgres"
+	"almatel.kz/signkiosk/sync/headoffice/postgres/pgtest"
 	"almatel.kz/signkiosk/sync/pki"
 )
 
 func TestHeadOfficeCommandBadFlags(t *testing.T) {
+	t.Setenv(dsnEnv, "") // "postgres no dsn" means none anywhere
 	dir := t.TempDir()
 	roots := filepath.Join(dir, "roots.pem")
 	if err := os.WriteFile(roots, packtest.NewEnv(t).RootPEM(), 0o600); err != nil {
@@ -52,6 +59,10 @@ func TestHeadOfficeCommandBadFlags(t *testing.T) {
 		"negative memory": {"--data", dir, "--roots", roots, "--max-memory", "-1"},
 		"zero per kiosk":  {"--data", dir, "--roots", roots, "--max-per-kiosk", "0"},
 		"zero rate":       {"--data", dir, "--roots", roots, "--min-rate", "0"},
+		"bad store":       {"--data", dir, "--roots", roots, "--store", "s3"},
+		"postgres no dsn": {"--data", dir, "--roots", roots, "--store", "postgres"},
+		"dsn for files":   {"--data", dir, "--roots", roots, "--dsn", "host=/tmp"},
+		"kiosks no dsn":   {"kiosks", "--data", dir, "--store", "postgres"},
 	} {
 		var out, errOut bytes.Buffer
 		code := runHeadOffice(context.Background(), args, &out, &errOut)
@@ -107,6 +118,35 @@ func field(t *testing.T, out, re string) string {
 }
 
 func TestHeadOfficeCommandServes(t *testing.T) {
+	headOfficeServes(t, nil, false, func(data, id string) ([]byte, error) {
+		return os.ReadFile(filepath.Join(data, "packages", id+".zip"))
+	})
+}
+
+// The same with packages and the register in PostgreSQL (a throwaway
+// cluster from Debian's postgresql), served by two replicas.
+func TestHeadOfficeCommandServesPostgres(t *testing.T) {
+	dsn := pgtest.Start(t).NewDatabase(t)
+	headOfficeServes(t, []string{"--store", "postgres", "--dsn", dsn}, true, func(_, id string) ([]byte, error) {
+		st, err := postgres.Open(context.Background(), dsn)
+		if err != nil {
+			return nil, err
+		}
+		defer st.Close()
+		rc, err := st.Get(context.Background(), id)
+		if err != nil {
+			return nil, err
+		}
+		defer rc.Close()
+		return io.ReadAll(rc)
+	})
+}
+
+// headOfficeServes runs head office with the store flags given (none: the
+// file store) through a kiosk's life: enrol, a forged and a good package,
+// revoke, the register; held reads a stored body back. With replicas, a
+// second head office over the same store takes the package at once.
+func headOfficeServes(t *testing.T, store []string, replicas bool, held func(data, id string) ([]byte, error)) {
 	env := packtest.NewEnv(t)
 	s := env.Sign(t, "900101300123", []byte("%PDF-1.7 application"))
 	dir := t.TempDir()
@@ -139,7 +179,7 @@ func TestHeadOfficeCommandServes(t *testing.T) {
 	if _, err := early.DeviceCert(filepath.Join(data, "pki"), kioskID, key.Public().(ed25519.PublicKey)); err != nil {
 		t.Fatal(err)
 	}
-	code, out, errOut := runHO(t, "enrol", kioskID, "--data", data, "--device-pub", pubPath)
+	code, out, errOut := runHO(t, append([]string{"enrol", kioskID, "--data", data, "--device-pub", pubPath}, store...)...)
 	if code != 0 || errOut != "" {
 		t.Fatalf("enrol: exit %d\n%s%s", code, out, errOut)
 	}
@@ -169,14 +209,17 @@ func TestHeadOfficeCommandServes(t *testing.T) {
 	limit := debug.SetMemoryLimit(-1)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var sOut, sErr logtest.Buffer
-	done := make(chan int, 1)
-	go func() {
-		done <- runHeadOffice(ctx, []string{"--listen", "127.0.0.1:0", "--download-listen", "127.0.0.1:0",
-			"--data", data, "--roots", roots}, &sOut, &sErr)
-	}()
-	waitLine(t, &sOut, &sErr, done, regexp.MustCompile(`enrolled kiosks: 1 in service, 0 revoked`))
-	apiURL := field(t, sOut.String(), `head office: (https://\S+)`)
+	// start runs one head office over data and the store.
+	start := func() (apiURL, dlURL string, done chan int, sOut, sErr *logtest.Buffer) {
+		sOut, sErr, done = &logtest.Buffer{}, &logtest.Buffer{}, make(chan int, 1)
+		go func() {
+			done <- runHeadOffice(ctx, append([]string{"--listen", "127.0.0.1:0", "--download-listen", "127.0.0.1:0",
+				"--data", data, "--roots", roots}, store...), sOut, sErr)
+		}()
+		waitLine(t, sOut, sErr, done, regexp.MustCompile(`enrolled kiosks: 1 in service, 0 revoked`))
+		return field(t, sOut.String(), `head office: (https://\S+)`), field(t, sOut.String(), `downloads: +(http://\S+)`), done, sOut, sErr
+	}
+	apiURL, dlURL, done, sOut, sErr := start()
 	if got := field(t, sOut.String(), `CA certificate: (\S+)`); got != caPath {
 		t.Errorf("CA %s, enrol printed %s", got, caPath)
 	}
@@ -189,7 +232,7 @@ func TestHeadOfficeCommandServes(t *testing.T) {
 		t.Cleanup(c.CloseIdleConnections)
 		return c
 	}
-	put := func(c *http.Client, body []byte) (int, headoffice.ErrorBody, error) {
+	putTo := func(apiURL string, c *http.Client, body []byte) (int, headoffice.ErrorBody, error) {
 		req, err := http.NewRequest(http.MethodPut, apiURL+"/v1/packages/"+id, bytes.NewReader(body))
 		if err != nil {
 			t.Fatal(err)
@@ -205,33 +248,80 @@ func TestHeadOfficeCommandServes(t *testing.T) {
 		_ = json.Unmarshal(b, &eb)
 		return resp.StatusCode, eb, nil
 	}
+	put := func(c *http.Client, body []byte) (int, headoffice.ErrorBody, error) { return putTo(apiURL, c, body) }
 	client := newClient()
 	if code, eb, err := put(client, forged); err != nil || code != http.StatusUnprocessableEntity || eb.Check != pack.CheckManifestSignature {
 		t.Fatalf("forged evidence: %d %+v %v", code, eb, err)
 	}
-	for _, want := range []int{http.StatusCreated, http.StatusOK} {
-		if code, eb, err := put(client, zipBytes); err != nil || code != want {
-			t.Fatalf("PUT: %d %+v %v, want %d", code, eb, err, want)
+	dlURLs := []string{dlURL}
+	if replicas {
+		// A second replica over the same database, data and link key; the
+		// same package sent to both at once is stored once.
+		apiB, dlB, doneB, _, errB := start()
+		dlURLs = append(dlURLs, dlB)
+		codes := make(chan int, 2)
+		for _, u := range []string{apiURL, apiB} {
+			go func() {
+				code, eb, err := putTo(u, newClient(), zipBytes)
+				if err != nil {
+					t.Errorf("PUT to %s: %v %+v", u, err, eb)
+				}
+				codes <- code
+			}()
+		}
+		if a, b := <-codes, <-codes; a+b != http.StatusCreated+http.StatusOK || a == b {
+			t.Fatalf("the same package to two replicas at once: %d and %d, want 201 and 200", a, b)
+		}
+		defer func() {
+			if code := <-doneB; code != 0 {
+				t.Errorf("replica B: exit %d: %s", code, errB.String())
+			}
+		}()
+	} else {
+		for _, want := range []int{http.StatusCreated, http.StatusOK} {
+			if code, eb, err := put(client, zipBytes); err != nil || code != want {
+				t.Fatalf("PUT: %d %+v %v, want %d", code, eb, err, want)
+			}
 		}
 	}
-	if held, err := os.ReadFile(filepath.Join(data, "packages", id+".zip")); err != nil || !bytes.Equal(held, zipBytes) {
+	// A download link works from every replica: the link key is shared
+	// configuration (link.key), the link its documented HMAC.
+	linkKey, err := os.ReadFile(filepath.Join(data, "link.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	exp := strconv.FormatInt(time.Now().Add(time.Hour).Unix(), 10)
+	mac := hmac.New(sha256.New, linkKey)
+	mac.Write([]byte(id + "|" + exp))
+	for _, u := range dlURLs {
+		resp, err := http.Get(u + "/v1/p/" + id + "?exp=" + exp + "&sig=" + hex.EncodeToString(mac.Sum(nil)) + "&format=zip")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || !bytes.Equal(b, zipBytes) {
+			t.Errorf("download from %s: %d, %d bytes", u, resp.StatusCode, len(b))
+		}
+	}
+	if got, err := held(data, id); err != nil || !bytes.Equal(got, zipBytes) {
 		t.Errorf("stored package: %v", err)
 	}
 
 	// Revoked while head office runs: a new connection is refused at once.
-	code, out, errOut = runHO(t, "revoke", kioskID, "--data", data)
+	code, out, errOut = runHO(t, append([]string{"revoke", kioskID, "--data", data}, store...)...)
 	if code != 0 || !strings.Contains(out, "kiosk ALM-001-K1 revoked at ") || !strings.Contains(out, "kiosk_revoked") {
 		t.Fatalf("revoke: exit %d\n%s%s", code, out, errOut)
 	}
 	if _, _, err := put(newClient(), zipBytes); err == nil {
 		t.Error("a revoked kiosk's new connection was accepted")
 	}
-	code, out, _ = runHO(t, "kiosks", "--data", data)
+	code, out, _ = runHO(t, append([]string{"kiosks", "--data", data}, store...)...)
 	if code != 0 || !regexp.MustCompile(`ALM-001-K1\trevoked \S+\tenrolled \S+\t1 device certificate`).MatchString(out) {
 		t.Errorf("kiosks: exit %d\n%s", code, out)
 	}
 	// A revoked kiosk is never enrolled again.
-	if code, _, errOut := runHO(t, "enrol", kioskID, "--data", data, "--device-pub", pubPath); code != 1 || !strings.Contains(errOut, "revoked") {
+	if code, _, errOut := runHO(t, append([]string{"enrol", kioskID, "--data", data, "--device-pub", pubPath}, store...)...); code != 1 || !strings.Contains(errOut, "revoked") {
 		t.Errorf("enrol a revoked kiosk: exit %d %s", code, errOut)
 	}
 
