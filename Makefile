@@ -16,7 +16,7 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 # again for every text style (8–16 MB of heap); no kiosk text has emoji.
 TAGS     := no_emoji
 
-.PHONY: all deps build run test test-long flake lint bench fuzz screenshots probe jpegbench clean
+.PHONY: all deps build run test test-long flake lint bench fuzz screenshots probe jpegbench fleet-test clean
 
 all: build
 
@@ -88,6 +88,12 @@ screenshots: build
 probe: build
 	$(GO) build -o bin/hello ./scripts/hello # as Fyne ships: the baseline
 	./scripts/probe.sh
+
+# fleet-test: 200 kiosks × 25 packages against two head offices over
+# PostgreSQL, one killed -9 and PostgreSQL crashed mid-run, then the file
+# store; one line each, exit 1 on any loss or duplicate (.ci/run runs it).
+fleet-test: build
+	./scripts/fleet-test.sh
 
 # jpegbench times the kiosk's MJPEG decoder against libjpeg-turbo's tjbench
 # on the same 720p frame (docs/BENCHMARKS.md).
