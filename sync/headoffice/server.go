@@ -3,7 +3,8 @@
 // Content-Digest, the package itself (pack.Verify, filed under the id its
 // manifest names) and who made it (an enrolled kiosk, not revoked, the one
 // delivering it: enrolment.go, kioskcheck.go), stores each package
-// durably through a Storage and indexes it in its own SQLite, answering
+// durably through a Storage and indexes it in an Index (its own SQLite,
+// or PostgreSQL for replicas: sync/headoffice/postgres), answering
 // idempotently (201 new, 200 already held, 409 same id with another digest).
 // Subscribers fetch their package through an expiring signed link served by
 // a separate handler that needs no client certificate.
