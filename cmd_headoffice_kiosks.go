@@ -170,15 +170,45 @@ func runKiosks(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprintf(stderr, "headoffice kiosks: %v\n", err)
 		return 1
 	}
+	beats, err := db.Beats(ctx)
+	if err != nil {
+		fmt.Fprintf(stderr, "headoffice kiosks: %v\n", err)
+		return 1
+	}
+	last := map[string]headoffice.KioskBeat{}
+	for _, b := range beats {
+		last[b.Kiosk] = b
+	}
 	if len(ks) == 0 {
 		fmt.Fprintln(stdout, "no kiosk enrolled")
 	}
+	now := time.Now()
 	for _, k := range ks {
 		state := "in service"
 		if k.Revoked() {
 			state = "revoked " + k.RevokedAt.UTC().Format(time.RFC3339)
 		}
-		fmt.Fprintf(stdout, "%s\t%s\tenrolled %s\t%d device certificate(s)\n", k.ID, state, k.EnrolledAt.UTC().Format(time.RFC3339), k.Devices)
+		fmt.Fprintf(stdout, "%s\t%s\tenrolled %s\t%d device certificate(s)\t%s\n", k.ID, state,
+			k.EnrolledAt.UTC().Format(time.RFC3339), k.Devices, beatSummary(last[k.ID], k, now))
 	}
 	return 0
+}
+
+// beatSummary is a kiosk's newest heartbeat in one column: when, SILENT
+// when two beats are missed, and what it said.
+func beatSummary(b headoffice.KioskBeat, k headoffice.Kiosk, now time.Time) string {
+	if b.Beats == 0 {
+		if k.Revoked() {
+			return "no heartbeat"
+		}
+		return "no heartbeat yet"
+	}
+	silent := ""
+	if b.Silent(now) && !k.Revoked() {
+		silent = " SILENT"
+	}
+	hb := b.Beat
+	return fmt.Sprintf("beat %s%s: %s, outbox %d pending %d dead, camera %s, clock %+.1f s, %.1f GB free",
+		b.ReceivedAt.UTC().Format(time.RFC3339), silent, hb.Version, hb.Pending, hb.Dead, hb.Camera,
+		float64(b.OffsetMS)/1000, float64(hb.FreeDisk)/1e9)
 }

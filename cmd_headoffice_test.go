@@ -25,6 +25,7 @@ import (
 	"almatel.kz/signkiosk/sync/headoffice"
 	"almatel.kz/signkiosk/sync/headoffice/postgres"
 	"almatel.kz/signkiosk/sync/headoffice/postgres/pgtest"
+	"almatel.kz/signkiosk/sync/heartbeat"
 	"almatel.kz/signkiosk/sync/pki"
 )
 
@@ -307,6 +308,18 @@ func headOfficeServes(t *testing.T, store []string, replicas bool, held func(dat
 	}
 	if got, err := held(data, id); err != nil || !bytes.Equal(got, zipBytes) {
 		t.Errorf("stored package: %v", err)
+	}
+
+	// The kiosk's heartbeat, kept in the store and listed with the register.
+	beat := heartbeat.Sender{Client: client, BaseURL: apiURL, Collect: func(context.Context) (heartbeat.Beat, error) {
+		return heartbeat.Beat{Version: "test", Pending: 3, Camera: heartbeat.CameraOK, FreeDisk: 2e9}, nil
+	}}
+	if ack, err := beat.Send(context.Background()); err != nil || ack.ReceivedAt.IsZero() {
+		t.Fatalf("heartbeat: %+v %v", ack, err)
+	}
+	if code, out, _ := runHO(t, append([]string{"kiosks", "--data", data}, store...)...); code != 0 ||
+		!strings.Contains(out, "test, outbox 3 pending 0 dead, camera ok") || strings.Contains(out, "SILENT") {
+		t.Errorf("kiosks after a beat: exit %d\n%s", code, out)
 	}
 
 	// Revoked while head office runs: a new connection is refused at once.

@@ -30,6 +30,7 @@ import (
 	"almatel.kz/signkiosk/app/ticket"
 	"almatel.kz/signkiosk/camera"
 	"almatel.kz/signkiosk/camera/face"
+	"almatel.kz/signkiosk/sync/heartbeat"
 	"almatel.kz/signkiosk/sync/outbox"
 	"almatel.kz/signkiosk/sync/pki"
 	"almatel.kz/signkiosk/sync/uploader"
@@ -65,6 +66,7 @@ func runKiosk(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	defer cancel()
 	go k.runner.Run(runCtx)
 	go k.runSync(runCtx, cfg)
+	go k.beat.Run(runCtx)
 
 	a := app.NewWithID("kz.almatel.signkiosk")
 	w := a.NewWindow("AlmaTel signkiosk")
@@ -125,7 +127,8 @@ type kioskParts struct {
 	demo    *demo.Env // demo mode only
 	outbox  *outbox.Outbox
 	upload  *uploader.Uploader
-	staff   *staffOps // the staff menu's backend
+	beat    heartbeat.Sender // at start and every 5 minutes, to head office
+	staff   *staffOps        // the staff menu's backend
 	closers []func()
 }
 
@@ -289,6 +292,10 @@ func assemble(cfg config.Config, stdout, stderr io.Writer, wrap portWraps) (*kio
 	go func() { hub.Run(camCtx); close(camDone) }()
 	k.camera = hub
 	k.closers = append(k.closers, func() { camStop(); hub.Close(); <-camDone })
+	k.beat = heartbeat.Sender{Client: uploader.NewClient(syncTLS, 1), BaseURL: headURL, Now: time.Now,
+		Log: log.With().Str("component", "heartbeat").Logger(),
+		Collect: beatCollector{version: version, configHash: configHash(cfg), dataDir: cfg.DataDir,
+			outbox: ob, camera: hub, now: time.Now}.collect}
 
 	var prov kiosk.Provider = provider.NewClient(providerURL, apiKey, nil, cfg.Provider.Timeout)
 	if wrap.Provider != nil {

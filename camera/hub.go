@@ -117,6 +117,14 @@ func (h *Hub) publish(frame *encoded, err error) {
 	h.changed = make(chan struct{})
 }
 
+// Health is what the camera's last read gave, for the kiosk's heartbeat:
+// read is false before any read, err the last read's error (nil: a frame).
+func (h *Hub) Health() (read bool, err error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.seq > 0, h.err
+}
+
 // Close closes the source; readers then get ErrClosed.
 func (h *Hub) Close() error {
 	h.mu.Lock()

@@ -130,3 +130,7 @@ func Ready(ctx context.Context, path string, opts ...Option) error {
 	}
 	return p.Check(ctx)
 }
+
+// FreeSpace is the room an unprivileged writer has on dir's file system;
+// false where it cannot be told (the heartbeat then reports 0).
+func FreeSpace(dir string) (uint64, bool) { return freeSpace(dir) }

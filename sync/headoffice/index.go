@@ -58,6 +58,11 @@ type Index interface {
 	AddFailed(ctx context.Context, f FailedSession) (inserted bool, err error)
 	// FailedSessions lists the failed sessions held, newest end first.
 	FailedSessions(ctx context.Context, f FailedFilter) ([]FailedSession, error)
+	// RecordBeat keeps b as its kiosk's newest heartbeat (an enrolled
+	// kiosk's) and counts it.
+	RecordBeat(ctx context.Context, b KioskBeat) error
+	// Beats lists each kiosk's newest heartbeat, by kiosk.
+	Beats(ctx context.Context) ([]KioskBeat, error)
 	Close() error
 }
 
@@ -96,6 +101,10 @@ func OpenIndex(ctx context.Context, path string) (*SQLiteIndex, error) {
 	if _, err := db.ExecContext(ctx, failedSchema); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("head office index: failed sessions: %w", err)
+	}
+	if _, err := db.ExecContext(ctx, beatSchema); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("head office index: heartbeats: %w", err)
 	}
 	var n int
 	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM pragma_table_info('packages') WHERE name = 'report'`).Scan(&n); err != nil {

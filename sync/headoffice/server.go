@@ -31,6 +31,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"almatel.kz/signkiosk/app/pack"
+	"almatel.kz/signkiosk/sync/heartbeat"
 )
 
 // Defaults for Config's zero values.
@@ -222,13 +223,14 @@ type PutResult struct {
 // Handler serves the kiosk API. Serve it behind TLS that requires and
 // verifies client certificates (pki.ServerTLS): PUT /v1/packages/{id},
 // POST /v1/tickets/{tid}/claim (tickets.go), PUT /v1/failed-sessions/{id}
-// (failed.go) and GET /v1/health. Health sits behind the same mTLS listener, so a monitor
+// (failed.go), POST /v1/heartbeat (heartbeat.go) and GET /v1/health. Health sits behind the same mTLS listener, so a monitor
 // needs a client certificate; DownloadHandler answers health without one.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("PUT /v1/packages/{id}", s.put)
 	mux.HandleFunc("POST /v1/tickets/{tid}/claim", s.claimTicket)
 	mux.HandleFunc("PUT /v1/failed-sessions/{id}", s.putFailed)
+	mux.HandleFunc("POST "+heartbeat.Path, s.heartbeat)
 	mux.HandleFunc("GET /v1/health", health)
 	return mux
 }

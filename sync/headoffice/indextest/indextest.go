@@ -17,12 +17,14 @@ import (
 	"math/big"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"almatel.kz/signkiosk/app/failedsession/failedtest"
 	"almatel.kz/signkiosk/app/pack/packtest"
 	"almatel.kz/signkiosk/sync/headoffice"
+	"almatel.kz/signkiosk/sync/heartbeat"
 	"almatel.kz/signkiosk/sync/pki"
 )
 
@@ -33,6 +35,7 @@ func Run(t *testing.T, open func(t *testing.T) headoffice.Index) {
 	t.Run("TicketClaims", func(t *testing.T) { claims(t, open(t)) })
 	t.Run("Register", func(t *testing.T) { register(t, open(t)) })
 	t.Run("FailedSessions", func(t *testing.T) { failed(t, open(t)) })
+	t.Run("Heartbeats", func(t *testing.T) { beats(t, open(t)) })
 }
 
 // at is the contract's clock: whole microseconds, as PostgreSQL keeps.
@@ -261,4 +264,57 @@ func failed(t *testing.T, ix headoffice.Index) {
 func hexSHA256(b []byte) string {
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
+}
+
+func beats(t *testing.T, ix headoffice.Index) {
+	ctx := context.Background()
+	ca, err := pki.LoadOrCreate(filepath.Join(t.TempDir(), "ca"), func() time.Time { return at })
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"K2", "K1"} {
+		pub, _, err := ed25519.GenerateKey(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := ix.Enrol(ctx, packtest.Kiosk{ID: id, CertPEM: packtest.IssueDevice(t, ca, id, pub)}.Cert(t), at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if bs, err := ix.Beats(ctx); err != nil || len(bs) != 0 {
+		t.Fatalf("beats before any: %+v %v", bs, err)
+	}
+	beat := func(pending int, camera string) heartbeat.Beat {
+		return heartbeat.Beat{Version: "v1.2.3", ConfigHash: strings.Repeat("ab", 32), Pending: pending, Dead: 1,
+			OldestPendingS: 3600, LastSync: at.Add(-time.Hour), Camera: camera, FreeDisk: 40 << 30, SentAt: at.Add(2 * time.Second)}
+	}
+	for _, b := range []headoffice.KioskBeat{
+		{Kiosk: "K1", Beat: beat(3, heartbeat.CameraOK), ReceivedAt: at, OffsetMS: 2000},
+		{Kiosk: "K2", Beat: beat(0, heartbeat.CameraIdle), ReceivedAt: at, OffsetMS: -10},
+		{Kiosk: "K1", Beat: beat(5, heartbeat.CameraError), ReceivedAt: at.Add(heartbeat.Every), OffsetMS: 1500},
+	} {
+		if err := ix.RecordBeat(ctx, b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := ix.RecordBeat(ctx, headoffice.KioskBeat{Kiosk: "K9", Beat: beat(0, heartbeat.CameraOK), ReceivedAt: at}); err == nil {
+		t.Error("a beat of a kiosk never enrolled was kept")
+	}
+	bs, err := ix.Beats(ctx)
+	if err != nil || len(bs) != 2 || bs[0].Kiosk != "K1" || bs[1].Kiosk != "K2" {
+		t.Fatalf("beats %+v %v", bs, err)
+	}
+	k1 := bs[0]
+	if k1.Beats != 2 || !k1.ReceivedAt.Equal(at.Add(heartbeat.Every)) || k1.OffsetMS != 1500 || k1.Beat.Pending != 5 ||
+		k1.Beat.Camera != heartbeat.CameraError || !k1.Beat.LastSync.Equal(at.Add(-time.Hour)) || !k1.Beat.SentAt.Equal(at.Add(2*time.Second)) ||
+		k1.Beat.FreeDisk != 40<<30 || k1.Beat.ConfigHash != strings.Repeat("ab", 32) {
+		t.Errorf("K1's newest beat %+v", k1)
+	}
+	if bs[1].Beats != 1 || bs[1].OffsetMS != -10 {
+		t.Errorf("K2's beat %+v", bs[1])
+	}
+	// Silent after two beats missed, not after one.
+	if k1.Silent(k1.ReceivedAt.Add(heartbeat.Every+time.Minute)) || !k1.Silent(k1.ReceivedAt.Add(heartbeat.SilentAfter+time.Second)) {
+		t.Error("silent at the wrong time")
+	}
 }
